@@ -1,0 +1,125 @@
+"""The ``maturitybot`` command: the one place that wires settings, content, storage and
+platforms together.
+
+Imports of heavy parts (storage, slack_bolt, botbuilder, matplotlib) happen inside the
+commands that need them, so ``maturitybot ask`` stays a fast path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.model import ContentError, MaturityModel, load_model
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; the message says how to fix it."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="maturitybot",
+        description="Explains the CNCF Platform Engineering Maturity Model and runs pulse "
+        "surveys on it, in Slack, Microsoft Teams or a terminal.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ask = commands.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("question", nargs="+", help='e.g. "what is level 3 measurement"')
+
+    commands.add_parser("chat", help="talk to the bot in this terminal (reads standard input)")
+    commands.add_parser("run", help="serve Slack and Teams, the scheduler and /healthz")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply pending migrations")
+    db_commands.add_parser("current", help="show the applied migration")
+
+    export = commands.add_parser("export", help="write rounds and aggregate scores")
+    export.add_argument("--conversation", required=True, help="conversation id (see `db list`)")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+
+    teams = commands.add_parser("teams-package", help="write a sideloadable Teams app zip")
+    teams.add_argument("--output", "-o", default="maturitybot-teams.zip")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        model = load_model(settings.content_path)
+        return _dispatch(args, settings, model)
+    except (ConfigError, ContentError, UsageError) as error:
+        print(f"maturitybot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, model: MaturityModel) -> int:
+    if args.command == "ask":
+        return _ask(" ".join(args.question), model, as_json=args.json)
+    if args.command == "chat":
+        from bot.platforms.console import run_chat
+
+        return run_chat(settings, model, sys.stdin, sys.stdout)
+    if args.command == "run":
+        from bot.server import run_server
+
+        return run_server(settings, model)
+    if args.command == "db":
+        from storage.engine import current_revision, migrate
+
+        if args.db_command == "upgrade":
+            print(f"database at {migrate(settings.database_url)}")
+        else:
+            print(current_revision(settings.database_url) or "empty (run `maturitybot db upgrade`)")
+        return EXIT_OK
+    if args.command == "export":
+        from bot.handlers.export import export_conversation
+
+        return export_conversation(settings, model, args.conversation, args.format, args.output)
+    if args.command == "teams-package":
+        from bot.platforms.teams.package import write_package
+
+        print(write_package(settings, model, args.output))
+        return EXIT_OK
+    raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse guards
+
+
+def _ask(question: str, model: MaturityModel, as_json: bool) -> int:
+    from bot.handlers.knowledge import answer
+    from bot.platforms.text import render
+    from bot.understand import understand
+
+    intent = understand(question, model)
+    text = render(answer(intent, model))
+    if as_json:
+        payload: dict[str, object] = {
+            "intent": intent.kind,
+            "aspect": intent.aspect,
+            "level": intent.level,
+            "text": text,
+        }
+        if intent.levels:
+            payload["levels"] = list(intent.levels)
+        if intent.suggestion:
+            payload["suggestion"] = intent.suggestion
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(text)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""The maturity model and the survey templates as typed, validated objects.
+
+The content lives in YAML (``content/``). Loading it is the one place that may fail on a
+person's mistake in a file, so every failure becomes a ``ContentError`` that names the file,
+the place (with a line number whenever the YAML can give one) and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+try:  # libyaml is about ten times faster; fall back to pure Python where it is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+LEVEL_NUMBERS = (1, 2, 3, 4)
+
+Schema = TypeVar("Schema", bound="BaseModel")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+
+
+class ContentError(Exception):
+    """A content file is missing, unreadable or does not match the schema."""
+
+    def __init__(self, path: Path, place: str, problem: str) -> None:
+        self.path, self.place, self.problem = path, place, problem
+        super().__init__(f"{path}: {place}: {problem}" if place else f"{path}: {problem}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Attribution(_Strict):
+    """Where the model comes from, and the one line every long answer cites."""
+
+    model: Text
+    version: Text
+    authors: Text
+    license: Text
+    source: Text
+    home: Text | None = None
+    line: Text
+
+
+class GenericLevel(_Strict):
+    """A level's name shared by all aspects: 1 Provisional … 4 Optimizing."""
+
+    number: int = Field(ge=1, le=4)
+    name: Text
+    aliases: list[Text] = []
+    summary: Text
+
+
+class Level(_Strict):
+    """One aspect at one level."""
+
+    number: int = Field(ge=1, le=4)
+    title: Text
+    aliases: list[Text] = []
+    description: Text
+    characteristics: list[Text] = Field(min_length=3, max_length=6)
+    scenarios: list[Text] = Field(min_length=1, max_length=2)
+    how_to_get_here: list[Text] = Field(default=[], max_length=4)
+
+    @model_validator(mode="after")
+    def _moves_above_level_one(self) -> Level:
+        if self.number > 1 and len(self.how_to_get_here) < 2:
+            raise ValueError("how_to_get_here needs 2 to 4 moves for levels 2-4")
+        return self
+
+
+class Aspect(_Strict):
+    """One of the model's aspects with its four levels."""
+
+    key: Key
+    name: Text
+    synonyms: list[Text] = []
+    question: Text
+    intro: Text
+    levels: list[Level] = Field(min_length=4, max_length=4)
+
+    @model_validator(mode="after")
+    def _levels_one_to_four(self) -> Aspect:
+        numbers = [level.number for level in self.levels]
+        if numbers != list(LEVEL_NUMBERS):
+            missing = sorted(set(LEVEL_NUMBERS) - set(numbers))
+            detail = f"missing level {missing[0]}" if missing else "levels out of order"
+            raise ValueError(f"{detail}: levels must be 1, 2, 3, 4 in order (found {numbers})")
+        titles = [level.title.casefold() for level in self.levels]
+        if len(set(titles)) != len(titles):
+            raise ValueError("level titles must be unique within an aspect")
+        return self
+
+    def level(self, number: int) -> Level:
+        return self.levels[number - 1]
+
+
+class MaturityModel(_Strict):
+    """The whole model: attribution, generic level names and the aspects."""
+
+    attribution: Attribution
+    levels: list[GenericLevel] = Field(min_length=4, max_length=4)
+    aspects: list[Aspect] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MaturityModel:
+        if [level.number for level in self.levels] != list(LEVEL_NUMBERS):
+            raise ValueError("levels must be 1, 2, 3, 4 in order")
+        _require_unique("aspect key", [aspect.key for aspect in self.aspects])
+        return self
+
+    @cached_property
+    def by_key(self) -> dict[str, Aspect]:
+        return {aspect.key: aspect for aspect in self.aspects}
+
+    def aspect(self, key: str) -> Aspect:
+        return self.by_key[key]
+
+    def generic(self, number: int) -> GenericLevel:
+        return self.levels[number - 1]
+
+
+class Question(_Strict):
+    """One survey question: four options, one per level, in the words of a team member."""
+
+    id: Key
+    aspect: Key
+    version: int = Field(ge=1)
+    text: Text
+    options: list[Text] = Field(min_length=4, max_length=4)
+
+    def option(self, level: int) -> str:
+        return self.options[level - 1]
+
+
+class Survey(_Strict):
+    """A survey template: ``quick`` asks one question per aspect, ``deep`` four."""
+
+    key: Key
+    name: Text
+    description: Text
+    questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Survey:
+        _require_unique("question id", [question.id for question in self.questions])
+        return self
+
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        return {question.id: question for question in self.questions}
+
+    def for_aspect(self, aspect: str) -> list[Question]:
+        return [question for question in self.questions if question.aspect == aspect]
+
+
+def _require_unique(what: str, values: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def default_content_dir() -> Path:
+    """The shipped content: inside the installed package, or next to it in a source tree."""
+    packaged = Path(__file__).with_name("_content")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "content"
+
+
+def load_model(path: Path | None = None) -> MaturityModel:
+    """Load and validate the maturity model file (default: the shipped one)."""
+    path = path or default_content_dir() / "model.yaml"
+    return _load(path, MaturityModel)
+
+
+@dataclass(frozen=True)
+class Surveys:
+    """The survey templates, checked against the model they ask about."""
+
+    templates: dict[str, Survey]
+    default: str = "quick"
+
+    def get(self, key: str) -> Survey | None:
+        return self.templates.get(key)
+
+    def question(self, question_id: str) -> Question | None:
+        for survey in self.templates.values():
+            if question_id in survey.by_id:
+                return survey.by_id[question_id]
+        return None
+
+
+def load_surveys(model: MaturityModel, directory: Path | None = None) -> Surveys:
+    """Load every ``*.yaml`` template in the surveys directory and check it against the model."""
+    directory = directory or default_content_dir() / "surveys"
+    templates: dict[str, Survey] = {}
+    owners: dict[tuple[str, int], tuple[str, Question]] = {}
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise ContentError(directory, "", "no survey templates (*.yaml) found")
+    for path in files:
+        survey = _load(path, Survey)
+        if survey.key in templates:
+            raise ContentError(path, "key", f"duplicate survey key {survey.key!r}")
+        for index, question in enumerate(survey.questions):
+            place = f"questions[{index}]"
+            if question.aspect not in model.by_key:
+                raise ContentError(path, place, f"unknown aspect {question.aspect!r}")
+            # The same id may appear in two templates only with the same wording and version.
+            earlier = owners.get((question.id, question.version))
+            if earlier and earlier[1] != question:
+                raise ContentError(
+                    path,
+                    place,
+                    f"question {question.id!r} v{question.version} differs from "
+                    f"the one in template {earlier[0]!r}: give the changed wording a new version",
+                )
+            owners[(question.id, question.version)] = (survey.key, question)
+        missing = [key for key in model.by_key if not survey.for_aspect(key)]
+        if missing:
+            raise ContentError(path, "questions", f"no question for aspect {missing[0]!r}")
+        templates[survey.key] = survey
+    if "quick" not in templates:
+        raise ContentError(directory, "", "the default survey template 'quick' is missing")
+    return Surveys(templates)
+
+
+def _load(path: Path, schema: type[Schema]) -> Schema:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ContentError(path, "", f"cannot read: {error}") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        place = f"line {mark.line + 1}" if mark else ""
+        problem = " ".join(str(part) for part in (error.context, error.problem) if part)
+        raise ContentError(path, place, problem or "invalid YAML") from None
+    except yaml.YAMLError as error:
+        raise ContentError(path, "", f"invalid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ContentError(path, "line 1", "expected a mapping at the top of the file")
+    try:
+        return schema.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = [part for part in first["loc"] if not str(part).startswith("function-")]
+        raise ContentError(path, _describe(text, location), _explain(first)) from None
+
+
+def _explain(error: Any) -> str:
+    kind, message = error["type"], error["msg"]
+    if kind == "missing":
+        return f"missing field {error['loc'][-1]!r}"
+    if kind == "extra_forbidden":
+        return f"unknown field {error['loc'][-1]!r}"
+    return message.removeprefix("Value error, ")
+
+
+def _describe(text: str, location: list[Any]) -> str:
+    """Render a validation location as ``aspects[2].levels[0].title (line 41)``."""
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    line = _line_of(text, location)
+    if not path:
+        return f"line {line}" if line else ""
+    return f"{path} (line {line})" if line else path
+
+
+def _line_of(text: str, location: list[Any]) -> int | None:
+    """Walk the YAML node tree along ``location``; the last node reached gives the line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in location:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+            if node is None:
+                # A missing field: the line of the mapping that lacks it is the best place.
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            break
+    return node.start_mark.line + 1 if node is not None else line
+
+
+class _UniqueKeyLoader(_Loader):
+    """A safe loader that refuses duplicate mapping keys instead of keeping the last one."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict:
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case words only: how titles and aliases are compared."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))

@@ -1,0 +1,215 @@
+"""Platform-neutral replies: what the bot says, before any platform decides how it looks.
+
+Handlers return these; each platform adapter renders them (plain text, Block Kit, Adaptive
+Cards). A reply holds the domain objects it talks about, never platform markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.model import Aspect, GenericLevel, Level, MaturityModel, Question
+
+
+@dataclass(frozen=True)
+class LevelAnswer:
+    """One aspect at one level, with a pointer to the level above."""
+
+    aspect: Aspect
+    level: Level
+    generic: GenericLevel
+    next_level: Level | None
+    attribution: str
+
+
+@dataclass(frozen=True)
+class LevelAcrossAnswer:
+    """One level across every aspect ("what is level 3")."""
+
+    generic: GenericLevel
+    rows: tuple[tuple[Aspect, Level], ...]
+    attribution: str
+
+
+@dataclass(frozen=True)
+class AspectAnswer:
+    """All four levels of one aspect."""
+
+    aspect: Aspect
+    generics: tuple[GenericLevel, ...]
+    attribution: str
+
+
+@dataclass(frozen=True)
+class OverviewAnswer:
+    """The whole model at a glance."""
+
+    model: MaturityModel
+
+
+@dataclass(frozen=True)
+class CompareAnswer:
+    """What changes between two levels, of one aspect or (aspect None) of every aspect."""
+
+    aspect: Aspect | None
+    lower: int
+    upper: int
+    pairs: tuple[tuple[Aspect, Level, Level], ...]
+    generics: tuple[GenericLevel, GenericLevel]
+    attribution: str
+
+
+@dataclass(frozen=True)
+class HelpAnswer:
+    """What the bot can do; ``commands`` lists pulse commands where the place supports them."""
+
+    examples: tuple[str, ...]
+    commands: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class UnknownAnswer:
+    """The bot did not understand; ``suggestion`` is a close model word, if any."""
+
+    suggestion: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short message. ``private`` ones go only to the person they concern."""
+
+    text: str
+    private: bool = False
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The person may not do this; the text says why and what setting governs it."""
+
+    text: str
+
+
+# --- pulse -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PulseParent:
+    """The post that opens a round; its questions go in its thread."""
+
+    round_id: int
+    title: str
+    template_name: str
+    closes_at: datetime
+    question_count: int
+    timezone: str
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    """One question of a round, with its options and the number of responses so far."""
+
+    round_id: int
+    question: Question
+    aspect: Aspect
+    position: int
+    total: int
+    responses: int
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerRecorded:
+    """Private confirmation to the person who answered."""
+
+    question: Question
+    level: int | None  # None: "not sure"
+    closes_at: datetime
+    timezone: str
+    comment_saved: bool = False
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class AspectScore:
+    """Aggregates for one aspect in one round. ``hidden`` below the anonymity threshold."""
+
+    aspect: Aspect
+    responses: int
+    scored: int
+    hidden: bool
+    mean: float | None = None
+    median: float | None = None
+    distribution: tuple[int, int, int, int] = (0, 0, 0, 0)
+    change: float | None = None
+    comparable: bool = True
+    comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """The results of one round: posted when it closes, and the heart of a digest."""
+
+    round_id: int
+    title: str
+    opened_at: datetime
+    closed_at: datetime | None
+    respondents: int
+    members: int | None
+    scores: tuple[AspectScore, ...]
+    min_responses: int
+    weakest: AspectScore | None = None
+    weakest_next: Level | None = None
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The digest posted to a channel: the latest round, its trend, and a chart."""
+
+    summary: RoundSummary
+    rounds_compared: int
+    chart_png: bytes | None = field(default=None, repr=False)
+    chart_path: str | None = None
+
+
+@dataclass(frozen=True)
+class PulseStatus:
+    round_id: int
+    title: str
+    opened_at: datetime
+    closes_at: datetime
+    respondents: int
+    members: int | None
+    timezone: str
+    per_question: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """Asks the person to confirm a destructive action by typing ``phrase``."""
+
+    text: str
+    phrase: str
+
+
+Reply = (
+    LevelAnswer
+    | LevelAcrossAnswer
+    | AspectAnswer
+    | OverviewAnswer
+    | CompareAnswer
+    | HelpAnswer
+    | UnknownAnswer
+    | Notice
+    | Refusal
+    | PulseParent
+    | SurveyQuestion
+    | AnswerRecorded
+    | RoundSummary
+    | Digest
+    | PulseStatus
+    | Confirm
+)

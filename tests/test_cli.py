@@ -1,0 +1,82 @@
+"""The ``maturitybot`` command as people and scripts call it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from bot.model import default_content_dir
+from conftest import maturitybot
+
+
+def test_ask_json_shape() -> None:
+    result = maturitybot("ask", "--json", "what is level 3 measurement")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["intent"] == "level"
+    assert payload["aspect"] == "measurement"
+    assert payload["level"] == 3
+    assert "Insights" in payload["text"] and "CC BY 4.0" in payload["text"]
+    assert "levels" not in payload
+
+
+def test_ask_json_compare_carries_levels() -> None:
+    payload = json.loads(maturitybot("ask", "--json", "from 2 to 3 in adoption").stdout)
+    assert (payload["intent"], payload["aspect"], payload["level"]) == ("compare", "adoption", None)
+    assert payload["levels"] == [2, 3]
+    assert "Extrinsic push" in payload["text"] and "Intrinsic pull" in payload["text"]
+
+
+def test_ask_plain_text_and_unknown() -> None:
+    result = maturitybot("ask", "how", "do", "we", "reach", "intrinsic", "pull")
+    assert result.returncode == 0 and "Moves to get there" in result.stdout
+    unknown = json.loads(maturitybot("ask", "--json", "banana").stdout)
+    assert (unknown["intent"], unknown["aspect"], unknown["level"]) == ("unknown", None, None)
+    assert unknown["text"]
+
+
+def test_help_lists_every_command() -> None:
+    result = maturitybot("--help")
+    assert result.returncode == 0
+    for command in ("ask", "chat", "run", "db", "export", "teams-package"):
+        assert command in result.stdout
+
+
+def test_broken_content_exits_2_with_one_line(tmp_path: Path) -> None:
+    data = yaml.safe_load((default_content_dir() / "model.yaml").read_text())
+    del data["aspects"][3]["levels"][1]["title"]
+    broken = tmp_path / "model.yaml"
+    broken.write_text(yaml.safe_dump(data, sort_keys=False))
+    for command in (["ask", "level 2 ops"], ["chat"], ["db", "upgrade"]):
+        result = maturitybot(*command, env={"MATURITYBOT_CONTENT": str(broken)}, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert str(broken) in lines[0]
+        assert "aspects[3].levels[1]" in lines[0] and "missing field 'title'" in lines[0]
+        assert "line " in lines[0]
+        assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_exits_2(tmp_path: Path) -> None:
+    result = maturitybot("ask", "help", env={"PULSE_MIN_RESPONSES": "lots"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "maturitybot: error: PULSE_MIN_RESPONSES must be a whole number, got 'lots'"
+    )
+
+
+def test_usage_error_exits_2() -> None:
+    result = maturitybot("ask")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_chat_answers_piped_lines(tmp_path: Path) -> None:
+    result = maturitybot(
+        "chat", input="what is level 1 adoption\n\nextrinsic push vs intrinsic pull\n", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Adoption · Level 1 Provisional — Erratic" in result.stdout
+    assert "from Level 2 Operational — Extrinsic push" in result.stdout
