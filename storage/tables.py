@@ -1,0 +1,198 @@
+"""The tables. Alembic migrations in ``storage/migrations`` create them; nothing calls
+``create_all`` in a production path.
+
+Times are stored as naive UTC and come back as aware UTC (``UTCDateTime``), the same on
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; naive UTC in the database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(nullable: bool = False, index: bool = False) -> object:
+    """A time column; required ones default to now, optional ones to None."""
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+    return Field(default_factory=_now, sa_type=UTCDateTime, nullable=False, index=index)
+
+
+class Conversation(SQLModel, table=True):
+    """A channel, group chat or DM the bot serves."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (sa.UniqueConstraint("platform", "workspace", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(default="", max_length=128)
+    channel: str = Field(max_length=255)
+    name: str = Field(default="", max_length=255)
+    timezone: str = Field(default="UTC", max_length=64)
+    # How the platform adapter speaks first here (Teams: the conversation reference, JSON).
+    reference: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _time()
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring pulse or digest: cron fields in an IANA timezone."""
+
+    __tablename__ = "schedule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=8)  # "pulse" or "digest"
+    days: str = Field(max_length=32)  # APScheduler day_of_week, e.g. "mon" or "mon-fri"
+    hour: int
+    minute: int
+    second: int = 0
+    timezone: str = Field(max_length=64)
+    template: str | None = Field(default=None, max_length=32)
+    close_after_minutes: int | None = None
+    created_by: str = Field(default="", max_length=128)
+    created_at: datetime = _time()
+
+
+class Round(SQLModel, table=True):
+    """One pulse: opened in a conversation, answered in its thread, closed, summarised."""
+
+    __tablename__ = "pulse_round"
+    __table_args__ = (
+        sa.Index("ix_pulse_round_conversation_opened", "conversation_id", "opened_at"),
+        # At most one open round per conversation, enforced by the database.
+        sa.Index(
+            "uq_pulse_round_one_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    template: str = Field(max_length=32)
+    title: str = Field(max_length=255)
+    opened_by: str = Field(default="", max_length=128)
+    schedule_id: int | None = Field(default=None, foreign_key="schedule.id", ondelete="SET NULL")
+    opened_at: datetime = _time()
+    closes_at: datetime = _time()
+    closed_at: datetime | None = _time(nullable=True)
+    reminded_at: datetime | None = _time(nullable=True)
+    parent_ref: str | None = Field(default=None, sa_type=sa.Text)
+    respondents: int | None = None
+    members: int | None = None
+
+
+class RoundQuestion(SQLModel, table=True):
+    """A question as posted in a round, with the platform's reference to its message."""
+
+    __tablename__ = "round_question"
+    __table_args__ = (sa.UniqueConstraint("round_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pulse_round.id", ondelete="CASCADE")
+    question_id: str = Field(max_length=64)
+    question_version: int
+    aspect: str = Field(max_length=32)
+    position: int
+    message_ref: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class Answer(SQLModel, table=True):
+    """One person's answer to one question of a round. ``level`` None means "not sure"."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "question_id", "user_id", name="uq_answer_one_per_person"),
+        sa.Index("ix_answer_round_aspect_level", "round_id", "aspect", "level"),
+        sa.Index("ix_answer_user", "user_id"),
+        sa.Index("ix_answer_answered_at", "answered_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pulse_round.id", ondelete="CASCADE")
+    question_id: str = Field(max_length=64)
+    question_version: int
+    aspect: str = Field(max_length=32)
+    user_id: str = Field(max_length=128)
+    level: int | None = None
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+    answered_at: datetime = _time()
+
+
+class RoundScore(SQLModel, table=True):
+    """Aggregates of one aspect in a closed round; they outlive the answers (retention)."""
+
+    __tablename__ = "round_score"
+
+    round_id: int = Field(foreign_key="pulse_round.id", ondelete="CASCADE", primary_key=True)
+    aspect: str = Field(max_length=32, primary_key=True)
+    responses: int
+    scored: int
+    mean: float | None = None
+    median: float | None = None
+    level_1: int = 0
+    level_2: int = 0
+    level_3: int = 0
+    level_4: int = 0
+    # "id@version" of the questions asked, so changes are only compared like with like.
+    questions: str = Field(default="", max_length=1024)
+
+
+class DigestPost(SQLModel, table=True):
+    """A digest that was posted."""
+
+    __tablename__ = "digest_post"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE", index=True)
+    round_id: int | None = Field(default=None, foreign_key="pulse_round.id", ondelete="SET NULL")
+    posted_at: datetime = _time()
+
+
+class Occurrence(SQLModel, table=True):
+    """A claimed occurrence of scheduled work: whoever inserts the key first does the work."""
+
+    __tablename__ = "occurrence"
+
+    key: str = Field(primary_key=True, max_length=128)
+    claimed_at: datetime = _time()
+    instance: str = Field(default="", max_length=128)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An inbound platform event already handled (Slack retries the same event_id)."""
+
+    __tablename__ = "processed_event"
+
+    key: str = Field(primary_key=True, max_length=160)
+    received_at: datetime = _time(index=True)
+
+
+metadata = SQLModel.metadata
