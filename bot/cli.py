@@ -55,11 +55,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from storage.engine import DatabaseError
+
     try:
         settings = load_settings()
         model = load_model(settings.content_path)
         return _dispatch(args, settings, model)
-    except (ConfigError, ContentError, UsageError) as error:
+    except (ConfigError, ContentError, UsageError, DatabaseError) as error:
         print(f"maturitybot: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

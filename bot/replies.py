@@ -173,6 +173,7 @@ class Digest:
     rounds_compared: int
     chart_png: bytes | None = field(default=None, repr=False)
     chart_path: str | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)

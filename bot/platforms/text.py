@@ -4,9 +4,7 @@ text that Slack and Teams show in notifications."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from functools import singledispatch
-from zoneinfo import ZoneInfo
 
 from bot.model import Aspect, GenericLevel, Level
 from bot.replies import (
@@ -28,6 +26,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
+from bot.when import short_when, when
 
 BULLET = "•"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -43,16 +42,6 @@ def level_heading(aspect: Aspect, level: Level, generic: GenericLevel) -> str:
 
 def level_name(generic: GenericLevel, level: Level) -> str:
     return f"Level {level.number} {generic.name} — {level.title}"
-
-
-def when(moment: datetime, timezone: str) -> str:
-    """A closing time as people read it: ``Fri 28 Nov 17:00 (Europe/Berlin)``."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%a %d %b %H:%M} ({timezone})"
-
-
-def short_when(moment: datetime, timezone: str) -> str:
-    return f"{moment.astimezone(ZoneInfo(timezone)):%a %H:%M}"
 
 
 @singledispatch

@@ -1,0 +1,61 @@
+"""The outbound port: how the core speaks in a conversation without knowing the platform.
+
+Every platform adapter implements ``Chat``. Threads belong to the adapter: the core says
+"post in the thread of this message"; Slack turns that into ``thread_ts``, Teams into a
+``;messageid=`` conversation id, the console into indentation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.context import Place
+from bot.replies import Reply
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a posted message lives: the platform's conversation (or thread) and message id."""
+
+    conversation: str
+    id: str
+
+    def dumps(self) -> str:
+        return json.dumps([self.conversation, self.id])
+
+    @classmethod
+    def loads(cls, text: str | None) -> MessageRef | None:
+        if not text:
+            return None
+        conversation, message_id = json.loads(text)
+        return cls(conversation, message_id)
+
+
+class Chat(Protocol):
+    """What the core needs from a chat platform."""
+
+    platform: str
+
+    async def post(self, place: Place, reply: Reply) -> MessageRef | None:
+        """Post to the conversation itself (a channel message, not a thread reply)."""
+
+    async def post_in_thread(
+        self, place: Place, parent: MessageRef, reply: Reply, broadcast: bool = False
+    ) -> MessageRef | None:
+        """Reply in the thread of ``parent``; ``broadcast`` also shows it in the channel."""
+
+    async def update(self, place: Place, message: MessageRef, reply: Reply) -> None:
+        """Replace a message the bot posted earlier."""
+
+    async def tell(
+        self, place: Place, person_id: str, reply: Reply, thread: MessageRef | None = None
+    ) -> None:
+        """Show something to one person only, in this conversation."""
+
+    async def direct(self, place: Place, person_id: str, reply: Reply) -> bool:
+        """Send a direct message; False where the platform cannot reach the person."""
+
+    async def members(self, place: Place) -> list[str] | None:
+        """The people in the conversation, or None where the platform cannot list them."""

@@ -1,0 +1,130 @@
+"""The core: one entry for every platform. Text in, replies out; clicks in, a private
+confirmation out. Platform adapters call it; the scheduler calls its handlers directly."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from bot import commands
+from bot.chat import MessageRef
+from bot.context import Person, Place, Turn
+from bot.handlers import knowledge
+from bot.handlers.admin import Admin, refusal
+from bot.handlers.digest import Digests
+from bot.handlers.pulse import Pulses, place_of
+from bot.replies import HelpAnswer, Notice, Reply
+from bot.services import Services
+from bot.understand import understand
+from storage import conversations, rounds
+
+log = logging.getLogger(__name__)
+
+
+class Core:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.pulses = Pulses(services)
+        self.digests = Digests(services)
+        self.admin = Admin(services)
+
+    async def place(self, platform: str, workspace: str, channel: str, name: str = "") -> Place:
+        """The stored conversation for a platform channel, created on first contact."""
+        conversation = await self.services.db.write(
+            conversations.find_or_create, platform, workspace, channel, name, self.services.now()
+        )
+        return place_of(conversation)
+
+    async def on_text(self, turn: Turn) -> list[Reply]:
+        """Everything a person can type, anywhere."""
+        try:
+            command = commands.parse(turn.text)
+        except commands.CommandError as error:
+            return [Notice(str(error), private=True)]
+        if command is None:
+            typed = await self._typed_answer(turn)
+            if typed is not None:
+                return [typed]
+            return [self.knowledge(turn.text)]
+        refused = refusal(self.services, turn.person, command)
+        if refused is not None:
+            return [refused]
+        return await self._run(turn, command)
+
+    def knowledge(self, text: str) -> Reply:
+        reply = knowledge.answer(understand(text, self.services.model), self.services.model)
+        if isinstance(reply, HelpAnswer):
+            reply = HelpAnswer(reply.examples, commands.COMMAND_HELP)
+        return reply
+
+    async def _typed_answer(self, turn: Turn) -> Reply | None:
+        """A reply typed in a pulse's thread ("3", "adoption 2 -- note") is an answer."""
+        if turn.thread is None:
+            return None
+        current = await self.services.db.read(rounds.current, turn.place.id)
+        parent = MessageRef.loads(current.parent_ref) if current else None
+        if parent is None or parent.id != turn.thread.id:
+            return None
+        try:
+            command = commands.answer(turn.text)
+        except commands.CommandError:
+            return None  # a remark in the thread, not an answer
+        return await self.pulses.answer_text(turn.place, turn.person, command, turn.chat)
+
+    async def _run(self, turn: Turn, command: commands.Command) -> list[Reply]:
+        place, person, chat = turn.place, turn.person, turn.chat
+        pulses, admin = self.pulses, self.admin
+        match command:
+            case commands.PulseStart(template=template, closes=closes):
+                return await pulses.start(place, person, chat, template, closes)
+            case commands.PulseStatus():
+                return [await pulses.status(place, chat)]
+            case commands.PulseClose():
+                current = await self.services.db.read(rounds.current, place.id)
+                if current is None:
+                    return [Notice("No pulse is open here.", private=True)]
+                await pulses.close(current.id, chat)
+                return []
+            case commands.PulseRemind():
+                return [await pulses.remind(place, chat)]
+            case commands.ScheduleSet():
+                return [await admin.set_schedule(place, person, command)]
+            case commands.ScheduleList():
+                return [await admin.list_schedules(place)]
+            case commands.ScheduleOff(kind=kind):
+                return [await admin.schedule_off(place, kind)]
+            case commands.DigestNow():
+                return await self._digest(turn)
+            case commands.Answer():
+                return [await pulses.answer_text(place, person, command, chat)]
+            case commands.MyAnswers():
+                return [await admin.my_answers(person)]
+            case commands.ForgetMe(confirmed=confirmed):
+                return [await admin.forget_me(person, confirmed)]
+        raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+    async def _digest(self, turn: Turn) -> list[Reply]:
+        """Admins post the digest to the channel; anyone else sees it privately."""
+        if self.services.settings.is_admin(turn.person.id):
+            posted = await self.digests.post(turn.place, turn.chat)
+            return [posted] if posted else []
+        digest = await self.digests.build(turn.place, with_chart=False)
+        if digest is None:
+            return [Notice("No pulse has closed here yet, so there is nothing to show.", True)]
+        return [replace(digest, private=True)]
+
+    async def on_click(
+        self,
+        person: Person,
+        round_id: int,
+        question_id: str,
+        level: int | None,
+        at: datetime | None = None,
+        comment: str | None = None,
+    ) -> Reply:
+        """A button press on a pulse question: recorded, confirmed to the clicker only."""
+        return await self.pulses.answer(person, round_id, question_id, level, comment, at)
+
+    async def on_comment(self, person: Person, round_id: int, question_id: str, text: str) -> Reply:
+        return await self.pulses.comment(person, round_id, question_id, text)

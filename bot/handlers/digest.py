@@ -1,0 +1,187 @@
+"""Round summaries and digests: aggregates only, and nothing below the threshold.
+
+A summary is posted in a round's thread when it closes; a digest (summary, trend and chart)
+is posted to the channel on request or on a schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.chat import Chat
+from bot.context import Place
+from bot.replies import AspectScore, Digest, Notice, Reply, RoundSummary
+from bot.services import Services
+from storage import answers, rounds, schedules, scores
+from storage.tables import DigestPost, Round
+
+log = logging.getLogger(__name__)
+HISTORY = 8  # rounds in a digest's trend
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """One aspect's aggregates, whether stored at close or tallied live."""
+
+    responses: int
+    scored: int
+    mean: float | None
+    median: float | None
+    distribution: tuple[int, int, int, int]
+    questions: str
+
+
+class Digests:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def summary(self, round_: Round, place: Place) -> RoundSummary:
+        figures, previous, comments = await self.services.db.read(
+            _summary_data,
+            round_,
+            [a.key for a in self.services.model.aspects],
+            self.services.settings.pulse_min_responses,
+        )
+        return self._summary(round_, figures, previous, comments)
+
+    def _summary(
+        self,
+        round_: Round,
+        figures: dict[str, _Figures],
+        previous: dict[str, _Figures] | None,
+        comments: dict[str, list[str]],
+    ) -> RoundSummary:
+        s = self.services
+        threshold = s.settings.pulse_min_responses
+        results: list[AspectScore] = []
+        for aspect in s.model.aspects:
+            mine = figures.get(aspect.key) or _Figures(0, 0, None, None, (0, 0, 0, 0), "")
+            if mine.scored < threshold:
+                results.append(AspectScore(aspect, mine.responses, mine.scored, hidden=True))
+                continue
+            before = previous.get(aspect.key) if previous else None
+            change, comparable = None, True
+            if before is not None and before.scored >= threshold and before.mean is not None:
+                comparable = before.questions == mine.questions
+                if comparable and mine.mean is not None:
+                    change = round(mine.mean - before.mean, 2)
+            results.append(
+                AspectScore(
+                    aspect,
+                    mine.responses,
+                    mine.scored,
+                    hidden=False,
+                    mean=mine.mean,
+                    median=mine.median,
+                    distribution=mine.distribution,
+                    change=change,
+                    comparable=comparable,
+                    comments=tuple(comments.get(aspect.key, ())),
+                )
+            )
+        shown = [score for score in results if not score.hidden and score.mean is not None]
+        weakest = min(shown, key=lambda score: score.mean) if shown else None
+        weakest_next = None
+        if weakest is not None and weakest.median is not None and int(weakest.median) < 4:
+            weakest_next = weakest.aspect.level(int(weakest.median) + 1)
+        return RoundSummary(
+            round_id=round_.id,
+            title=f"Results: {round_.title}",
+            opened_at=round_.opened_at,
+            closed_at=round_.closed_at,
+            respondents=round_.respondents if round_.respondents is not None else 0,
+            members=round_.members,
+            scores=tuple(results),
+            min_responses=threshold,
+            weakest=weakest,
+            weakest_next=weakest_next,
+            attribution=s.model.attribution.line,
+        )
+
+    async def build(self, place: Place, with_chart: bool = True) -> Digest | None:
+        """The digest of the latest closed round here, with its trend; None before any round."""
+        s = self.services
+        history = await s.db.read(rounds.closed_rounds, place.id, HISTORY)
+        if not history:
+            return None
+        latest = history[0]
+        summary = await self.summary(latest, place)
+        chart = None
+        if with_chart:
+            stored = await s.db.read(scores.stored, [r.id for r in history])
+            series = _trend(list(reversed(history)), stored, s.settings.pulse_min_responses)
+            aspects = [(a.key, a.name) for a in s.model.aspects]
+            chart = await asyncio.to_thread(_render_chart, series, aspects)
+        return Digest(summary, rounds_compared=len(history), chart_png=chart)
+
+    async def post(self, place: Place, chat: Chat, claim: str | None = None) -> Reply | None:
+        """Post the digest to the channel (once per ``claim``); a notice when there is none."""
+        s = self.services
+        if claim is not None and not await s.db.write(schedules.claim, claim, s.instance, s.now()):
+            return None
+        digest = await self.build(place)
+        if digest is None:
+            return Notice("No pulse has closed here yet, so there is nothing to digest.", True)
+        await chat.post(place, digest)
+        await s.db.write(_record_post, place.id, digest.summary.round_id, s.now())
+        return None
+
+
+def _summary_data(
+    session: object, round_: Round, aspects: list[str], threshold: int
+) -> tuple[dict[str, _Figures], dict[str, _Figures] | None, dict[str, list[str]]]:
+    figures = _figures(session, round_)
+    previous_round = rounds.previous_closed(session, round_)
+    previous = _figures(session, previous_round) if previous_round else None
+    visible = [key for key in aspects if key in figures and figures[key].scored >= threshold]
+    comments = answers.comments(session, round_.id, visible)
+    return figures, previous, comments
+
+
+def _figures(session: object, round_: Round) -> dict[str, _Figures]:
+    if round_.closed_at is not None:
+        stored = scores.stored(session, [round_.id]).get(round_.id, {})
+        return {
+            key: _Figures(
+                s.responses,
+                s.scored,
+                s.mean,
+                s.median,
+                (s.level_1, s.level_2, s.level_3, s.level_4),
+                s.questions,
+            )
+            for key, s in stored.items()
+        }
+    return {
+        key: _Figures(t.responses, t.scored, t.mean, t.median, tuple(t.distribution), t.questions)
+        for key, t in scores.tally(session, round_.id).items()
+    }
+
+
+def _trend(
+    history: list[Round], stored: dict[int, dict[str, object]], threshold: int
+) -> list[tuple[str, dict[str, float | None]]]:
+    """Per round (oldest first), each aspect's mean, or None where it is below the threshold."""
+    series = []
+    for round_ in history:
+        label = f"{round_.opened_at:%d %b}"
+        means = {
+            aspect: (score.mean if score.scored >= threshold else None)
+            for aspect, score in stored.get(round_.id, {}).items()
+        }
+        series.append((label, means))
+    return series
+
+
+def _render_chart(
+    series: list[tuple[str, dict[str, float | None]]], aspects: list[tuple[str, str]]
+) -> bytes:
+    from bot.handlers.chart import render
+
+    return render(series, aspects)
+
+
+def _record_post(session: object, conversation_id: int, round_id: int, now: object) -> None:
+    session.add(DigestPost(conversation_id=conversation_id, round_id=round_id, posted_at=now))

@@ -1,0 +1,111 @@
+"""``maturitybot export``: rounds and aggregate scores of one conversation, as CSV or JSON.
+
+Only aggregates of closed rounds leave the database, and an aspect below the response
+threshold exports its response count alone: never who answered what.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.model import MaturityModel
+from storage import conversations, rounds, scores
+from storage.engine import Database
+from storage.tables import Conversation
+
+FIELDS = (
+    "round_id", "title", "template", "opened_at", "closed_at", "respondents", "members",
+    "aspect", "responses", "scored", "mean", "median", "level_1", "level_2", "level_3",
+    "level_4", "note",
+)  # fmt: skip
+MAX_ROUNDS = 10_000
+
+
+class ExportError(Exception):
+    pass
+
+
+def rows(db: Database, model: MaturityModel, conversation: str, threshold: int) -> list[dict]:
+    return db.read_now(_rows, [a.key for a in model.aspects], conversation, threshold)
+
+
+def _rows(session: object, aspects: list[str], conversation: str, threshold: int) -> list[dict]:
+    found = _conversation(session, conversation)
+    history = list(reversed(rounds.closed_rounds(session, found.id, MAX_ROUNDS)))
+    stored = scores.stored(session, [r.id for r in history])
+    result = []
+    for round_ in history:
+        for aspect in aspects:
+            score = stored.get(round_.id, {}).get(aspect)
+            row: dict[str, object] = {
+                "round_id": round_.id,
+                "title": round_.title,
+                "template": round_.template,
+                "opened_at": round_.opened_at.isoformat(),
+                "closed_at": round_.closed_at.isoformat() if round_.closed_at else None,
+                "respondents": round_.respondents,
+                "members": round_.members,
+                "aspect": aspect,
+                "responses": score.responses if score else 0,
+            }
+            if score is not None and score.scored >= threshold:
+                row.update(
+                    scored=score.scored,
+                    mean=round(score.mean, 3) if score.mean is not None else None,
+                    median=score.median,
+                    level_1=score.level_1,
+                    level_2=score.level_2,
+                    level_3=score.level_3,
+                    level_4=score.level_4,
+                    note="",
+                )
+            else:
+                row["note"] = "not enough responses"
+            result.append(row)
+    return result
+
+
+def _conversation(session: object, reference: str) -> Conversation:
+    if reference.isdigit():
+        found = conversations.get(session, int(reference))
+    else:
+        platform, _, channel = reference.partition(":")
+        found = conversations.find(session, platform, channel) if channel else None
+    if found is None:
+        raise ExportError(
+            f"no conversation {reference!r}; give its number or platform:channel "
+            "(e.g. slack:C0123 or console:terminal)"
+        )
+    return found
+
+
+def export_conversation(
+    settings: Settings, model: MaturityModel, conversation: str, fmt: str, output: str | None
+) -> int:
+    from bot.cli import UsageError
+
+    db = Database(settings.database_url, workers=1)
+    try:
+        data = rows(db, model, conversation, settings.pulse_min_responses)
+    except ExportError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        db.close()
+    if fmt == "json":
+        text = json.dumps({"conversation": conversation, "rows": data}, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(data)
+        text = buffer.getvalue()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0

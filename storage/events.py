@@ -1,0 +1,22 @@
+"""Inbound events already handled: platforms retry, and a retry must do nothing more."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from storage.tables import ProcessedEvent
+from storage.upsert import insert_ignore
+
+
+def first_delivery(session: Session, key: str, now: datetime) -> bool:
+    """True the first time ``key`` is seen, on any instance sharing the database."""
+    return insert_ignore(session, ProcessedEvent, {"key": key, "received_at": now}, ["key"])
+
+
+def forget_before(session: Session, cutoff: datetime) -> int:
+    """Drop remembered events older than any retry could be (Slack retries within minutes)."""
+    result = session.execute(sa.delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+    return result.rowcount or 0

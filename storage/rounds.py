@@ -1,0 +1,163 @@
+"""Pulse rounds and the questions posted in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage import scores
+from storage.tables import Answer, Round, RoundQuestion
+
+
+@dataclass(frozen=True)
+class PlannedQuestion:
+    question_id: str
+    version: int
+    aspect: str
+
+
+def open_round(
+    session: Session,
+    conversation_id: int,
+    template: str,
+    title: str,
+    opened_by: str,
+    opened_at: datetime,
+    closes_at: datetime,
+    questions: list[PlannedQuestion],
+    schedule_id: int | None = None,
+) -> Round | None:
+    """Open a round with its questions; None when the conversation already has an open one."""
+    if current(session, conversation_id) is not None:
+        return None
+    round_ = Round(
+        conversation_id=conversation_id,
+        template=template,
+        title=title,
+        opened_by=opened_by,
+        opened_at=opened_at,
+        closes_at=closes_at,
+        schedule_id=schedule_id,
+    )
+    try:
+        with session.begin_nested():  # the partial unique index settles a race between instances
+            session.add(round_)
+            session.flush()
+    except sa.exc.IntegrityError:
+        return None
+    for position, question in enumerate(questions, 1):
+        session.add(
+            RoundQuestion(
+                round_id=round_.id,
+                question_id=question.question_id,
+                question_version=question.version,
+                aspect=question.aspect,
+                position=position,
+            )
+        )
+    return round_
+
+
+def current(session: Session, conversation_id: int) -> Round | None:
+    """The conversation's open round, if any."""
+    return session.exec(
+        select(Round).where(Round.conversation_id == conversation_id, Round.closed_at.is_(None))
+    ).first()
+
+
+def get(session: Session, round_id: int) -> Round | None:
+    return session.get(Round, round_id)
+
+
+def questions(session: Session, round_id: int) -> list[RoundQuestion]:
+    return list(
+        session.exec(
+            select(RoundQuestion)
+            .where(RoundQuestion.round_id == round_id)
+            .order_by(RoundQuestion.position)
+        )
+    )
+
+
+def set_parent_ref(session: Session, round_id: int, ref: str) -> None:
+    session.execute(sa.update(Round).where(Round.id == round_id).values(parent_ref=ref))
+
+
+def set_question_ref(session: Session, round_id: int, question_id: str, ref: str) -> None:
+    session.execute(
+        sa.update(RoundQuestion)
+        .where(RoundQuestion.round_id == round_id, RoundQuestion.question_id == question_id)
+        .values(message_ref=ref)
+    )
+
+
+def open_rounds(session: Session, conversation_ids: list[int] | None = None) -> list[Round]:
+    query = select(Round).where(Round.closed_at.is_(None))
+    if conversation_ids is not None:
+        query = query.where(Round.conversation_id.in_(conversation_ids))
+    return list(session.exec(query.order_by(Round.closes_at)))
+
+
+def closed_rounds(session: Session, conversation_id: int, limit: int) -> list[Round]:
+    """The latest closed rounds, newest first."""
+    return list(
+        session.exec(
+            select(Round)
+            .where(Round.conversation_id == conversation_id, Round.closed_at.is_not(None))
+            .order_by(Round.opened_at.desc(), Round.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def close(session: Session, round_id: int, now: datetime, members: int | None) -> Round | None:
+    """Close an open round and keep its aggregates; None if it was already closed.
+
+    The UPDATE takes the row lock first, so answers still being written finish before the
+    aggregates are computed, and answers arriving after it see the round closed.
+    """
+    closed = session.execute(
+        sa.update(Round)
+        .where(Round.id == round_id, Round.closed_at.is_(None))
+        .values(closed_at=now, members=members)
+    )
+    if closed.rowcount != 1:
+        return None
+    tallies = scores.tally(session, round_id)
+    scores.store(session, round_id, tallies)
+    respondents = session.scalar(
+        sa.select(sa.func.count(sa.distinct(Answer.user_id))).where(Answer.round_id == round_id)
+    )
+    session.execute(sa.update(Round).where(Round.id == round_id).values(respondents=respondents))
+    round_ = session.get(Round, round_id)
+    session.refresh(round_)
+    return round_
+
+
+def mark_reminded(session: Session, round_id: int, now: datetime) -> bool:
+    """True the first time only: one reminder per round."""
+    result = session.execute(
+        sa.update(Round)
+        .where(Round.id == round_id, Round.reminded_at.is_(None))
+        .values(reminded_at=now)
+    )
+    return result.rowcount == 1
+
+
+def previous_closed(session: Session, round_: Round) -> Round | None:
+    """The closed round before this one in the same conversation, with the same template."""
+    return session.exec(
+        select(Round)
+        .where(
+            Round.conversation_id == round_.conversation_id,
+            Round.template == round_.template,
+            Round.closed_at.is_not(None),
+            Round.id != round_.id,
+            Round.opened_at <= round_.opened_at,
+        )
+        .order_by(Round.opened_at.desc(), Round.id.desc())
+        .limit(1)
+    ).first()

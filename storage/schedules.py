@@ -1,0 +1,73 @@
+"""Recurring pulses and digests, and the claims that make each occurrence fire once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.tables import Conversation, Occurrence, Schedule
+from storage.upsert import insert_ignore
+
+
+def replace(session: Session, schedule: Schedule) -> list[Schedule]:
+    """Store a conversation's schedule of this kind, replacing any earlier one; returns those."""
+    earlier = list(
+        session.exec(
+            select(Schedule).where(
+                Schedule.conversation_id == schedule.conversation_id,
+                Schedule.kind == schedule.kind,
+            )
+        )
+    )
+    for old in earlier:
+        session.delete(old)
+    session.add(schedule)
+    session.flush()
+    return earlier
+
+
+def of_conversation(session: Session, conversation_id: int) -> list[Schedule]:
+    return list(
+        session.exec(
+            select(Schedule)
+            .where(Schedule.conversation_id == conversation_id)
+            .order_by(Schedule.kind, Schedule.id)
+        )
+    )
+
+
+def remove(session: Session, conversation_id: int, kind: str) -> int:
+    result = session.execute(
+        sa.delete(Schedule).where(
+            Schedule.conversation_id == conversation_id, Schedule.kind == kind
+        )
+    )
+    return result.rowcount or 0
+
+
+def on_platforms(session: Session, platforms: list[str]) -> list[Schedule]:
+    return list(
+        session.exec(
+            select(Schedule)
+            .join(Conversation, Conversation.id == Schedule.conversation_id)
+            .where(Conversation.platform.in_(platforms))
+            .order_by(Schedule.id)
+        )
+    )
+
+
+def get(session: Session, schedule_id: int) -> Schedule | None:
+    return session.get(Schedule, schedule_id)
+
+
+def claim(session: Session, key: str, instance: str, now: datetime) -> bool:
+    """Claim an occurrence; exactly one caller across all instances gets True."""
+    return insert_ignore(
+        session, Occurrence, {"key": key, "claimed_at": now, "instance": instance}, ["key"]
+    )
+
+
+def is_claimed(session: Session, key: str) -> bool:
+    return session.get(Occurrence, key) is not None
