@@ -1,0 +1,23 @@
+"""What every chat platform adapter offers the server: a ``Chat`` port and a lifecycle."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.chat import Chat
+
+
+class PlatformAdapter(Protocol):
+    name: str  # "slack", "teams": the platform column of stored conversations
+    chat: Chat
+
+    async def start(self, app: web.Application) -> None:
+        """Add routes to the shared server, or open outbound connections (Socket Mode)."""
+
+    async def stop(self) -> None:
+        """Close connections and wait for work in flight."""
+
+    def health(self) -> dict[str, object]:
+        """What /healthz reports for this platform, e.g. ``{"mode": "http", "live": True}``."""

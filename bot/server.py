@@ -1,0 +1,129 @@
+"""``maturitybot run``: one asyncio process with every configured platform, the scheduler
+and one aiohttp server (/slack/events, /api/messages, /healthz, /metrics)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.config import ConfigError, Settings
+from bot.model import MaturityModel, load_surveys
+from bot.platforms.adapter import PlatformAdapter
+
+log = logging.getLogger(__name__)
+DB_WORKERS = 8
+
+
+def check_platform_settings(settings: Settings) -> None:
+    """Refuse to start with missing or contradictory settings (exit 2 with one line)."""
+    if not settings.slack_enabled and not settings.teams_active:
+        raise ConfigError(
+            "no chat platform configured: set SLACK_BOT_TOKEN (with SLACK_SIGNING_SECRET or "
+            "SLACK_APP_TOKEN) for Slack, or MICROSOFT_APP_ID or TEAMS_ENABLED=true for Teams; "
+            "`maturitybot chat` needs neither"
+        )
+    if (
+        settings.slack_enabled
+        and not settings.slack_app_token
+        and not settings.slack_signing_secret
+    ):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is set: also set SLACK_SIGNING_SECRET (HTTP events) or "
+            "SLACK_APP_TOKEN (Socket Mode)"
+        )
+    if settings.microsoft_app_id and not settings.microsoft_app_password:
+        raise ConfigError("MICROSOFT_APP_ID is set: also set MICROSOFT_APP_PASSWORD")
+    if (
+        settings.microsoft_app_type == "SingleTenant"
+        and settings.microsoft_app_id
+        and not (settings.microsoft_app_tenant_id)
+    ):
+        raise ConfigError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
+
+
+def run_server(settings: Settings, model: MaturityModel) -> int:
+    from bot import logs
+    from storage.engine import migrate
+
+    check_platform_settings(settings)
+    logs.configure(settings)
+    migrate(settings.database_url)
+    surveys = load_surveys(model)
+    asyncio.run(serve(settings, model, surveys))
+    return 0
+
+
+async def serve(settings: Settings, model: MaturityModel, surveys: object) -> None:
+    from bot.core import Core
+    from bot.scheduler import Scheduler
+    from bot.services import Services
+    from storage.engine import Database
+
+    db = Database(settings.database_url, workers=DB_WORKERS)
+    services = Services(settings, model, surveys, db)
+    core = Core(services)
+    adapters = _adapters(core, settings)
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app["adapters"] = adapters
+    app["db"] = db
+    app.router.add_get("/healthz", _healthz)
+    for adapter in adapters:
+        services.chats[adapter.name] = adapter.chat
+        await adapter.start(app)
+    scheduler = Scheduler(core, [adapter.name for adapter in adapters])
+    await scheduler.start()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info(
+        "listening on %s:%s with %s",
+        settings.host,
+        settings.port,
+        ", ".join(a.name for a in adapters),
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        log.info("shutting down")
+        await scheduler.stop()
+        for adapter in adapters:
+            await adapter.stop()
+        await core.pulses.flush_counts()
+        await runner.cleanup()
+        db.close()
+
+
+def _adapters(core: object, settings: Settings) -> list[PlatformAdapter]:
+    adapters: list[PlatformAdapter] = []
+    if settings.slack_enabled:
+        from bot.platforms.slack import create as create_slack
+
+        adapters.append(create_slack(core, settings))
+    if settings.teams_active:
+        from bot.platforms.teams import create as create_teams
+
+        adapters.append(create_teams(core, settings))
+    return adapters
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    db = request.app["db"]
+    platforms = {adapter.name: adapter.health() for adapter in request.app["adapters"]}
+    try:
+        await asyncio.wait_for(asyncio.to_thread(db.ping), timeout=5)
+        database = "ok"
+    except Exception as error:  # the point of a health check is to report, not to crash
+        database = f"error: {type(error).__name__}"
+    healthy = database == "ok"
+    return web.json_response(
+        {"status": "ok" if healthy else "unhealthy", "database": database, "platforms": platforms},
+        status=200 if healthy else 503,
+    )
