@@ -214,3 +214,10 @@ Reply = (
     | PulseStatus
     | Confirm
 )
+
+
+def is_private(reply: Reply) -> bool:
+    """Replies meant only for the person they answer (confirmations, refusals, own data)."""
+    if isinstance(reply, AnswerRecorded | Refusal | Confirm):
+        return True
+    return bool(getattr(reply, "private", False))

@@ -19,25 +19,12 @@ from bot.config import Settings
 from bot.context import Person, Place, Turn
 from bot.model import MaturityModel
 from bot.platforms.text import render
-from bot.replies import (
-    AnswerRecorded,
-    Confirm,
-    Digest,
-    Refusal,
-    Reply,
-)
+from bot.replies import Digest, Reply, is_private
 
 PLATFORM = "console"
 CONSOLE_USER = "you"
 PROMPT = "{name}> "
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
-
-
-def is_private(reply: Reply) -> bool:
-    """Replies meant for the person who asked only."""
-    if isinstance(reply, (AnswerRecorded, Refusal, Confirm)):
-        return True
-    return bool(getattr(reply, "private", False))
 
 
 class ConsoleChat:
