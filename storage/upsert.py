@@ -16,8 +16,14 @@ def insert_for(session: Session, table: Any) -> Any:
 
 
 def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: list[str]) -> bool:
-    """Insert unless a row with the same ``keys`` exists; True when this call inserted it."""
+    """Insert unless a row with the same ``keys`` exists; True when this call inserted it.
+
+    RETURNING tells the two apart on both databases (psycopg reports no rowcount here).
+    """
     statement = (
-        insert_for(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
+        insert_for(session, table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(getattr(table, keys[0]))
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).first() is not None

@@ -245,6 +245,10 @@ class Pulses:
         """A typed answer: ``answer adoption 3``, or a bare ``3`` in the pulse's thread."""
         current = await self.services.db.read(rounds.current, place.id)
         if current is None:
+            latest = await self.services.db.read(rounds.closed_rounds, place.id, 1)
+            if latest:
+                info = await self.info(latest[0].id)
+                return self._closed_notice(info, latest[0].closed_at)
             return Notice("No pulse is open here. An admin can start one with `pulse start`.", True)
         info = await self.info(current.id)
         if info is None:  # pragma: no cover - the round was just read
