@@ -8,10 +8,10 @@ from datetime import datetime
 from enum import Enum
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.tables import Answer, Conversation, Round
-from storage.upsert import insert_for
 
 
 class Outcome(Enum):
@@ -25,24 +25,75 @@ class Outcome(Enum):
 class Recorded:
     outcome: Outcome
     closes_at: datetime | None = None
-    responses: int = 0
 
 
-def _refusal(session: Session, round_id: int, now: datetime) -> tuple[Outcome | None, datetime]:
-    """(None, closing time) when the round takes answers now, else (why not, closing time).
+# The round's state and the person's earlier answer, in one round trip.
+_STATE = sa.select(
+    Round.closed_at,
+    Round.closes_at,
+    sa.select(Answer.id)
+    .where(
+        Answer.round_id == Round.id,
+        Answer.question_id == sa.bindparam("question_id"),
+        Answer.user_id == sa.bindparam("user_id"),
+    )
+    .scalar_subquery(),
+).where(Round.id == sa.bindparam("round_id"))
+_UPSERTS: dict[str, sa.Executable] = {}
 
-    On PostgreSQL the row is read FOR SHARE, so a concurrent close waits for this answer.
+
+def _upsert(dialect: str) -> sa.Executable:
+    """The answer upsert, built once per dialect so the hot path only binds values."""
+    if dialect not in _UPSERTS:
+        module = postgresql if dialect == "postgresql" else sqlite
+        insert = module.insert(Answer)
+        _UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=["round_id", "question_id", "user_id"],
+            set_={
+                "level": insert.excluded.level,
+                "question_version": insert.excluded.question_version,
+                "answered_at": insert.excluded.answered_at,
+                "comment": sa.func.coalesce(insert.excluded.comment, Answer.comment),
+            },
+            # A click that arrives late does not overwrite a newer one.
+            where=Answer.answered_at <= insert.excluded.answered_at,
+        )
+    return _UPSERTS[dialect]
+
+
+def _refusal(
+    connection: sa.Connection, round_id: int, question_id: str, user_id: str, now: datetime
+) -> tuple[Outcome | None, datetime, bool]:
+    """(None, closing time, answered before) when the round takes answers now, else (why not, …).
+
+    On PostgreSQL the round's row is read FOR SHARE, so a concurrent close waits for this answer.
     """
-    query = sa.select(Round.closed_at, Round.closes_at).where(Round.id == round_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(read=True)
-    row = session.execute(query).first()
+    query = _STATE
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(read=True, of=Round)
+    row = connection.execute(
+        query, {"round_id": round_id, "question_id": question_id, "user_id": user_id}
+    ).first()
     if row is None:
-        return Outcome.NO_ROUND, now
-    closed_at, closes_at = row
+        return Outcome.NO_ROUND, now, False
+    closed_at, closes_at, previous = row
     if closed_at is not None or closes_at <= now:
-        return Outcome.CLOSED, closes_at
-    return None, closes_at
+        return Outcome.CLOSED, closes_at, previous is not None
+    return None, closes_at, previous is not None
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer to record: who, which question of which round, what level (None: not sure)."""
+
+    round_id: int
+    question_id: str
+    question_version: int
+    aspect: str
+    user_id: str
+    level: int | None
+    comment: str | None
+    at: datetime
 
 
 def record(
@@ -56,51 +107,57 @@ def record(
     comment: str | None,
     now: datetime,
 ) -> Recorded:
-    """Record or replace a person's answer while the round is open.
+    """Record or replace a person's answer while the round is open."""
+    item = AnswerInput(
+        round_id, question_id, question_version, aspect, user_id, level, comment, now
+    )
+    return _record(session.connection(), item)
 
-    A click that arrives late (an older ``now`` than the stored answer) does not overwrite
-    a newer one; a click without a comment keeps the comment given earlier.
+
+def record_many(session: Session, items: list[AnswerInput]) -> list[Recorded]:
+    """Record several answers in one transaction (group commit); results in the same order."""
+    connection = session.connection()
+    return [_record(connection, item) for item in items]
+
+
+def _record(connection: sa.Connection, item: AnswerInput) -> Recorded:
+    """The hot path of every click: two statements, built once.
+
+    A click without a comment keeps the comment given earlier.
     """
-    refusal, closes_at = _refusal(session, round_id, now)
+    refusal, closes_at, previous = _refusal(
+        connection, item.round_id, item.question_id, item.user_id, item.at
+    )
     if refusal is not None:
         return Recorded(refusal, closes_at)
-    key = (Answer.round_id == round_id, Answer.question_id == question_id)
-    previous = session.execute(sa.select(Answer.id).where(*key, Answer.user_id == user_id)).first()
-    insert = insert_for(session, Answer).values(
-        round_id=round_id,
-        question_id=question_id,
-        question_version=question_version,
-        aspect=aspect,
-        user_id=user_id,
-        level=level,
-        comment=comment,
-        answered_at=now,
+    connection.execute(
+        _upsert(connection.dialect.name),
+        {
+            "round_id": item.round_id,
+            "question_id": item.question_id,
+            "user_id": item.user_id,
+            "question_version": item.question_version,
+            "aspect": item.aspect,
+            "level": item.level,
+            "comment": item.comment,
+            "answered_at": item.at,
+        },
     )
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["round_id", "question_id", "user_id"],
-            set_={
-                "level": insert.excluded.level,
-                "question_version": insert.excluded.question_version,
-                "answered_at": insert.excluded.answered_at,
-                "comment": sa.func.coalesce(insert.excluded.comment, Answer.comment),
-            },
-            where=Answer.answered_at <= insert.excluded.answered_at,
-        )
-    )
-    responses = session.scalar(sa.select(sa.func.count()).select_from(Answer).where(*key))
-    outcome = Outcome.CHANGED if previous else Outcome.RECORDED
-    return Recorded(outcome, closes_at, responses or 0)
+    return Recorded(Outcome.CHANGED if previous else Outcome.RECORDED, closes_at)
 
 
 def set_comment(
     session: Session, round_id: int, question_id: str, user_id: str, comment: str, now: datetime
 ) -> Recorded:
     """Attach a comment to an answer already given."""
-    refusal, closes_at = _refusal(session, round_id, now)
+    refusal, closes_at, previous = _refusal(
+        session.connection(), round_id, question_id, user_id, now
+    )
     if refusal is not None:
         return Recorded(refusal, closes_at)
-    result = session.execute(
+    if not previous:
+        return Recorded(Outcome.NO_ROUND, closes_at)
+    session.execute(
         sa.update(Answer)
         .where(
             Answer.round_id == round_id,
@@ -109,7 +166,7 @@ def set_comment(
         )
         .values(comment=comment)
     )
-    return Recorded(Outcome.CHANGED if result.rowcount else Outcome.NO_ROUND, closes_at)
+    return Recorded(Outcome.CHANGED, closes_at)
 
 
 def count_for_question(session: Session, round_id: int, question_id: str) -> int:

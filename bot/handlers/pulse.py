@@ -19,6 +19,7 @@ from bot.when import ClosingTime, round_title, when
 from storage import answers, conversations, rounds
 from storage.rounds import PlannedQuestion
 from storage.tables import Round, RoundQuestion
+from storage.writer import AnswerWriter
 
 log = logging.getLogger(__name__)
 COUNT_REFRESH_SECONDS = 1.0
@@ -57,6 +58,7 @@ class Pulses:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._info: dict[int, RoundInfo] = {}
+        self._writer = AnswerWriter(services.db)
         self._pending_counts: dict[tuple[int, str], asyncio.Task[None]] = {}
 
     # --- opening ----------------------------------------------------------------------
@@ -184,16 +186,17 @@ class Pulses:
         if level is not None and not 1 <= level <= 4:
             return Notice("Levels go from 1 to 4 (or “not sure”).", private=True)
         comment = (comment or "").strip()[:2000] or None
-        result = await self.services.db.write(
-            answers.record,
-            round_id,
-            question_id,
-            question.question_version,
-            question.aspect,
-            person.id,
-            level,
-            comment,
-            at or self.services.now(),
+        result = await self._writer.record(
+            answers.AnswerInput(
+                round_id,
+                question_id,
+                question.question_version,
+                question.aspect,
+                person.id,
+                level,
+                comment,
+                at or self.services.now(),
+            )
         )
         if result.outcome is answers.Outcome.CLOSED:
             return self._closed_notice(info, result.closes_at)
