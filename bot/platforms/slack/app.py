@@ -1,0 +1,146 @@
+"""The slack-bolt ``AsyncApp`` and its listeners: which Slack input goes where.
+
+Bolt acknowledges events by itself; every other listener calls ``ack()`` first, and the
+work runs after the acknowledgement (Bolt runs async listeners as tasks and answers Slack
+as soon as ``ack`` is called), so Slack always hears back within its 3 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.core import Core
+from bot.platforms.slack.blocks import (
+    ANSWER_ACTION,
+    COMMENT_ACTION,
+    COMMENT_BLOCK,
+    COMMENT_VIEW,
+    COMPARE_ACTION,
+    NEXT_LEVEL_ACTION,
+)
+from bot.platforms.slack.buttons import Buttons, comment_from
+from bot.platforms.slack.chat import SlackChat
+from bot.platforms.slack.conversation import Conversations, Respond
+from bot.platforms.slack.home import HomeTab
+from bot.platforms.slack.inflight import InFlight
+from bot.platforms.slack.payloads import (
+    PayloadError,
+    Said,
+    mentions,
+    message_event,
+    slash_command,
+)
+
+log = logging.getLogger(__name__)
+# A message subtype we read: plain messages (None) and thread replies also sent to the channel.
+READ_SUBTYPES = (None, "thread_broadcast")
+
+
+def build_app(
+    core: Core, chat: SlackChat, client: AsyncWebClient, settings: Settings, work: InFlight
+) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",  # never Bolt's own env lookup
+        # Socket Mode has no signature: the connection itself is authenticated.
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        name="maturity-bot",
+        logger=logging.getLogger("slack_bolt.maturity-bot"),
+    )
+    talk = Conversations(core, chat)
+    buttons = Buttons(core, chat, client)
+    home = HomeTab(core, client)
+
+    @app.event("app_mention")
+    @work.tracked
+    async def on_mention(body: dict[str, Any]) -> None:
+        said = _said(body)
+        if said is not None:
+            await talk.said(said)
+
+    @app.event("message")
+    @work.tracked
+    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("subtype") not in READ_SUBTYPES or event.get("bot_id"):
+            return  # edits, joins, other bots: nothing to answer
+        said = _said(body)
+        if said is None:
+            return
+        if said.direct:
+            await talk.said(said)
+        elif (
+            said.thread_ts
+            and said.thread_ts != said.ts
+            and not mentions(said.text, chat.bot_user_id)
+        ):
+            # Mentions come as app_mention too; answering here as well would answer twice.
+            await talk.thread_reply(said)
+
+    @app.event("app_home_opened")
+    @work.tracked
+    async def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab") == "home" and isinstance(event.get("user"), str):
+            await home.opened(event["user"])
+
+    # Any slash command: the manifest defines /maturity, a workspace may rename it.
+    @app.command(re.compile(r"^/"))
+    @work.tracked
+    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        try:
+            said = slash_command(body)
+        except PayloadError as error:
+            log.warning("ignored a slash command: %s", error)
+            return
+        await talk.said(said, respond)
+
+    @app.action(re.compile(f"^{re.escape(ANSWER_ACTION)}"))
+    @work.tracked
+    async def on_answer(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await buttons.answer(body)
+
+    @app.action(COMMENT_ACTION)
+    @work.tracked
+    async def on_comment_button(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await buttons.open_comment(body)
+
+    @app.view(COMMENT_VIEW)
+    @work.tracked
+    async def on_comment(ack: AsyncAck, body: dict[str, Any]) -> None:
+        comment = comment_from(body)
+        if comment is not None and not comment.text.strip():
+            await ack(response_action="errors", errors={COMMENT_BLOCK: "Write a comment first."})
+            return
+        await ack()
+        if comment is not None:
+            await buttons.comment(comment)
+
+    @app.action(NEXT_LEVEL_ACTION)
+    @work.tracked
+    async def on_next_level(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        await buttons.step(body, respond, compare=False)
+
+    @app.action(COMPARE_ACTION)
+    @work.tracked
+    async def on_compare(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        await buttons.step(body, respond, compare=True)
+
+    return app
+
+
+def _said(body: dict[str, Any]) -> Said | None:
+    try:
+        return message_event(body)
+    except PayloadError as error:
+        log.warning("ignored a message event: %s", error)
+        return None

@@ -1,0 +1,156 @@
+"""Buttons and the comment modal: pulse answers, "Add a comment", "Next level", "Compare".
+
+Every press is acknowledged before it gets here. A pulse answer is confirmed to the clicker
+alone (ephemeral); the question's shared message only ever shows the response count, which
+the core refreshes through the ``Chat`` port.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import Person
+from bot.core import Core
+from bot.platforms.slack.blocks import COMMENT_BLOCK, COMMENT_INPUT, comment_view, message
+from bot.platforms.slack.chat import SlackChat
+from bot.platforms.slack.conversation import FAILED, Respond
+from bot.platforms.slack.payloads import (
+    Comment,
+    CommentTarget,
+    PayloadError,
+    Pressed,
+    button,
+    choice,
+    comment_submission,
+    level_step,
+)
+from bot.replies import Reply
+
+log = logging.getLogger(__name__)
+CLOCK_SKEW = timedelta(seconds=60)
+
+
+class Buttons:
+    def __init__(self, core: Core, chat: SlackChat, client: AsyncWebClient) -> None:
+        self.core = core
+        self.chat = chat
+        self.client = client
+
+    async def answer(self, body: dict[str, Any]) -> None:
+        """A level (or "Not sure") pressed on a pulse question."""
+        pressed = _pressed(body)
+        if pressed is None:
+            return
+        try:
+            picked = choice(pressed.value)
+            reply = await self.core.on_click(
+                Person(pressed.user, pressed.user_name),
+                picked.round_id,
+                picked.question_id,
+                picked.level,
+                self._clicked_at(pressed),
+            )
+        except PayloadError as error:
+            log.warning("ignored a pulse button with a bad value: %s", error)
+            return
+        except Exception:
+            log.exception("could not record a pulse answer")
+            reply = FAILED
+        await self._whisper(pressed, reply)
+
+    async def open_comment(self, body: dict[str, Any]) -> None:
+        """ "Add a comment": a modal, opened at once (its trigger expires after 3 seconds)."""
+        pressed = _pressed(body)
+        if pressed is None or pressed.trigger_id is None:
+            return
+        try:
+            picked = choice(pressed.value, with_level=False)
+        except PayloadError as error:
+            log.warning("ignored a comment button with a bad value: %s", error)
+            return
+        question = self.core.services.surveys.question(picked.question_id)
+        target = CommentTarget(
+            picked.round_id, picked.question_id, pressed.channel, pressed.thread_ts
+        )
+        try:
+            await self.client.views_open(
+                trigger_id=pressed.trigger_id,
+                view=comment_view(question.text if question else "", target.dumps()),
+            )
+        except Exception:
+            log.exception("could not open the comment modal")
+            await self._whisper(pressed, FAILED)
+
+    async def comment(self, comment: Comment) -> None:
+        """The comment modal was submitted (and closed by the ack)."""
+        target = comment.target
+        try:
+            reply = await self.core.on_comment(
+                Person(comment.user, comment.user_name),
+                target.round_id,
+                target.question_id,
+                comment.text,
+            )
+        except Exception:
+            log.exception("could not save a pulse comment")
+            reply = FAILED
+        try:
+            await self.chat.whisper(target.channel, comment.user, reply, target.thread_ts)
+        except Exception:
+            log.warning("could not confirm a comment to %s", comment.user, exc_info=True)
+
+    async def step(self, body: dict[str, Any], respond: Respond, compare: bool) -> None:
+        """ "Next level" or "Compare with next": the answer replaces the message in place."""
+        pressed = _pressed(body)
+        if pressed is None:
+            return
+        try:
+            at = level_step(pressed.value)
+        except PayloadError as error:
+            log.warning("ignored a level button with a bad value: %s", error)
+            return
+        question = (
+            f"from level {at.level} to {at.level + 1} in {at.aspect}"
+            if compare
+            else f"level {at.level + 1} {at.aspect}"
+        )
+        reply = self.core.knowledge(question)
+        try:
+            await respond(replace_original=True, **message(reply))
+        except Exception:
+            log.exception("could not replace a level answer")
+
+    def _clicked_at(self, pressed: Pressed) -> datetime:
+        """When the person clicked, by Slack's clock, unless that clock disagrees with ours:
+        a late-arriving older click must not overwrite a newer one."""
+        now = self.core.services.now()
+        if pressed.action_ts is None:
+            return now
+        clicked = datetime.fromtimestamp(pressed.action_ts, UTC)
+        return clicked if abs(clicked - now) <= CLOCK_SKEW else now
+
+    async def _whisper(self, pressed: Pressed, reply: Reply) -> None:
+        try:
+            await self.chat.whisper(pressed.channel, pressed.user, reply, pressed.thread_ts)
+        except Exception:
+            log.warning("could not confirm privately to %s", pressed.user, exc_info=True)
+
+
+def _pressed(body: dict[str, Any]) -> Pressed | None:
+    try:
+        return button(body)
+    except PayloadError as error:
+        log.warning("ignored a button press: %s", error)
+        return None
+
+
+def comment_from(body: dict[str, Any]) -> Comment | None:
+    try:
+        return comment_submission(body, COMMENT_BLOCK, COMMENT_INPUT)
+    except PayloadError as error:
+        log.warning("ignored a comment submission: %s", error)
+        return None

@@ -1,0 +1,127 @@
+"""The ``Chat`` port on Slack: how the core posts, replies in threads, edits and whispers.
+
+A ``MessageRef`` on Slack is (channel id, message ts); a thread is its parent's ts.
+Everything that shows in a channel goes through the channel's pacing lane.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat import MessageRef
+from bot.context import Place
+from bot.platforms.slack.blocks import message
+from bot.platforms.slack.pacing import ChannelPacer
+from bot.replies import Digest, Reply
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+MEMBERS_PAGE = 200
+
+
+class SlackChat:
+    platform = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, pacer: ChannelPacer) -> None:
+        self.client = client
+        self.pacer = pacer
+        self.bot_user_id: str | None = None  # set from auth.test at start
+
+    # --- the Chat port ---------------------------------------------------------------
+
+    async def post(self, place: Place, reply: Reply) -> MessageRef | None:
+        return await self.post_to(place.channel, reply)
+
+    async def post_in_thread(
+        self, place: Place, parent: MessageRef, reply: Reply, broadcast: bool = False
+    ) -> MessageRef | None:
+        return await self.post_to(
+            parent.conversation, reply, thread_ts=parent.id, broadcast=broadcast
+        )
+
+    async def update(self, place: Place, ref: MessageRef, reply: Reply) -> None:
+        content = message(reply)
+
+        async def send() -> None:
+            await self.client.chat_update(channel=ref.conversation, ts=ref.id, **content)
+
+        await self.pacer.edit(ref.conversation, ref.id, send)
+
+    async def tell(
+        self, place: Place, person_id: str, reply: Reply, thread: MessageRef | None = None
+    ) -> None:
+        await self.whisper(place.channel, person_id, reply, thread.id if thread else None)
+
+    async def direct(self, place: Place, person_id: str, reply: Reply) -> bool:
+        """A DM: posting to a user id lands in the app's direct conversation with them."""
+        try:
+            await self.post_to(person_id, reply)
+        except SlackApiError as error:
+            log.warning("could not DM %s: %s", person_id, error.response.get("error"))
+            return False
+        return True
+
+    async def members(self, place: Place) -> list[str] | None:
+        """Human members of the channel: everyone listed except this bot."""
+        people: list[str] = []
+        cursor: str | None = None
+        while True:
+            page = await self.client.conversations_members(
+                channel=place.channel, limit=MEMBERS_PAGE, cursor=cursor
+            )
+            people += [member for member in page.get("members", []) if member != self.bot_user_id]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return people
+
+    # --- Slack specifics used by the listeners -----------------------------------------
+
+    async def post_to(
+        self,
+        channel: str,
+        reply: Reply,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> MessageRef:
+        """Post in a channel (or a thread of it), paced; a digest brings its chart along."""
+        content: dict[str, Any] = message(reply)
+        if thread_ts:
+            content["thread_ts"] = thread_ts
+            if broadcast:
+                content["reply_broadcast"] = True
+
+        async def send() -> Any:
+            return await self.client.chat_postMessage(channel=channel, **content)
+
+        response = await self.pacer.send(channel, send)
+        ref = MessageRef(response.get("channel") or channel, response["ts"])
+        if isinstance(reply, Digest) and reply.chart_png:
+            await self._upload_chart(ref.conversation, reply)
+        return ref
+
+    async def whisper(
+        self, channel: str, user: str, reply: Reply, thread_ts: str | None = None
+    ) -> None:
+        """An ephemeral message: only ``user`` sees it, and only in this session."""
+        content = message(reply)
+        if thread_ts:
+            content["thread_ts"] = thread_ts
+        await self.client.chat_postEphemeral(channel=channel, user=user, **content)
+
+    async def _upload_chart(self, channel: str, digest: Digest) -> None:
+        round_id = digest.summary.round_id
+
+        async def send() -> None:
+            await self.client.files_upload_v2(
+                channel=channel,
+                file=digest.chart_png,
+                filename=f"maturity-digest-round-{round_id}.png",
+                title=f"{digest.summary.title}: chart",
+                alt_txt="Radar of the aspects' median levels and their trend over recent rounds",
+            )
+
+        await self.pacer.send(channel, send)

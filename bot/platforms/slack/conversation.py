@@ -1,0 +1,115 @@
+"""Typed text: mentions, direct messages, replies in a pulse's thread and the slash command.
+
+Each arrives already acknowledged; this turns it into a core turn and delivers the replies
+where the person expects them: in the mention's thread, in the DM, or privately for a slash
+command. Private replies in a channel are ephemeral: only the person sees them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import commands
+from bot.chat import MessageRef
+from bot.context import Person, Place, Turn
+from bot.core import Core
+from bot.platforms.slack.blocks import message
+from bot.platforms.slack.chat import PLATFORM, SlackChat
+from bot.platforms.slack.payloads import Said, place_name
+from bot.replies import Notice, Reply, is_private
+from storage import events, rounds
+
+log = logging.getLogger(__name__)
+Respond = Callable[..., Awaitable[Any]]
+
+FAILED = Notice(
+    "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.",
+    private=True,
+)
+NOT_IN_CHANNEL = Notice(
+    "I'm not a member of this channel yet. Invite me with `/invite @maturity-bot`, then try again.",
+    private=True,
+)
+
+
+def trouble_notice(error: Exception) -> Notice:
+    """What to tell the person when handling their message failed."""
+    if isinstance(error, SlackApiError) and error.response.get("error") in (
+        "not_in_channel",
+        "channel_not_found",
+    ):
+        return NOT_IN_CHANNEL
+    return FAILED
+
+
+class Conversations:
+    def __init__(self, core: Core, chat: SlackChat) -> None:
+        self.core = core
+        self.chat = chat
+
+    async def first_delivery(self, event_id: str | None) -> bool:
+        """Slack retries an event it thinks we missed; the database says if we saw it."""
+        if not event_id:
+            return True
+        s = self.core.services
+        return await s.db.write(events.first_delivery, f"slack:{event_id}", s.now())
+
+    async def place(self, said: Said) -> Place:
+        return await self.core.place(
+            PLATFORM, said.team, said.channel, place_name(said.channel, said.direct)
+        )
+
+    async def said(self, said: Said, respond: Respond | None = None) -> None:
+        """Answer a mention, a DM or a slash command."""
+        try:
+            if not await self.first_delivery(said.event_id):
+                return
+            place = await self.place(said)
+            turn = Turn(Person(said.user, said.user_name), place, said.text, self.chat, said.thread)
+            for reply in await self.core.on_text(turn):
+                await self.deliver(said, reply, respond)
+        except Exception as error:
+            log.exception("could not answer a Slack message")
+            await self.apologise(said, error, respond)
+
+    async def thread_reply(self, said: Said) -> None:
+        """A message in a thread, not addressed to the bot: only a pulse answer counts."""
+        try:
+            commands.answer(said.text)
+        except commands.CommandError:
+            return  # people talking in a thread; not for us
+        if not await self.first_delivery(said.event_id):
+            return
+        try:
+            place = await self.place(said)
+            current = await self.core.services.db.read(rounds.current, place.id)
+            parent = MessageRef.loads(current.parent_ref) if current else None
+            if parent is None or parent.id != said.thread_ts:
+                return
+            turn = Turn(Person(said.user), place, said.text, self.chat, said.thread)
+            for reply in await self.core.on_text(turn):
+                await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
+        except Exception as error:
+            log.exception("could not take a typed answer in a pulse thread")
+            await self.apologise(said, error)
+
+    async def deliver(self, said: Said, reply: Reply, respond: Respond | None = None) -> None:
+        if respond is not None:  # slash command: everything it returns is for the person only
+            await respond(response_type="ephemeral", **message(reply))
+        elif said.direct:
+            await self.chat.post_to(said.channel, reply)
+        elif is_private(reply):
+            # An ephemeral shows in a thread only once the thread exists.
+            await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
+        else:
+            await self.chat.post_to(said.channel, reply, thread_ts=said.reply_thread)
+
+    async def apologise(self, said: Said, error: Exception, respond: Respond | None = None) -> None:
+        try:
+            await self.deliver(said, trouble_notice(error), respond)
+        except Exception:
+            log.warning("could not tell %s that something went wrong", said.user, exc_info=True)

@@ -1,0 +1,147 @@
+"""The App Home tab: the model at a glance and, for each channel the person is in, the
+latest closed round's results (aggregates only, nothing below the threshold)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import Core
+from bot.handlers.digest import Digests
+from bot.handlers.pulse import place_of
+from bot.model import MaturityModel
+from bot.platforms.slack.blocks import Block, escape
+from bot.platforms.slack.chat import PLATFORM
+from bot.replies import AspectScore, RoundSummary
+from bot.when import when
+from storage import slack_home
+
+log = logging.getLogger(__name__)
+MAX_CHANNELS = 10  # Home views hold 100 blocks; two per channel leaves room for the model
+CHANNEL_PAGES = 5
+
+
+class HomeTab:
+    def __init__(self, core: Core, client: AsyncWebClient) -> None:
+        self.core = core
+        self.client = client
+
+    async def opened(self, user: str) -> None:
+        try:
+            channels = await self._channels_of(user)
+            pairs = await self.core.services.db.read(
+                slack_home.latest_closed, PLATFORM, channels, MAX_CHANNELS
+            )
+            digests = Digests(self.core.services)
+            results = []
+            for conversation, round_ in pairs:
+                place = place_of(conversation)
+                results.append((place.channel, await digests.summary(round_, place), place))
+            view = home_view(
+                self.core.services.model,
+                [(channel, summary, place.timezone) for channel, summary, place in results],
+            )
+            await self.client.views_publish(user_id=user, view=view)
+        except Exception:
+            log.exception("could not publish the App Home of %s", user)
+
+    async def _channels_of(self, user: str) -> list[str]:
+        """Channels the person is in that the bot can see (public, and private ones it shares)."""
+        channels: list[str] = []
+        cursor: str | None = None
+        for _ in range(CHANNEL_PAGES):
+            page = await self.client.users_conversations(
+                user=user,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            channels += [c["id"] for c in page.get("channels", []) if isinstance(c, dict)]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return channels
+
+
+def home_view(model: MaturityModel, results: list[tuple[str, RoundSummary, str]]) -> dict[str, Any]:
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Platform maturity at a glance"}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"{escape(model.attribution.model)}: {len(model.aspects)} aspects × "
+                    "4 levels. Ask me about any of them: `/maturity what is level 3 adoption`.",
+                }
+            ],
+        },
+    ]
+    for aspect in model.aspects:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{escape(aspect.name)}*"},
+                "fields": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"*{level.number} {escape(model.generic(level.number).name)}*\n"
+                        f"{escape(level.title)}",
+                    }
+                    for level in aspect.levels
+                ],
+            }
+        )
+    blocks += [
+        {"type": "divider"},
+        {"type": "header", "text": {"type": "plain_text", "text": "Your channels' latest pulse"}},
+    ]
+    if not results:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "No pulse has closed yet in a channel you're in. An admin can start "
+                    "one there with `/maturity pulse start`.",
+                },
+            }
+        )
+    for channel, summary, timezone in results:
+        closed = when(summary.closed_at, timezone) if summary.closed_at else "open"
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*<#{channel}>* · {escape(summary.title)} · closed {closed}",
+                },
+                "fields": [_score_field(score, summary.min_responses) for score in summary.scores]
+                or [{"type": "mrkdwn", "text": "No answers."}],
+            }
+        )
+        people = "person" if summary.respondents == 1 else "people"
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"{summary.respondents} {people} answered."}
+                ],
+            }
+        )
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": escape(model.attribution.line)}
+    ]})  # fmt: skip
+    return {"type": "home", "blocks": blocks}
+
+
+def _score_field(score: AspectScore, min_responses: int) -> dict[str, str]:
+    name = escape(score.aspect.name)
+    if score.hidden:
+        text = f"*{name}*\nnot enough responses ({score.responses}; shown from {min_responses})"
+    else:
+        text = f"*{name}*\nmedian {score.median:g} · {score.responses} responses"
+    return {"type": "mrkdwn", "text": text}

@@ -1,0 +1,285 @@
+"""A fake Slack on loopback: the Web API, upload URLs, response URLs and a Socket Mode
+WebSocket, in one aiohttp server on its own thread.
+
+The pattern is slack-bolt's own tests (an HTTP server, the client's base URL pointed at it):
+the bot under test talks real HTTP to it through ``SLACK_API_URL``. Every call is recorded;
+canned JSON answers; a method can be made to answer 429 with ``Retry-After`` a few times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+TEAM = "T0001"
+
+
+@dataclass
+class Call:
+    """One request the bot made to the fake Slack."""
+
+    method: str  # "chat.postMessage", or "upload" / "response" for non-API URLs
+    params: dict[str, Any]
+    token: str | None
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)
+    body: bytes = b""
+    response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ts(self) -> str:
+        """The posted message's ts (chat.update names it; chat.postMessage is told it)."""
+        return self.params.get("ts") or self.response["ts"]
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or "")
+
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.params.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.members: dict[str, list[str]] = {}  # channel -> member ids (bot included)
+        self.user_channels: dict[str, list[str]] = {}  # user -> channels (users.conversations)
+        self.socket_received: list[dict[str, Any]] = []  # what the bot sent on the socket
+        self._throttle: dict[str, list[int]] = {}  # method -> [times left, retry-after]
+        self._failures: dict[str, list[Any]] = {}  # method -> [times left, error code]
+        self._ts = itertools.count(1)
+        self._files = itertools.count(1)
+        self._changed = threading.Condition()
+        self._loop = asyncio.new_event_loop()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    async def _serve(self) -> None:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_post("/response/{id}", self._response)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def _shutdown(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- behaviour switches ------------------------------------------------------------
+
+    def throttle(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next ``times`` calls of ``method`` answer 429 with ``Retry-After``."""
+        self._throttle[method] = [times, retry_after]
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}``."""
+        self._failures[method] = [times, error]
+
+    # --- what happened -----------------------------------------------------------------
+
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def of(self, method: str, accepted: bool = True, **match: Any) -> list[Call]:
+        """Calls of ``method`` (those answered 200 unless ``accepted`` is False)."""
+        with self._changed:
+            calls = list(self.calls)
+        return [
+            call
+            for call in calls
+            if call.method == method
+            and (not accepted or call.status == 200)
+            and all(call.params.get(key) == value for key, value in match.items())
+        ]
+
+    def wait_for(
+        self, check: Callable[[], Any], timeout: float = 15, what: str = "condition"
+    ) -> Any:
+        """Wait until ``check()`` returns something truthy, and return it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                result = check()
+                if result:
+                    return result
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    methods = [c.method for c in self.calls]
+                    raise AssertionError(f"timed out waiting for {what}; calls so far: {methods}")
+                self._changed.wait(min(left, 0.2))
+
+    def wait_calls(self, method: str, count: int = 1, timeout: float = 15, **match: Any) -> list:
+        return self.wait_for(
+            lambda: (found := self.of(method, **match)) and len(found) >= count and found,
+            timeout,
+            f"{count} x {method} {match or ''}",
+        )
+
+    def notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    # --- the Web API ---------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], bytes]:
+        params: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                params.update(json.loads(body))
+            elif request.content_type == "application/x-www-form-urlencoded":
+                params.update(parse_qsl(body.decode(), keep_blank_values=True))
+        return params, body
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params, body = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else params.get("token")
+        throttled = self._throttle.get(method)
+        if throttled and throttled[0] > 0:
+            throttled[0] -= 1
+            self._record(Call(method, params, token, status=429, body=body))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(throttled[1])},
+            )
+        failure = self._failures.get(method)
+        if failure and failure[0] > 0:
+            failure[0] -= 1
+            self._record(Call(method, params, token, status=400, body=body))
+            return web.json_response({"ok": False, "error": failure[1]})
+        answer = self._answer(method, params)
+        self._record(Call(method, params, token, body=body, response=answer))
+        return web.json_response(answer)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ok: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            return ok | {"user_id": BOT_USER, "user": "maturity-bot", "team_id": TEAM,
+                         "team": "Test team", "bot_id": BOT_ID, "url": self.url}  # fmt: skip
+        if method in ("chat.postMessage", "chat.update"):
+            channel = str(params.get("channel", ""))
+            if channel.startswith("U"):  # a DM by user id lands in the app's DM with them
+                channel = "D" + channel[1:]
+            ts = params.get("ts") or self.next_ts()
+            return ok | {"channel": channel, "ts": ts, "message": {"text": params.get("text")}}
+        if method == "chat.postEphemeral":
+            return ok | {"message_ts": self.next_ts()}
+        if method == "conversations.members":
+            return ok | self._page(self.members.get(str(params.get("channel")), []), params)
+        if method == "users.conversations":
+            channels = self.user_channels.get(str(params.get("user")), [])
+            page = self._page(channels, params)
+            return ok | {"channels": [{"id": c} for c in page.pop("members")], **page}
+        if method == "conversations.open":
+            return ok | {"channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
+        if method in ("views.open", "views.publish"):
+            return ok | {"view": {"id": f"V{next(self._files)}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._files)}"
+            return ok | {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return ok | {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        if method == "apps.connections.open":
+            return ok | {"url": f"ws://127.0.0.1:{self.port}/socket"}
+        return ok
+
+    def next_ts(self) -> str:
+        n = next(self._ts)
+        return f"{1_700_000_000 + n}.{n:06d}"
+
+    @staticmethod
+    def _page(items: list[str], params: dict[str, Any]) -> dict[str, Any]:
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        chunk = items[start : start + limit]
+        following = start + limit
+        cursor = str(following) if following < len(items) else ""
+        return {"members": chunk, "response_metadata": {"next_cursor": cursor}}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self._record(Call("upload", {"file": request.match_info["file"]}, None, body=body))
+        return web.Response(text=f"OK - {len(body)}")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        params = json.loads(body) if body else {}
+        params["response_id"] = request.match_info["id"]
+        self._record(Call("response", params, None, body=body))
+        return web.Response(text="ok")
+
+    # --- Socket Mode ---------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self.notify()
+        async for received in socket:
+            if received.type == WSMsgType.TEXT:
+                with self._changed:
+                    self.socket_received.append(json.loads(received.data))
+                    self._changed.notify_all()
+        self._sockets.remove(socket)
+        return socket
+
+    @property
+    def socket_connected(self) -> bool:
+        return any(not socket.closed for socket in self._sockets)
+
+    def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Deliver an envelope to the connected bot, as Slack does over Socket Mode."""
+
+        async def send() -> None:
+            await self._sockets[-1].send_str(json.dumps(envelope))
+
+        asyncio.run_coroutine_threadsafe(send(), self._loop).result(5)
