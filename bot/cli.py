@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    from storage.engine import DatabaseError
+    from storage.errors import DatabaseError
 
     try:
         settings = load_settings()

@@ -116,21 +116,40 @@ class Lexicon:
     vocabulary: frozenset[str]
     display: dict[str, str]
     _deletes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    _near: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
     @property
     def deletes(self) -> dict[str, frozenset[str]]:
-        """Typo index: every model word and its one- or two-letter deletions → the words.
+        """Typo index: model words (5+ letters) and their one- or two-letter deletions.
 
         Built on the first unknown word only, so the fast path and cold start skip it.
         """
         if self._deletes is None:
-            index: dict[str, set[str]] = {}
-            for word in self.vocabulary:
-                if len(word) >= 5:
-                    for variant in _deletions(word, 2 if len(word) >= 8 else 1):
-                        index.setdefault(variant, set()).add(word)
-            self._deletes = {key: frozenset(words) for key, words in index.items()}
+            self._deletes = _deletion_index(
+                (word, 2 if len(word) >= 8 else 1) for word in self.vocabulary if len(word) >= 5
+            )
         return self._deletes
+
+    @property
+    def near(self) -> dict[str, frozenset[str]]:
+        """Suggestion index: model words of 4+ letters with two deletions (three from 8)."""
+        if self._near is None:
+            self._near = _deletion_index(
+                (word, _suggest_depth(word)) for word in self.vocabulary if len(word) >= 4
+            )
+        return self._near
+
+
+def _suggest_depth(word: str) -> int:
+    return 3 if len(word) >= 8 else 2
+
+
+def _deletion_index(words: Iterable[tuple[str, int]]) -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for word, depth in words:
+        for variant in _deletions(word, depth):
+            index.setdefault(variant, set()).add(word)
+    return {key: frozenset(found) for key, found in index.items()}
 
 
 _LEXICONS: dict[int, tuple[MaturityModel, Lexicon]] = {}
@@ -367,16 +386,21 @@ def _wants_to_reach(words: set[str]) -> bool:
 
 
 def suggest(tokens: Iterable[str], lexicon: Lexicon) -> str | None:
-    """A close model word for the unknown path ("did you mean …?"), or None."""
+    """A close model word for the unknown path ("did you mean …?"), or None.
+
+    Looser than typo correction (two edits, three for long words), and looked up through
+    deletions rather than compared against every word.
+    """
     best: tuple[int, str] | None = None
     for token in tokens:
-        if len(token) < 4 or token in _PLAIN_WORDS or not token.isalpha() or len(token) > 30:
+        if not 4 <= len(token) <= MAX_TYPO_TOKEN or token in _PLAIN_WORDS or not token.isalpha():
             continue
-        for word in lexicon.vocabulary:
-            if abs(len(word) - len(token)) > 3 or len(word) < 4:
-                continue
+        candidates: set[str] = set()
+        limit = _suggest_depth(token)
+        for variant in _deletions(token, limit):
+            candidates |= lexicon.near.get(variant, frozenset())
+        for word in candidates:
             distance = _edit_distance(token, word)
-            limit = 3 if len(token) >= 8 else 2
             if distance <= limit and (best is None or (distance, word) < best):
                 best = (distance, word)
     if best is None:

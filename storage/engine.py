@@ -17,13 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from storage.errors import DatabaseError
+
 Result = TypeVar("Result")
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-class DatabaseError(Exception):
-    """The database cannot be reached or used; the message says what to check."""
 
 
 def normalise_url(url: str) -> str:
