@@ -123,15 +123,15 @@ class FakeSlack:
             self.calls.append(call)
             self._changed.notify_all()
 
-    def of(self, method: str, accepted: bool = True, **match: Any) -> list[Call]:
-        """Calls of ``method`` (those answered 200 unless ``accepted`` is False)."""
+    def of(self, method: str, status: int | None = 200, **match: Any) -> list[Call]:
+        """Calls of ``method`` answered with ``status`` (any status for None)."""
         with self._changed:
             calls = list(self.calls)
         return [
             call
             for call in calls
             if call.method == method
-            and (not accepted or call.status == 200)
+            and (status is None or call.status == status)
             and all(call.params.get(key) == value for key, value in match.items())
         ]
 

@@ -42,7 +42,11 @@ class SlackAdapter:
     async def start(self, app: web.Application) -> None:
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
-        await self._identify()
+        try:
+            await self._identify()
+        except BaseException:
+            await self._session.close()  # exiting: leave no connection behind
+            raise
         if self.mode == "http":
             endpoint = SlackEndpoint(self.app, self.settings.slack_signing_secret or "")
             app.router.add_post(PATH, endpoint.handle)

@@ -38,6 +38,18 @@ from bot.platforms.slack.payloads import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class _KnownTokenNotice(logging.Filter):
+    """Bolt warns that its token is unused whenever SLACK_BOT_TOKEN is in the environment
+    and a client is given; the client carries that very token, so the warning misleads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt.maturity-bot")
+_BOLT_LOG.addFilter(_KnownTokenNotice())
 # A message subtype we read: plain messages (None) and thread replies also sent to the channel.
 READ_SUBTYPES = (None, "thread_broadcast")
 
@@ -51,7 +63,7 @@ def build_app(
         # Socket Mode has no signature: the connection itself is authenticated.
         request_verification_enabled=bool(settings.slack_signing_secret),
         name="maturity-bot",
-        logger=logging.getLogger("slack_bolt.maturity-bot"),
+        logger=_BOLT_LOG,
     )
     talk = Conversations(core, chat)
     buttons = Buttons(core, chat, client)
