@@ -1,7 +1,7 @@
 """Benchmark: questions answered per second in-process, and the cold start of `maturitybot ask`.
 
 Goals (issue 2): >= 5,000 questions/s on one core; `ask` cold start <= 0.3 s.
-Run: python bench/understand.py
+Run: python bench/bench_understand.py
 """
 
 from __future__ import annotations
