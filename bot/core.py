@@ -14,6 +14,7 @@ from bot.handlers import knowledge
 from bot.handlers.admin import Admin, refusal
 from bot.handlers.digest import Digests
 from bot.handlers.pulse import Pulses, place_of
+from bot.metrics import QUESTIONS
 from bot.replies import HelpAnswer, Notice, Reply
 from bot.services import Services
 from bot.understand import understand
@@ -53,7 +54,9 @@ class Core:
         return await self._run(turn, command)
 
     def knowledge(self, text: str) -> Reply:
-        reply = knowledge.answer(understand(text, self.services.model), self.services.model)
+        intent = understand(text, self.services.model)
+        QUESTIONS.labels(intent.kind).inc()
+        reply = knowledge.answer(intent, self.services.model)
         if isinstance(reply, HelpAnswer):
             reply = HelpAnswer(reply.examples, commands.COMMAND_HELP)
         return reply

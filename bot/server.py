@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
+from bot.metrics import REQUEST_SECONDS, exposition
 from bot.model import MaturityModel, load_surveys
 from bot.platforms.adapter import PlatformAdapter
 
@@ -66,10 +68,11 @@ async def serve(settings: Settings, model: MaturityModel, surveys: object) -> No
     services = Services(settings, model, surveys, db)
     core = Core(services)
     adapters = _adapters(core, settings)
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[_timed])
     app["adapters"] = adapters
     app["db"] = db
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
     for adapter in adapters:
         services.chats[adapter.name] = adapter.chat
         await adapter.start(app)
@@ -127,3 +130,20 @@ async def _healthz(request: web.Request) -> web.Response:
         {"status": "ok" if healthy else "unhealthy", "database": database, "platforms": platforms},
         status=200 if healthy else 503,
     )
+
+
+@web.middleware
+async def _timed(request: web.Request, handler: object) -> web.StreamResponse:
+    """Latency of every request by route (the platform's ack time for events)."""
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else "unmatched"
+        REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    body, content_type = exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from bot import commands
 from bot.chat import Chat, MessageRef
 from bot.context import Person, Place
+from bot.metrics import ANSWERS
 from bot.model import Question
 from bot.replies import AnswerRecorded, Notice, PulseParent, PulseStatus, Reply, SurveyQuestion
 from bot.services import Services
@@ -198,6 +199,7 @@ class Pulses:
                 at or self.services.now(),
             )
         )
+        ANSWERS.labels(result.outcome.value).inc()
         if result.outcome is answers.Outcome.CLOSED:
             return self._closed_notice(info, result.closes_at)
         if result.outcome is answers.Outcome.NO_ROUND:
