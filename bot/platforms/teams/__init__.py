@@ -1,0 +1,21 @@
+"""Microsoft Teams, through botbuilder-core and botbuilder-integration-aiohttp.
+
+Every Bot Framework import of the product lives in this package, so a move to the
+Microsoft 365 Agents SDK touches nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.core import Core
+    from bot.platforms.teams.adapter import TeamsAdapter
+
+
+def create(core: Core, settings: Settings) -> TeamsAdapter:
+    """The Teams adapter for ``maturitybot run``."""
+    from bot.platforms.teams.adapter import TeamsAdapter
+
+    return TeamsAdapter(core, settings)

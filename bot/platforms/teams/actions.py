@@ -1,0 +1,104 @@
+"""The data our Adaptive Card actions carry, both ways: built into cards here, and read back
+from ``adaptiveCard/action`` invokes and ``Action.Submit`` messages.
+
+Every action's data has ``"maturitybot": <verb>`` so a submit from some other card (or a
+hand-made request) is recognised as not ours and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+KEY = "maturitybot"
+ANSWER = "answer"
+COMMENT = "comment"
+ASK = "ask"
+NOT_SURE = "unsure"
+COMMENT_INPUT = "comment"  # the id of the comment box; its value arrives in the data
+MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True)
+class CardAnswer:
+    round_id: int
+    question_id: str
+    level: int | None  # None: "not sure"
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class CardComment:
+    round_id: int
+    question_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CardAsk:
+    """A follow-up question, e.g. "Next level" on a level answer."""
+
+    text: str
+
+
+CardAction = CardAnswer | CardComment | CardAsk
+
+
+def answer_data(round_id: int, question_id: str, level: int | None) -> dict[str, object]:
+    return {
+        KEY: ANSWER,
+        "round": round_id,
+        "question": question_id,
+        "level": NOT_SURE if level is None else str(level),
+    }
+
+
+def comment_data(round_id: int, question_id: str) -> dict[str, object]:
+    return {KEY: COMMENT, "round": round_id, "question": question_id}
+
+
+def ask_data(text: str) -> dict[str, object]:
+    return {KEY: ASK, "text": text}
+
+
+def parse(data: object, verb: str | None = None) -> CardAction | None:
+    """Our action in ``data`` (an invoke's ``action.data`` or a submit's ``value``), else None."""
+    if not isinstance(data, Mapping):
+        return None
+    kind = data.get(KEY) or verb
+    if kind == ASK:
+        text = data.get("text")
+        return CardAsk(text.strip()[:500]) if isinstance(text, str) and text.strip() else None
+    if kind not in (ANSWER, COMMENT):
+        return None
+    round_id = _whole(data.get("round"))
+    question = data.get("question")
+    if round_id is None or not isinstance(question, str) or not question:
+        return None
+    comment = _text(data.get(COMMENT_INPUT))
+    if kind == COMMENT:
+        return CardComment(round_id, question[:64], comment or "")  # the core says if empty
+    raw = str(data.get("level", "")).strip().lower()
+    if raw == NOT_SURE:
+        level = None
+    else:
+        level = _whole(raw)
+        if level is None or not 1 <= level <= 4:
+            return None
+    return CardAnswer(round_id, question[:64], level, comment)
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value.strip()[:MAX_COMMENT] or None

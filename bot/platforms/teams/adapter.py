@@ -1,0 +1,102 @@
+"""The Teams platform adapter: ``POST /api/messages`` on the shared aiohttp server, served by
+botbuilder's ``CloudAdapter`` with ``ConfigurationBotFrameworkAuthentication``."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+from aiohttp import web
+from botbuilder.core import serializer_helper
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
+
+from bot.config import Settings
+from bot.core import Core
+from bot.platforms.teams.bot import MaturityBot
+from bot.platforms.teams.chat import PLATFORM, TeamsChat
+
+log = logging.getLogger(__name__)
+ROUTE = "/api/messages"
+
+
+def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
+    """The attribute names botbuilder's configuration classes read."""
+    return SimpleNamespace(
+        APP_ID=settings.microsoft_app_id or "",
+        APP_PASSWORD=settings.microsoft_app_password or "",
+        APP_TYPE=settings.microsoft_app_type,
+        APP_TENANTID=settings.microsoft_app_tenant_id or "",
+    )
+
+
+class TeamsAdapter:
+    name = PLATFORM
+
+    def __init__(self, core: Core, settings: Settings) -> None:
+        self.settings = settings
+        self.authenticated = bool(settings.microsoft_app_id)
+        self.cloud = CloudAdapter(
+            ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings))
+        )
+        self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", core.services)
+        self.bot = MaturityBot(core, self.chat)
+
+    async def start(self, app: web.Application) -> None:
+        app.router.add_post(ROUTE, self.messages)
+        if not self.authenticated:
+            log.warning(
+                "TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is not set, so %s accepts "
+                "activities from anyone without a Bot Framework token. Use this only on your "
+                "own machine (Agents Playground, Bot Framework Emulator); set "
+                "MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for Teams.",
+                ROUTE,
+            )
+        else:
+            log.info("teams: %s on, Bot Framework tokens required", ROUTE)
+
+    async def stop(self) -> None:
+        """Nothing to close: every connector call has its own HTTP session."""
+
+    def health(self) -> dict[str, object]:
+        return {"mode": "http", "route": ROUTE, "auth": self.authenticated, "live": True}
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        """One activity in: 4xx for what is not an activity, 401 without a valid token."""
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return _problem(415, "send the activity as application/json")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _problem(400, "the body is not JSON")
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            return _problem(400, "the body is not a Bot Framework activity")
+        try:
+            activity = Activity().deserialize(body)
+        except DeserializationError:
+            return _problem(400, "the body is not a Bot Framework activity")
+        # Authentication first, on its own: CloudAdapter.process turns only PermissionError
+        # into a 401, and a malformed token raises other errors (jwt's DecodeError) there.
+        header = request.headers.get("Authorization", "")
+        auth = self.cloud.bot_framework_authentication
+        try:
+            authenticated = await auth.authenticate_request(activity, header)
+        except Exception as error:
+            log.info("teams: refused an activity: %s", type(error).__name__)
+            return _problem(401, "a valid Bot Framework token is required")
+        try:
+            invoke = await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
+        except Exception:
+            log.exception("teams: could not process an activity")
+            return _problem(500, "internal error")
+        if invoke is None:
+            return web.Response(status=201)
+        return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+
+
+def _problem(status: int, text: str) -> web.Response:
+    return web.json_response({"error": text}, status=status)

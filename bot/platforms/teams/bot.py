@@ -1,0 +1,216 @@
+"""The Teams activity handler: inbound activities to the core, replies back as cards.
+
+- messages (channel @mentions, group and personal chats) go to ``core.on_text``;
+- ``adaptiveCard/action`` invokes (``Action.Execute``) answer the clicker alone, in the card;
+- ``Action.Submit`` fallbacks arrive as messages with a ``value`` and get a private reply;
+- every activity, installation and conversation updates included, refreshes the stored
+  conversation reference so the bot can speak first later.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+
+from bot.context import Place, Turn
+from bot.core import Core
+from bot.platforms.teams import actions, cards
+from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
+from bot.platforms.teams.inbound import Inbound, read
+from bot.platforms.teams.references import CHANNEL, PERSONAL
+from bot.replies import AnswerRecorded, Notice, Reply, is_private
+from storage import conversations
+
+log = logging.getLogger(__name__)
+CARD_ACTION = "adaptiveCard/action"
+ERROR_TYPE = "application/vnd.microsoft.error"
+UNNAMED_CHANNEL = "your team's channel"
+TURN_KEY = "maturitybot.turn"
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class MaturityBot(TeamsActivityHandler):
+    def __init__(self, core: Core, chat: TeamsChat) -> None:
+        super().__init__()
+        self.core = core
+        self.chat = chat
+        self.admins = core.services.settings.admins
+
+    # --- every activity ---------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        try:
+            inbound = read(turn_context.activity, self.admins)
+            if inbound is not None:
+                self.chat.remember(inbound.person.id, inbound.account.teams_id)
+                turn_context.turn_state[TURN_KEY] = (inbound, await self._place(inbound))
+            await super().on_turn(turn_context)
+        except Exception:
+            # Errors stop here: an exception in the adapter would also swallow the retries
+            # of proactive sends (CloudAdapter routes both through on_turn_error).
+            log.exception("teams: could not handle a %s activity", turn_context.activity.type)
+            if turn_context.activity.type == ActivityTypes.message:
+                await _try_send(turn_context, message(_sorry()))
+
+    async def _place(self, inbound: Inbound) -> Place:
+        """The stored conversation, with its reference refreshed when Teams changed it."""
+        origin = inbound.origin
+        core = self.core
+        place = await core.place(PLATFORM, origin.workspace, origin.channel, origin.name)
+        if not place.name and origin.kind == CHANNEL:
+            place = await core.place(PLATFORM, origin.workspace, origin.channel, UNNAMED_CHANNEL)
+        reference = origin.reference.dumps()
+        if place.reference != reference:
+            await core.services.db.write(conversations.save_reference, place.id, reference)
+            place = replace(place, reference=reference)
+        return place
+
+    def _turn(self, turn_context: TurnContext) -> tuple[Inbound, Place] | None:
+        return turn_context.turn_state.get(TURN_KEY)
+
+    # --- messages ---------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        turn = self._turn(turn_context)
+        if turn is None:
+            return
+        inbound, place = turn
+        activity = turn_context.activity
+        if activity.value is not None:
+            action = actions.parse(activity.value)
+            if action is not None:
+                await self._submitted(turn_context, inbound, place, action)
+            return
+        text = _without_bot_mention(activity)
+        replies = await self.core.on_text(
+            Turn(inbound.person, place, text, self.chat, inbound.origin.thread)
+        )
+        await self._deliver(turn_context, inbound, place, replies)
+
+    async def _submitted(
+        self,
+        turn_context: TurnContext,
+        inbound: Inbound,
+        place: Place,
+        action: actions.CardAction,
+    ) -> None:
+        """An ``Action.Submit`` fallback: older clients cannot replace the card in place."""
+        reply = await self._act(inbound, action)
+        await self._deliver(turn_context, inbound, place, [reply], point=False)
+
+    async def _deliver(
+        self,
+        turn_context: TurnContext,
+        inbound: Inbound,
+        place: Place,
+        replies: list[Reply],
+        point: bool = True,
+    ) -> None:
+        """Public replies where the person spoke; private ones in their 1:1 chat, with a
+        pointer in the shared conversation for typed messages (a button press needs none)."""
+        for reply in replies:
+            if not is_private(reply) or inbound.origin.kind == PERSONAL:
+                await turn_context.send_activity(message(reply))
+                continue
+            reached = await self.chat.direct(place, inbound.person.id, reply)
+            if point or not reached:
+                await self.chat.point_to_private(place, inbound.origin.thread, reached)
+
+    async def _act(self, inbound: Inbound, action: actions.CardAction) -> Reply:
+        core, person = self.core, inbound.person
+        match action:
+            case actions.CardAnswer(round_id, question_id, level, comment):
+                return await core.on_click(person, round_id, question_id, level, comment=comment)
+            case actions.CardComment(round_id, question_id, text):
+                return await core.on_comment(person, round_id, question_id, text)
+            case actions.CardAsk(text):
+                return core.knowledge(text)
+        raise AssertionError(f"unhandled card action {action!r}")  # pragma: no cover
+
+    # --- Universal Actions --------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != CARD_ACTION:
+            return await super().on_invoke_activity(turn_context)
+        turn = self._turn(turn_context)
+        value = turn_context.activity.value
+        pressed = value.get("action") if isinstance(value, dict) else None
+        if turn is None or not isinstance(pressed, dict) or pressed.get("type") != "Action.Execute":
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "Not an Action.Execute.")
+        action = actions.parse(pressed.get("data"), pressed.get("verb"))
+        if action is None:
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "Not a maturity-bot card.")
+        inbound, _ = turn
+        try:
+            reply = await self._act(inbound, action)
+        except Exception:
+            log.exception("teams: a card action failed")
+            return _invoke_card(cards.render(_sorry()))
+        if isinstance(reply, AnswerRecorded) and isinstance(action, actions.CardAnswer):
+            return _invoke_card(cards.answered_card(reply, action.round_id))
+        return _invoke_card(cards.render(reply))
+
+    # --- installation -------------------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """Say hello where the app was added (not on upgrades); the reference is stored."""
+        if turn_context.activity.action == "add":
+            await turn_context.send_activity(message(self.core.knowledge("help")))
+
+
+def _without_bot_mention(activity: Activity) -> str:
+    """The text without the bot's own @mention (the core strips any other ``<at>`` markup).
+
+    Done by hand: ``TurnContext.remove_recipient_mention`` uses the display name as a regular
+    expression, which breaks on names such as "maturity-bot (dev)".
+    """
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        if (getattr(entity, "type", "") or "").lower() != "mention":
+            continue
+        props: dict[str, Any] = getattr(entity, "additional_properties", {}) or {}
+        mentioned = props.get("mentioned") or {}
+        if isinstance(mentioned, dict) and mentioned.get("id") == bot_id:
+            said = props.get("text")
+            if isinstance(said, str) and said:
+                text = text.replace(said, " ")
+    return text.strip()
+
+
+def _sorry() -> Reply:
+    return Notice(SORRY, private=True)
+
+
+def _invoke_card(card: cards.Card) -> InvokeResponse:
+    # The body must stay a model: CloudAdapter serialises it, and a dict fails there
+    # ("'dict' object has no attribute 'is_xml_model'"), which is also why the stock
+    # on_adaptive_card_invoke path (it pre-serialises) cannot be used with CloudAdapter.
+    return InvokeResponse(
+        status=int(HTTPStatus.OK),
+        body=AdaptiveCardInvokeResponse(
+            status_code=int(HTTPStatus.OK), type=cards.CONTENT_TYPE, value=card
+        ),
+    )
+
+
+def _invoke_error(status: HTTPStatus, code: str, text: str) -> InvokeResponse:
+    return InvokeResponse(
+        status=int(status),
+        body=AdaptiveCardInvokeResponse(
+            status_code=int(status), type=ERROR_TYPE, value={"code": code, "message": text}
+        ),
+    )
+
+
+async def _try_send(turn_context: TurnContext, activity: Activity) -> None:
+    try:
+        await turn_context.send_activity(activity)
+    except Exception:
+        log.warning("teams: could not send the error notice either", exc_info=True)

@@ -1,0 +1,315 @@
+"""The ``Chat`` port in Microsoft Teams, through botbuilder's ``CloudAdapter``.
+
+Everything goes through the stored conversation reference, so the bot can speak first after a
+restart. Threads are Teams', not the core's business: a channel post opens a new thread
+(``create_conversation`` into the channel) whose conversation id is
+``<channel>;messageid=<root id>``, and replies in it go to that conversation id (a
+``replyToId`` alone does not thread in Teams). Group and personal chats have no threads.
+
+Private messages go to the person's 1:1 chat with the bot: the stored one when they have
+talked to the bot there, else a new one through ``create_conversation`` with their ``29:`` id,
+which Teams allows where the app is installed for them or in a team they belong to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ConversationParameters,
+)
+
+from bot.chat import MessageRef
+from bot.context import Place
+from bot.platforms.teams import cards
+from bot.platforms.teams.backoff import with_backoff
+from bot.platforms.teams.inbound import personal_key
+from bot.platforms.teams.people import account_of
+from bot.platforms.teams.references import (
+    CHANNEL_ID,
+    PERSONAL,
+    StoredReference,
+    thread_conversation,
+    thread_root,
+)
+from bot.replies import Notice, Reply
+from bot.services import Services
+from storage import conversations
+
+log = logging.getLogger(__name__)
+PLATFORM = "teams"
+MEMBER_PAGE_SIZE = 500
+PRIVATE_ELSEWHERE = "I've answered you in our private chat."
+PRIVATE_UNREACHABLE = (
+    "I couldn't reply to you privately. Open a chat with me (Apps → maturity-bot) and ask "
+    "again there."
+)
+
+
+def message(reply: Reply) -> Activity:
+    """A reply as a Teams message: one Adaptive Card, with a one-line summary."""
+    return Activity(
+        type=ActivityTypes.message,
+        summary=cards.summary_of(reply),
+        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=cards.render(reply))],
+    )
+
+
+class TeamsChat:
+    platform = PLATFORM
+
+    def __init__(self, adapter: CloudAdapter, app_id: str, services: Services) -> None:
+        self.adapter = adapter
+        self.app_id = app_id
+        self.services = services
+        # person id -> 29: id, learnt from inbound activities and member lists; needed to open
+        # a 1:1 chat with someone whose person id is their AAD object id.
+        self._teams_ids: dict[str, str] = {}
+
+    def remember(self, person_id: str, teams_id: str) -> None:
+        self._teams_ids[person_id] = teams_id
+
+    # --- the Chat port ----------------------------------------------------------------
+
+    async def post(self, place: Place, reply: Reply) -> MessageRef | None:
+        reference = await self._reference(place)
+        if reference is None:
+            return None
+        if reference.is_channel:
+            return await self._new_thread(reference, message(reply))
+        sent = await self._send(reference, reference.conversation_id, message(reply))
+        return MessageRef(reference.conversation_id, sent) if sent else None
+
+    async def post_in_thread(
+        self, place: Place, parent: MessageRef, reply: Reply, broadcast: bool = False
+    ) -> MessageRef | None:
+        # ``broadcast`` needs nothing in Teams: a thread reply already shows in the channel.
+        reference = await self._reference(place)
+        if reference is None:
+            return None
+        conversation = reference.conversation_id
+        if reference.is_channel and thread_root(parent.conversation):
+            conversation = parent.conversation
+        sent = await self._send(reference, conversation, message(reply))
+        return MessageRef(conversation, sent) if sent else None
+
+    async def update(self, place: Place, message_ref: MessageRef, reply: Reply) -> None:
+        reference = await self._reference(place)
+        if reference is None:
+            return
+        replacement = message(reply)
+        replacement.id = message_ref.id
+
+        async def replace(context: TurnContext) -> None:
+            await context.update_activity(replacement)
+
+        await self._continue(reference, message_ref.conversation, replace, "update a message")
+
+    async def tell(
+        self, place: Place, person_id: str, reply: Reply, thread: MessageRef | None = None
+    ) -> None:
+        """Teams has no message only one person sees in a shared conversation: use the 1:1."""
+        reached = await self.direct(place, person_id, reply)
+        await self.point_to_private(place, thread, reached)
+
+    async def point_to_private(
+        self, place: Place, thread: MessageRef | None, reached: bool
+    ) -> None:
+        """Say in the shared conversation where the answer went: no mention, no content."""
+        reference = await self._reference(place)
+        if reference is None or reference.kind == PERSONAL:
+            return
+        note = Notice(PRIVATE_ELSEWHERE if reached else PRIVATE_UNREACHABLE)
+        if thread is not None:
+            await self.post_in_thread(place, thread, note)
+        elif not reference.is_channel:  # a new channel thread for this would be noise
+            await self.post(place, note)
+
+    async def direct(self, place: Place, person_id: str, reply: Reply) -> bool:
+        try:
+            stored = await self.services.db.read(
+                conversations.find, PLATFORM, personal_key(person_id)
+            )
+            personal = StoredReference.loads(stored.reference) if stored else None
+            if personal is not None:
+                await self._send(personal, personal.conversation_id, message(reply))
+                return True
+            reference = await self._reference(place)
+            teams_id = self._teams_ids.get(person_id) or (
+                person_id if person_id.startswith("29:") else None
+            )
+            if reference is None or teams_id is None:
+                return False
+            await self._open_personal(reference, person_id, teams_id, message(reply))
+            return True
+        except Exception:
+            log.warning("teams: could not message a person privately", exc_info=True)
+            return False
+
+    async def members(self, place: Place) -> list[str] | None:
+        reference = await self._reference(place)
+        if reference is None:
+            return None
+        found: list[object] = []
+
+        async def collect(context: TurnContext) -> None:
+            found.clear()  # a retried listing starts again
+            token = None
+            while True:
+                page = await TeamsInfo.get_paged_members(context, token, MEMBER_PAGE_SIZE)
+                found.extend(page.members or [])
+                token = page.continuation_token
+                if not token:
+                    return
+
+        try:
+            await self._continue(reference, reference.conversation_id, collect, "list members")
+        except Exception:
+            log.warning("teams: could not list the members of %s", place.label, exc_info=True)
+            return None
+        people: list[str] = []
+        admins = self.services.settings.admins
+        for member in found:
+            account = account_of(member)
+            if account is None or account.teams_id == reference.bot_id:
+                continue
+            if account.teams_id.startswith("28:"):  # other bots
+                continue
+            person_id = account.person_id(admins)
+            self.remember(person_id, account.teams_id)
+            people.append(person_id)
+        return people
+
+    # --- Bot Framework plumbing ------------------------------------------------------
+
+    async def _reference(self, place: Place) -> StoredReference | None:
+        """The freshest stored reference: places cached in rounds may predate a move."""
+        stored = await self.services.db.read(conversations.get, place.id)
+        reference = StoredReference.loads(stored.reference if stored else place.reference)
+        if reference is None:
+            log.warning(
+                "teams: no conversation reference for %s yet; the bot must receive a message "
+                "or be installed there before it can post",
+                place.label,
+            )
+        return reference
+
+    async def _continue(
+        self,
+        reference: StoredReference,
+        conversation_id: str,
+        work: Callable[[TurnContext], Awaitable[None]],
+        what: str,
+    ) -> None:
+        """Run ``work`` in a proactive turn in the conversation (or thread) given."""
+
+        async def logic(context: TurnContext) -> None:
+            # A continuation activity carries no channel data; TeamsInfo reads team and tenant
+            # from it, so give it what the stored reference knows.
+            context.activity.channel_data = reference.channel_data()
+            # Nor does it answer any message: without this, sends become replies to its
+            # made-up id. Teams threads by conversation id, so a plain send is the honest call.
+            context.activity.id = None
+            await work(context)
+
+        conversation_reference = reference.conversation_reference(conversation_id)
+        await with_backoff(
+            lambda: self.adapter.continue_conversation(conversation_reference, logic, self.app_id),
+            what,
+        )
+
+    async def _send(
+        self, reference: StoredReference, conversation_id: str, activity: Activity
+    ) -> str | None:
+        sent: list[str | None] = []
+
+        async def send(context: TurnContext) -> None:
+            response = await context.send_activity(activity)
+            sent.append(response.id if response else None)
+
+        await self._continue(reference, conversation_id, send, "send a message")
+        return sent[-1] if sent else None
+
+    async def _new_thread(self, reference: StoredReference, activity: Activity) -> MessageRef:
+        """A new post in the channel, which Teams makes the root of a new thread."""
+        created: dict[str, str | None] = {}
+        parameters = ConversationParameters(
+            is_group=True,
+            bot=ChannelAccount(id=reference.bot_id, name=reference.bot_name),
+            channel_data=reference.channel_data(),
+            activity=activity,
+            tenant_id=reference.tenant_id,
+        )
+
+        async def remember(context: TurnContext) -> None:
+            created["conversation"] = context.activity.conversation.id
+            created["id"] = context.activity.id
+
+        await with_backoff(
+            lambda: self.adapter.create_conversation(
+                self.app_id, remember, parameters, CHANNEL_ID, reference.service_url, None
+            ),
+            "start a thread",
+        )
+        conversation = created.get("conversation") or reference.conversation_id
+        root = thread_root(conversation) or created.get("id") or ""
+        if not thread_root(conversation):
+            conversation = thread_conversation(conversation, root)
+        return MessageRef(conversation, root)
+
+    async def _open_personal(
+        self, reference: StoredReference, person_id: str, teams_id: str, activity: Activity
+    ) -> None:
+        """Open (or find: Teams returns the existing one) the 1:1 chat, send, and store it."""
+        opened: dict[str, str] = {}
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=reference.bot_id, name=reference.bot_name),
+            members=[ChannelAccount(id=teams_id)],
+            tenant_id=reference.tenant_id,
+            channel_data={"tenant": {"id": reference.tenant_id}} if reference.tenant_id else None,
+        )
+
+        async def send(context: TurnContext) -> None:
+            opened["conversation"] = context.activity.conversation.id
+            await context.send_activity(activity)
+
+        await with_backoff(
+            lambda: self.adapter.create_conversation(
+                self.app_id, send, parameters, CHANNEL_ID, reference.service_url, None
+            ),
+            "open a personal chat",
+        )
+        personal = StoredReference(
+            service_url=reference.service_url,
+            conversation_id=opened["conversation"],
+            kind=PERSONAL,
+            bot_id=reference.bot_id,
+            bot_name=reference.bot_name,
+            tenant_id=reference.tenant_id,
+        )
+        await self.services.db.write(
+            _store_personal,
+            reference.tenant_id or "",
+            personal_key(person_id),
+            personal.dumps(),
+            self.services.now(),
+        )
+
+
+def _store_personal(
+    session: object, workspace: str, key: str, reference: str, now: datetime
+) -> None:
+    conversation = conversations.find_or_create(
+        session, PLATFORM, workspace, key, "personal chat", now
+    )
+    conversations.save_reference(session, conversation.id, reference)

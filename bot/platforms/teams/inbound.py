@@ -1,0 +1,102 @@
+"""A Teams activity, read at the edge: who sent it, from which conversation, in which thread,
+and how to reach that conversation again. Raw activity dicts stop here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from botbuilder.schema import Activity
+
+from bot.chat import MessageRef
+from bot.context import Person
+from bot.platforms.teams.people import Account, account_of
+from bot.platforms.teams.references import (
+    CHANNEL,
+    GROUP_CHAT,
+    PERSONAL,
+    StoredReference,
+    base_conversation,
+    thread_root,
+)
+
+PERSONAL_PREFIX = "personal:"
+
+
+def personal_key(person_id: str) -> str:
+    """The stored channel key of the bot's 1:1 chat with a person."""
+    return f"{PERSONAL_PREFIX}{person_id}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The conversation an activity belongs to, as the core's place key plus how to reach it."""
+
+    workspace: str  # the team id for channels, the tenant id for chats
+    channel: str  # the place key: channel conversation id, chat id, or personal:<person>
+    name: str
+    reference: StoredReference
+    thread: MessageRef | None = None  # the channel thread the activity was sent in
+
+    @property
+    def kind(self) -> str:
+        return self.reference.kind
+
+
+@dataclass(frozen=True)
+class Inbound:
+    account: Account
+    person: Person
+    origin: Origin
+
+
+def read(activity: Activity, admins: Collection[str]) -> Inbound | None:
+    """The sender and conversation of an activity; None when it lacks either."""
+    account = account_of(activity.from_property)
+    conversation = activity.conversation
+    if account is None or conversation is None or not conversation.id:
+        return None
+    if not activity.service_url or activity.recipient is None or not activity.recipient.id:
+        return None
+    person = account.person(admins)
+    return Inbound(account, person, _origin(activity, person))
+
+
+def _origin(activity: Activity, person: Person) -> Origin:
+    conversation = activity.conversation
+    data = activity.channel_data if isinstance(activity.channel_data, Mapping) else {}
+    team = _section(data, "team")
+    channel = _section(data, "channel")
+    tenant = conversation.tenant_id or _section(data, "tenant").get("id") or None
+    kind = conversation.conversation_type or (
+        CHANNEL if channel else GROUP_CHAT if conversation.is_group else PERSONAL
+    )
+    base = base_conversation(conversation.id)
+    reference = StoredReference(
+        service_url=activity.service_url,
+        conversation_id=base,
+        kind=kind,
+        bot_id=activity.recipient.id,
+        bot_name=activity.recipient.name or "",
+        tenant_id=tenant,
+        team_id=team.get("id") if kind == CHANNEL else None,
+        channel_id=(channel.get("id") or base) if kind == CHANNEL else None,
+    )
+    if kind == CHANNEL:
+        root = thread_root(conversation.id)
+        name = channel.get("name") or team.get("name") or ""
+        return Origin(
+            workspace=team.get("id") or tenant or "",
+            channel=base,
+            name=f"#{name}" if name else "",
+            reference=reference,
+            thread=MessageRef(conversation.id, root) if root else None,
+        )
+    if kind == PERSONAL:
+        return Origin(tenant or "", personal_key(person.id), "personal chat", reference)
+    return Origin(tenant or "", base, conversation.name or "group chat", reference)
+
+
+def _section(data: Mapping[str, object], key: str) -> Mapping[str, str]:
+    value = data.get(key)
+    return value if isinstance(value, Mapping) else {}

@@ -1,0 +1,55 @@
+"""With an app id configured, /api/messages wants a Bot Framework token; junk is a 4xx."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from teams_connector import FakeConnector
+from teams_dialogue import Bots, Teams, User
+
+from conftest import fresh_database
+
+APP_ID = "00000000-1111-2222-3333-444444444444"
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+def bots(tmp_path: Path) -> Iterator[Bots]:
+    with Bots(tmp_path) as started:
+        yield started
+
+
+def test_with_an_app_id_requests_need_a_token(tmp_path, connector, bots) -> None:
+    url = next(fresh_database("sqlite", tmp_path))
+    bot = bots.start(
+        {
+            "MICROSOFT_APP_ID": APP_ID,
+            "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+            "DATABASE_URL": url,
+        }
+    )
+    teams = Teams(bot.url, connector)
+    someone = User("eve", "Eve Example")
+    activity = teams.message(
+        someone, "hello", teams.personal_conversation(someone), {"tenant": {"id": "t"}}
+    )
+
+    status, _ = teams.post(activity)
+    assert status == 401
+    assert teams.post(b"{not json")[0] == 400
+    assert connector.snapshot() == []  # nothing was answered, nothing was stored
+
+    with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
+        health = json.load(response)
+    assert health["platforms"]["teams"]["auth"] is True
+    assert "AUTHENTICATION IS OFF" not in bot.logs()
+    assert "not-a-real-secret" not in bot.logs()

@@ -1,0 +1,164 @@
+"""Every reply as an Adaptive Card: schema 1.5, buttons that round-trip to the same action,
+and nothing on shared cards that names a person."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from teams_dialogue import texts
+
+from bot.handlers.knowledge import answer
+from bot.platforms.teams import actions, cards
+from bot.replies import (
+    AnswerRecorded,
+    AspectScore,
+    Confirm,
+    Digest,
+    Notice,
+    PulseParent,
+    PulseStatus,
+    Refusal,
+    RoundSummary,
+    SurveyQuestion,
+)
+from bot.understand import understand
+
+CLOSES = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+QUESTIONS = [
+    "what is level 3 measurement",
+    "level 4 adoption",
+    "what is level 2",
+    "tell me about interfaces",
+    "overview",
+    "from level 1 to level 3 in operations",
+    "compare level 2 and 3",
+    "help",
+    "what is the meaning of life",
+]
+
+
+def buttons(card: dict) -> list[dict]:
+    return list(card.get("actions") or [])
+
+
+def check(card: dict) -> dict:
+    """What every card must be; returns it for more specific checks."""
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
+    json.dumps(card)  # plain JSON, ready for an attachment
+    for button in buttons(card):
+        assert button["type"] == "Action.Execute" and button["verb"]
+        assert button["data"][actions.KEY] == button["verb"]
+        assert button["fallback"] == {
+            "type": "Action.Submit",
+            "title": button["title"],
+            "data": button["data"],
+        }
+        assert actions.parse(button["data"], button["verb"]) is not None
+    return card
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_knowledge_answers_render(model, question) -> None:
+    reply = answer(understand(question, model), model)
+    check(cards.render(reply))
+    assert cards.summary_of(reply)
+
+
+def test_a_level_answer_has_its_parts_and_next_steps(model) -> None:
+    card = check(cards.render(answer(understand("level 3 measurement", model), model)))
+    level = model.aspect("measurement").level(3)
+    shown = texts(card)
+    assert level.title in shown and level.description in shown
+    assert all(item in shown for item in level.characteristics)
+    assert model.attribution.line in shown
+    follow_ups = {b["title"]: actions.parse(b["data"]) for b in buttons(card)}
+    assert follow_ups == {
+        "Next level": actions.CardAsk("level 4 measurement"),
+        "Compare with next": actions.CardAsk("from level 3 to level 4 in measurement"),
+    }
+    top = check(cards.render(answer(understand("level 4 measurement", model), model)))
+    assert buttons(top) == []
+
+
+def test_a_question_card_answers_back_to_the_same_question(model, surveys) -> None:
+    question = surveys.get(surveys.default).questions[0]
+    aspect = model.aspect(question.aspect)
+    card = check(cards.render(SurveyQuestion(7, question, aspect, 1, 5, responses=4)))
+    assert "4 responses" in texts(card) and question.text in texts(card)
+    (comment_box,) = [e for e in card["body"] if e["type"] == "Input.Text"]
+    pressed = {}
+    for button in buttons(card):
+        data = {**button["data"], comment_box["id"]: "  a note  "}
+        pressed[button["title"]] = actions.parse(data, button["verb"])
+    assert pressed["Level 3"] == actions.CardAnswer(7, question.id, 3, "a note")
+    assert pressed["Not sure"] == actions.CardAnswer(7, question.id, None, "a note")
+
+    closed = check(cards.render(SurveyQuestion(7, question, aspect, 1, 5, 4, closed=True)))
+    assert buttons(closed) == [] and "Closed" in texts(closed)
+    assert not [e for e in closed["body"] if e["type"] == "Input.Text"]
+
+
+def test_the_clickers_card_shows_their_choice_and_lets_them_change_it(surveys) -> None:
+    question = surveys.get(surveys.default).questions[1]
+    recorded = AnswerRecorded(question, 2, CLOSES, "Europe/Berlin", comment_saved=True)
+    card = check(cards.answered_card(recorded, 7))
+    assert "Recorded: **Level 2** with your comment" in texts(card)
+    chosen = [b for b in buttons(card) if b.get("style") == "positive"]
+    assert [b["title"] for b in chosen] == ["✓ Level 2"]
+    assert actions.parse(buttons(card)[-1]["data"]) == actions.CardComment(7, question.id, "")
+    saved = actions.parse({**buttons(card)[-1]["data"], "comment": "later thoughts"})
+    assert saved == actions.CardComment(7, question.id, "later thoughts")
+
+
+def test_pulse_and_result_replies_render(model, surveys) -> None:
+    scores = tuple(
+        AspectScore(a, 3, 3, False, 2.5, 2.0, (0, 2, 1, 0), comments=("needs docs",))
+        if i == 0
+        else AspectScore(a, 1, 1, True)
+        for i, a in enumerate(model.aspects)
+    )
+    summary = RoundSummary(
+        1, "Results: week 48", CLOSES, CLOSES, 3, 6, scores, 2, scores[0],
+        scores[0].aspect.level(3), model.attribution.line,
+    )  # fmt: skip
+    replies = [
+        Notice("Plain news", heading="Heads up"),
+        Refusal("Sorry, only pulse admins can start a pulse."),
+        Confirm("This deletes every answer you gave.", "forget me confirm"),
+        PulseParent(1, "Platform maturity pulse — week 48", "Quick check", CLOSES, 5, "UTC"),
+        PulseStatus(1, "week 48", CLOSES, CLOSES, 3, 6, "UTC", (("adoption", 3),)),
+        summary,
+    ]
+    for reply in replies:
+        check(cards.render(reply))
+    shown = texts(cards.render(summary))
+    assert "needs docs" in shown and "not enough responses" in shown and "50%" in shown
+
+    chart = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    digest = check(cards.render(Digest(summary, rounds_compared=4, chart_png=chart)))
+    (image,) = [e for e in digest["body"] if e["type"] == "Image"]
+    assert image["url"].startswith("data:image/png;base64,iVBORw0KGgo") and image["altText"]
+    no_chart = check(cards.render(Digest(summary, rounds_compared=1)))
+    assert not [e for e in no_chart["body"] if e["type"] == "Image"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "answer",
+        {},
+        {"maturitybot": "answer"},
+        {"maturitybot": "answer", "round": "x", "question": "adoption", "level": "2"},
+        {"maturitybot": "answer", "round": 1, "question": "adoption", "level": "5"},
+        {"maturitybot": "answer", "round": True, "question": "adoption", "level": "2"},
+        {"maturitybot": "answer", "round": 1, "question": "", "level": "2"},
+        {"maturitybot": "ask", "text": "   "},
+        {"maturitybot": "delete everything"},
+        {"round": 1, "question": "adoption", "level": "2"},  # someone else's card
+    ],
+)
+def test_foreign_or_broken_action_data_is_ignored(data) -> None:
+    assert actions.parse(data) is None
