@@ -1,0 +1,66 @@
+"""Retention: old answers of closed rounds go; their aggregates and open rounds stay."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import sqlalchemy as sa
+from harness import make_bot
+
+from bot.scheduler import Scheduler
+from storage import events
+
+
+def test_housekeeping_deletes_old_answers_and_keeps_aggregates(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        services = bot.core.services
+        services.settings = replace(services.settings, pulse_retention_days=30)
+        await bot.say("lead", "pulse start closes in 2d")
+        for person, level in (("a", 1), ("b", 2), ("c", 4)):
+            await bot.say(person, f"answer adoption {level}")
+        await bot.db.write(events.first_delivery, "slack:Ev-old", bot.clock())
+        bot.clock.advance(days=3)
+        await Scheduler(bot.core, ["console"]).close_overdue()
+        bot.clock.advance(days=10)
+        await bot.say("lead", "pulse start closes in 30d")  # a second round, still open later
+        await bot.say("a", "answer adoption 3")
+        bot.clock.advance(days=25)  # first round's answers are 38 days old, the open one's 25
+        await Scheduler(bot.core, ["console"]).housekeeping()
+        await bot.say("lead", "digest")
+        digest = bot.chat.text.split("Results: ")[-1]  # the digest posted last
+        assert "Adoption: median 2, mean 2.33 (3 responses; L1:1 L2:1 L3:0 L4:1)" in digest
+        bot.close()
+
+    asyncio.run(scenario())
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        left = connection.execute(sa.text("SELECT user_id, level FROM answer")).all()
+        scores = connection.scalar(sa.text("SELECT count(*) FROM round_score"))
+        remembered = connection.scalar(sa.text("SELECT count(*) FROM processed_event"))
+    engine.dispose()
+    assert left == [("a", 3)]  # only the open round's answer remains
+    assert scores == 5  # the closed round's aggregates, one per aspect
+    assert remembered == 0  # inbound event ids are kept for a day
+
+
+def test_no_retention_setting_keeps_everything(database_url, model, surveys, tmp_path) -> None:
+    async def scenario() -> int:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        await bot.say("lead", "pulse start closes in 1d")
+        await bot.say("a", "answer adoption 2")
+        bot.clock.advance(days=2)
+        scheduler = Scheduler(bot.core, ["console"])
+        await scheduler.close_overdue()
+        bot.clock.advance(days=400)
+        await scheduler.housekeeping()
+        count = await bot.db.read(
+            lambda session: session.connection().scalar(sa.text("SELECT count(*) FROM answer"))
+        )
+        bot.close()
+        return count
+
+    assert asyncio.run(scenario()) == 1
