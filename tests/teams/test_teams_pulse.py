@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,7 +145,7 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
         after=mark,
         what="the questions",
     )
-    assert not connector.failures[0].times  # the 429 was served, and retried
+    assert not connector.failures[0].times  # the 429 was served, then the retry went through
     assert len({texts(q.card) for q in questions}) == QUESTIONS
     assert all("0 responses" in texts(q.card) for q in questions)
     first = questions[0]
@@ -157,6 +158,9 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
     }
     assert all(a["fallback"]["type"] == "Action.Submit" for a in first.card["actions"])
     assert any(e["type"] == "Input.Text" for e in first.card["body"])
+
+    # The first count update meets a 502 and is retried (no Retry-After: backoff with jitter).
+    connector.fail("PUT", "update", 502)
 
     # People answer with the buttons; each sees only their own choice.
     def choose(user: User, question: Call, title: str, comment: str | None = None) -> str:
@@ -189,6 +193,11 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
         lambda calls: any("3 responses" in texts(c.card) for c in updates_of(first)(calls)),
         what="the count on the first question",
     )
+
+    assert all(not failure.times for failure in connector.failures)
+    with urllib.request.urlopen(bot.url + "/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    assert 'maturitybot_rate_limit_retries_total{platform="teams"} 1.0' in metrics
 
     # Status, reminders: the member list is paged; only those not done are reminded, 1:1.
     teams.say(ADMIN, "pulse status")

@@ -10,6 +10,8 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.metrics import RATE_LIMIT_RETRIES
+
 log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({412, 429, 502, 503, 504})
 ATTEMPTS = 6
@@ -51,6 +53,8 @@ async def with_backoff(
             status = status_of(error)
             if status not in RETRY_STATUSES or attempt == attempts:
                 raise
+            if status == 429:
+                RATE_LIMIT_RETRIES.labels("teams").inc()
             wait = retry_after(error)
             if wait is None:
                 wait = min(BASE_SECONDS * 2 ** (attempt - 1), MAX_WAIT_SECONDS)

@@ -20,6 +20,7 @@ from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeRespons
 
 from bot.context import Place, Turn
 from bot.core import Core
+from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.teams import actions, cards
 from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
 from bot.platforms.teams.inbound import Inbound, read
@@ -52,9 +53,10 @@ class MaturityBot(TeamsActivityHandler):
                 turn_context.turn_state[TURN_KEY] = (inbound, await self._place(inbound))
             await super().on_turn(turn_context)
         except Exception:
-            # Errors stop here: an exception in the adapter would also swallow the retries
-            # of proactive sends (CloudAdapter routes both through on_turn_error).
+            # Errors stop here, not in CloudAdapter.on_turn_error: that hook also runs for
+            # proactive turns and would swallow the errors their callers need to see.
             log.exception("teams: could not handle a %s activity", turn_context.activity.type)
+            HANDLER_ERRORS.labels(PLATFORM).inc()
             if turn_context.activity.type == ActivityTypes.message:
                 await _try_send(turn_context, message(_sorry()))
 
@@ -116,6 +118,7 @@ class MaturityBot(TeamsActivityHandler):
         pointer in the shared conversation for typed messages (a button press needs none)."""
         for reply in replies:
             if not is_private(reply) or inbound.origin.kind == PERSONAL:
+                POSTS.labels(PLATFORM, "reply").inc()
                 await turn_context.send_activity(message(reply))
                 continue
             reached = await self.chat.direct(place, inbound.person.id, reply)
@@ -151,6 +154,7 @@ class MaturityBot(TeamsActivityHandler):
             reply = await self._act(inbound, action)
         except Exception:
             log.exception("teams: a card action failed")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
             return _invoke_card(cards.render(_sorry()))
         if isinstance(reply, AnswerRecorded) and isinstance(action, actions.CardAnswer):
             return _invoke_card(cards.answered_card(reply, action.round_id))

@@ -30,6 +30,7 @@ from botbuilder.schema import (
 
 from bot.chat import MessageRef
 from bot.context import Place
+from bot.metrics import POSTS
 from bot.platforms.teams import cards
 from bot.platforms.teams.backoff import with_backoff
 from bot.platforms.teams.inbound import personal_key
@@ -108,6 +109,7 @@ class TeamsChat:
             return
         replacement = message(reply)
         replacement.id = message_ref.id
+        POSTS.labels(PLATFORM, "update").inc()
 
         async def replace(context: TurnContext) -> None:
             await context.update_activity(replacement)
@@ -230,6 +232,7 @@ class TeamsChat:
     async def _send(
         self, reference: StoredReference, conversation_id: str, activity: Activity
     ) -> str | None:
+        POSTS.labels(PLATFORM, "direct" if reference.kind == PERSONAL else "message").inc()
         sent: list[str | None] = []
 
         async def send(context: TurnContext) -> None:
@@ -241,6 +244,7 @@ class TeamsChat:
 
     async def _new_thread(self, reference: StoredReference, activity: Activity) -> MessageRef:
         """A new post in the channel, which Teams makes the root of a new thread."""
+        POSTS.labels(PLATFORM, "thread").inc()
         created: dict[str, str | None] = {}
         parameters = ConversationParameters(
             is_group=True,
@@ -270,6 +274,7 @@ class TeamsChat:
         self, reference: StoredReference, person_id: str, teams_id: str, activity: Activity
     ) -> None:
         """Open (or find: Teams returns the existing one) the 1:1 chat, send, and store it."""
+        POSTS.labels(PLATFORM, "direct").inc()
         opened: dict[str, str] = {}
         parameters = ConversationParameters(
             is_group=False,
@@ -281,6 +286,7 @@ class TeamsChat:
 
         async def send(context: TurnContext) -> None:
             opened["conversation"] = context.activity.conversation.id
+            context.activity.id = None  # a first message, not a reply (see _continue)
             await context.send_activity(activity)
 
         await with_backoff(
