@@ -15,7 +15,7 @@ from bot.handlers.admin import Admin, refusal
 from bot.handlers.digest import Digests
 from bot.handlers.pulse import Pulses, place_of
 from bot.metrics import QUESTIONS
-from bot.replies import HelpAnswer, Notice, Reply
+from bot.replies import HelpAnswer, Notice, Reply, private
 from bot.services import Services
 from bot.understand import understand
 from storage import conversations, rounds
@@ -114,7 +114,7 @@ class Core:
             return [posted] if posted else []
         digest = await self.digests.build(turn.place, with_chart=False)
         if digest is None:
-            return [Notice("No pulse has closed here yet, so there is nothing to show.", True)]
+            return [private("No pulse has closed here yet, so there is nothing to show.")]
         return [replace(digest, private=True)]
 
     async def on_click(

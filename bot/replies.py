@@ -85,6 +85,11 @@ class Notice:
     heading: str | None = None
 
 
+def private(text: str) -> Notice:
+    """A notice only the person who asked sees."""
+    return Notice(text, private=True)
+
+
 @dataclass(frozen=True)
 class Refusal:
     """The person may not do this; the text says why and what setting governs it."""

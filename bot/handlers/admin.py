@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot import commands, occurrences
 from bot.context import Person, Place
-from bot.replies import Confirm, Notice, Refusal, Reply
+from bot.replies import Confirm, Notice, Refusal, Reply, private
 from bot.services import Services
 from bot.when import describe_days, when
 from storage import answers, conversations, schedules
@@ -52,7 +52,7 @@ class Admin:
             and close_after >= timedelta(days=7)
             and (len(command.weekly.days.split(",")) == 1)
         ):
-            return Notice("A weekly pulse must close within 7 days, before the next opens.", True)
+            return private("A weekly pulse must close within 7 days, before the next opens.")
         schedule = Schedule(
             conversation_id=place.id,
             kind=command.kind,
@@ -117,7 +117,7 @@ class Admin:
         if not confirmed:
             count = await db.read(answers.count_of_person, person.id)
             if count == 0:
-                return Notice("You have no stored answers, so there is nothing to forget.", True)
+                return private("You have no stored answers, so there is nothing to forget.")
             return Confirm(
                 f"This deletes all {count} answers you gave, in every conversation. Results "
                 "of closed rounds stay, as totals without names.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.chat import Chat
 from bot.context import Place
-from bot.replies import AspectScore, Digest, Notice, Reply, RoundSummary
+from bot.replies import AspectScore, Digest, Reply, RoundSummary, private
 from bot.services import Services
 from storage import answers, rounds, schedules, scores
 from storage.tables import DigestPost, Round
@@ -123,7 +123,7 @@ class Digests:
             return None
         digest = await self.build(place)
         if digest is None:
-            return Notice("No pulse has closed here yet, so there is nothing to digest.", True)
+            return private("No pulse has closed here yet, so there is nothing to digest.")
         await chat.post(place, digest)
         await s.db.write(_record_post, place.id, digest.summary.round_id, s.now())
         return None

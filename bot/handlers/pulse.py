@@ -11,9 +11,18 @@ from datetime import datetime, timedelta
 from bot import commands
 from bot.chat import Chat, MessageRef
 from bot.context import Person, Place
+from bot.handlers.digest import Digests
 from bot.metrics import ANSWERS
 from bot.model import Question
-from bot.replies import AnswerRecorded, Notice, PulseParent, PulseStatus, Reply, SurveyQuestion
+from bot.replies import (
+    AnswerRecorded,
+    Notice,
+    PulseParent,
+    PulseStatus,
+    Reply,
+    SurveyQuestion,
+    private,
+)
 from bot.services import Services
 from bot.understand import understand
 from bot.when import ClosingTime, round_title, when
@@ -81,7 +90,7 @@ class Pulses:
         survey = s.surveys.get(key)
         if survey is None:
             names = ", ".join(sorted(s.surveys.templates))
-            return [Notice(f"There is no survey template {key!r}. Templates: {names}.", True)]
+            return [private(f"There is no survey template {key!r}. Templates: {names}.")]
         now = s.now()
         closes_at = (
             closing.resolve(now, place.timezone)
@@ -89,7 +98,7 @@ class Pulses:
             else now + (close_after or commands.DEFAULT_CLOSE)
         )
         if closes_at < now + MIN_OPEN:
-            return [Notice("That closing time is in the past; pick a later one.", True)]
+            return [private("That closing time is in the past; pick a later one.")]
         planned = [PlannedQuestion(q.id, q.version, q.aspect) for q in survey.questions]
         title = round_title(now, place.timezone)
         opened = await s.db.write(
@@ -229,7 +238,7 @@ class Pulses:
         if result.outcome is answers.Outcome.CLOSED:
             return self._closed_notice(info, result.closes_at)
         if result.outcome is answers.Outcome.NO_ROUND:
-            return Notice("Pick a level (or “Not sure”) first, then add your comment.", True)
+            return private("Pick a level (or “Not sure”) first, then add your comment.")
         return Notice(
             "Comment saved. Comments appear in the summary without your name, and only for "
             "aspects with enough responses.",
@@ -254,7 +263,7 @@ class Pulses:
             if latest:
                 info = await self.info(latest[0].id)
                 return self._closed_notice(info, latest[0].closed_at)
-            return Notice("No pulse is open here. An admin can start one with `pulse start`.", True)
+            return private("No pulse is open here. An admin can start one with `pulse start`.")
         info = await self.info(current.id)
         if info is None:  # pragma: no cover - the round was just read
             return Notice("No pulse is open here.", private=True)
@@ -293,7 +302,7 @@ class Pulses:
                 f"({ids}), e.g. `answer {matching[0].question_id} 3`.",
                 private=True,
             )
-        return Notice(f"{text!r} is not a question of this pulse. {_answer_hint(questions)}", True)
+        return private(f"{text!r} is not a question of this pulse. {_answer_hint(questions)}")
 
     def _refresh_count(self, info: RoundInfo, question: RoundQuestion, chat: Chat | None) -> None:
         """Show the new response count on the question, at most about once a second."""
@@ -338,7 +347,7 @@ class Pulses:
     async def status(self, place: Place, chat: Chat) -> Reply:
         current = await self.services.db.read(rounds.current, place.id)
         if current is None:
-            return Notice("No pulse is open here. An admin can start one with `pulse start`.", True)
+            return private("No pulse is open here. An admin can start one with `pulse start`.")
         counts = await self.services.db.read(answers.counts_by_question, current.id)
         people = await self.services.db.read(answers.answered_by, current.id)
         questions = await self.services.db.read(rounds.questions, current.id)
@@ -360,7 +369,7 @@ class Pulses:
         if current is None:
             return Notice("No pulse is open here, so there is nobody to remind.", private=True)
         if not await s.db.write(rounds.mark_reminded, current.id, s.now()):
-            return Notice("I already sent this round's reminder; I only remind once.", True)
+            return private("I already sent this round's reminder; I only remind once.")
         text = (
             f"Reminder: the platform maturity pulse in {place.label} closes "
             f"{when(current.closes_at, place.timezone)}. It takes about a minute, and only "
@@ -389,8 +398,6 @@ class Pulses:
 
     async def close(self, round_id: int, chat: Chat | None = None) -> bool:
         """Close a round once (across instances) and post its summary in the thread."""
-        from bot.handlers.digest import Digests  # the summary is the digest's first part
-
         s = self.services
         round_ = await s.db.read(rounds.get, round_id)
         if round_ is None or round_.closed_at is not None:
