@@ -52,7 +52,7 @@ class Call:
 
 
 class FakeSlack:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
         self.members: dict[str, list[str]] = {}  # channel -> member ids (bot included)
         self.user_channels: dict[str, list[str]] = {}  # user -> channels (users.conversations)
@@ -66,7 +66,7 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -94,11 +94,19 @@ class FakeSlack:
         app.router.add_post("/upload/{file}", self._upload)
         app.router.add_post("/response/{id}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/_calls/{method}", self._calls)  # for a fake in another process
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
+
+    async def _calls(self, request: web.Request) -> web.Response:
+        """What was recorded, for a benchmark that runs the fake as its own process."""
+        calls = self.of(request.match_info["method"])
+        if "count" in request.query:
+            return web.json_response({"count": len(calls)})
+        return web.json_response([{"params": c.params, "response": c.response} for c in calls])
 
     async def _shutdown(self) -> None:
         for socket in list(self._sockets):
@@ -283,3 +291,19 @@ class FakeSlack:
             await self._sockets[-1].send_str(json.dumps(envelope))
 
         asyncio.run_coroutine_threadsafe(send(), self._loop).result(5)
+
+
+def main() -> None:
+    """``python slack_fake.py PORT``: serve the fake until interrupted (used by bench/)."""
+    import sys
+
+    fake = FakeSlack(int(sys.argv[1])).start()
+    print(f"fake Slack on {fake.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

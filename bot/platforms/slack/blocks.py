@@ -57,7 +57,8 @@ def message(reply: Reply) -> dict[str, Any]:
     blocks = render_blocks(reply)
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 1], _context("(shortened to fit in one message)")]
-    return {"text": _cut(render(reply), MAX_TEXT), "blocks": blocks}
+    text = _cut(render(reply), MAX_TEXT)
+    return {"text": text, "blocks": blocks} if blocks else {"text": text}
 
 
 def escape(text: str) -> str:
@@ -330,7 +331,7 @@ def _(reply: SurveyQuestion) -> list[Block]:
 
 @render_blocks.register
 def _(reply: AnswerRecorded) -> list[Block]:
-    return [_section(f":white_check_mark: {escape(render(reply))}")]
+    return []  # one line, sent on every click: the text alone says it all, and costs least
 
 
 @render_blocks.register
