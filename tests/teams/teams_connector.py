@@ -160,7 +160,8 @@ class FakeConnector:
             if result:
                 return result
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what or found}: {self.snapshot()!r}")
+        seen = "\n".join(f"  {c.method} {c.kind} {c.conversation}" for c in self.since(after))
+        raise AssertionError(f"timed out waiting for {what or found}; the bot sent:\n{seen}")
 
     # --- handlers ---------------------------------------------------------------------
 

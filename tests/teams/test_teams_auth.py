@@ -43,8 +43,14 @@ def test_with_an_app_id_requests_need_a_token(tmp_path, connector, bots) -> None
         someone, "hello", teams.personal_conversation(someone), {"tenant": {"id": "t"}}
     )
 
-    status, _ = teams.post(activity)
-    assert status == 401
+    assert teams.post(activity)[0] == 401
+    # Malformed tokens are refused the same way (jwt's errors must not become a 500).
+    for token in (
+        "Bearer not-a-jwt",
+        "Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln",
+        "Basic x",
+    ):
+        assert teams.post(activity, headers={"Authorization": token})[0] == 401
     assert teams.post(b"{not json")[0] == 400
     assert connector.snapshot() == []  # nothing was answered, nothing was stored
 
