@@ -36,7 +36,8 @@ def check_platform_settings(settings: Settings) -> None:
             "SLACK_BOT_TOKEN is set: also set SLACK_SIGNING_SECRET (HTTP events) or "
             "SLACK_APP_TOKEN (Socket Mode)"
         )
-    if settings.microsoft_app_id and not settings.microsoft_app_password:
+    managed_identity = settings.microsoft_app_type == "UserAssignedMSI"
+    if settings.microsoft_app_id and not settings.microsoft_app_password and not managed_identity:
         raise ConfigError("MICROSOFT_APP_ID is set: also set MICROSOFT_APP_PASSWORD")
     if (
         settings.microsoft_app_type == "SingleTenant"
