@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import sys
 from typing import Any
 
@@ -43,7 +44,11 @@ async def serve(port: int, api_url: str, secret: str) -> None:
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    await asyncio.Event().wait()
+    stopping = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    await stopping.wait()
+    await runner.cleanup()
+    await session.close()
 
 
 if __name__ == "__main__":

@@ -73,10 +73,17 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
     raise SystemExit(f"{url} did not come up")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux), all its threads together."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Target:
     name: str
     url: str
+    pid: int
     database: Path | None = None  # maturity-bot's SQLite file, to count recorded answers
 
     def recorded(self) -> int | None:
@@ -128,6 +135,7 @@ async def throughput(
     target: Target, fake: Fake, requests: list[tuple[bytes, dict]], in_flight: int
 ) -> dict[str, Any]:
     confirmed_before, recorded_before = fake.count("chat.postEphemeral"), target.recorded()
+    cpu_before = cpu_seconds(target.pid)
     statuses: list[int] = []
     pending = iter(requests)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
@@ -150,7 +158,9 @@ async def throughput(
             break
         await asyncio.sleep(0.02)
     done = time.perf_counter() - started
+    cpu = cpu_seconds(target.pid) - cpu_before
     return {
+        "server_cpu_ms_per_click": round(1000 * cpu / expected, 2),
         "clicks": expected,
         "ok": statuses.count(200),
         "acked_per_s": round(expected / acked),
@@ -284,8 +294,13 @@ def main() -> int:
         questions = start_round(f"http://127.0.0.1:{bot_port}", fake)
 
         targets = [
-            Target("bare slack-bolt", f"http://127.0.0.1:{bare_port}/slack/events"),
-            Target("maturity-bot", f"http://127.0.0.1:{bot_port}/slack/events", workdir / "bot.db"),
+            Target("bare slack-bolt", f"http://127.0.0.1:{bare_port}/slack/events", bare.pid),
+            Target(
+                "maturity-bot",
+                f"http://127.0.0.1:{bot_port}/slack/events",
+                bot.pid,
+                workdir / "bot.db",
+            ),
         ]
         runs: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
         chosen = [t for t in targets if not args.only or t.name == args.only]
@@ -300,8 +315,8 @@ def main() -> int:
                 if args.profile and target.database is not None and repetition == 0:
                     profiler = [
                         Path(python).with_name("py-spy"), "record", "--pid", str(bot.pid),
-                        "--output", str(args.profile), "--format", "raw", "--rate", "100",
-                        "--nonblocking", "--duration", "5",
+                        "--output", str(args.profile), "--format", "raw", "--rate", "250",
+                        "--nonblocking", "--duration", "8", "--threads",
                     ]  # fmt: skip
                     spawn([str(part) for part in profiler])
                 runs[target.name].append(
@@ -345,6 +360,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "completed_per_s": median("throughput", "completed_per_s"),
         "acked_per_s": median("throughput", "acked_per_s"),
+        "cpu_ms_per_click": median("throughput", "server_cpu_ms_per_click"),
         "p50_ms": median("latency", "p50_ms"),
         "p99_ms": median("latency", "p99_ms"),
         "lost": lost,
@@ -353,11 +369,14 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def report(results: dict[str, Any], in_flight: int) -> None:
-    print(f"{'':16} {'clicks/s':>9} {'(acked/s)':>10} {'lost':>5} {'p50 ms':>8} {'p99 ms':>8}")
+    print(
+        f"{'':16} {'clicks/s':>9} {'(acked/s)':>10} {'CPU ms/click':>13} {'lost':>5} "
+        f"{'p50 ms':>8} {'p99 ms':>8}"
+    )
     for name, r in results.items():
         print(
-            f"{name:16} {r['completed_per_s']:>9} {r['acked_per_s']:>10} {r['lost']:>5} "
-            f"{r['p50_ms']:>8} {r['p99_ms']:>8}"
+            f"{name:16} {r['completed_per_s']:>9} {r['acked_per_s']:>10} "
+            f"{r['cpu_ms_per_click']:>13} {r['lost']:>5} {r['p50_ms']:>8} {r['p99_ms']:>8}"
         )
     for run in zip(*(r["runs"] for r in results.values()), strict=True):
         print("  run:", "  ".join(f"{x['throughput']['completed_per_s']}/s" for x in run))

@@ -56,6 +56,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.members: dict[str, list[str]] = {}  # channel -> member ids (bot included)
         self.user_channels: dict[str, list[str]] = {}  # user -> channels (users.conversations)
+        self.page_limit = 1000  # the most items a paginated method returns at once
         self.socket_received: list[dict[str, Any]] = []  # what the bot sent on the socket
         self._throttle: dict[str, list[int]] = {}  # method -> [times left, retry-after]
         self._failures: dict[str, list[Any]] = {}  # method -> [times left, error code]
@@ -219,10 +220,11 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             return ok | {"message_ts": self.next_ts()}
         if method == "conversations.members":
-            return ok | self._page(self.members.get(str(params.get("channel")), []), params)
+            members = self.members.get(str(params.get("channel")), [])
+            return ok | self._page(members, params, self.page_limit)
         if method == "users.conversations":
             channels = self.user_channels.get(str(params.get("user")), [])
-            page = self._page(channels, params)
+            page = self._page(channels, params, self.page_limit)
             return ok | {"channels": [{"id": c} for c in page.pop("members")], **page}
         if method == "conversations.open":
             return ok | {"channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
@@ -244,8 +246,8 @@ class FakeSlack:
         return f"{1_700_000_000 + n}.{n:06d}"
 
     @staticmethod
-    def _page(items: list[str], params: dict[str, Any]) -> dict[str, Any]:
-        limit = int(params.get("limit") or 100)
+    def _page(items: list[str], params: dict[str, Any], most: int) -> dict[str, Any]:
+        limit = min(int(params.get("limit") or 100), most)
         start = int(params.get("cursor") or 0)
         chunk = items[start : start + limit]
         following = start + limit

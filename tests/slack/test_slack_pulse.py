@@ -28,6 +28,7 @@ def fake() -> Iterator[FakeSlack]:
     fake = FakeSlack().start()
     fake.members[CHANNEL] = [BOT_USER, ADMIN, *PEOPLE, "UTYPIST"]
     fake.user_channels[PEOPLE[0]] = [CHANNEL, "COTHER"]
+    fake.page_limit = 3  # members and channels come in pages, as from a big workspace
     yield fake
     fake.stop()
 
@@ -123,6 +124,18 @@ def test_a_pulse_from_start_to_digest(bot: BotProcess, fake: FakeSlack) -> None:
     assert len(typed_ok) == 1 and "Level 2" in typed_ok[0].text
     assert len(fake.of("chat.postEphemeral")) == before + 1
 
+    # Reminders go by DM to the members who have not answered everything, never to the bot.
+    assert slack.command(ADMIN, CHANNEL, "pulse remind")[0] == 200
+    reminded = fake.wait_for(
+        lambda: [r for r in fake.of("response") if "Reminded" in r.params.get("text", "")],
+        what="the reminder report",
+    )
+    assert "Reminded 2 people" in reminded[0].params["text"]
+    dms = [p for p in fake.of("chat.postMessage") if p.params["channel"].startswith("U")]
+    assert sorted(p.params["channel"] for p in dms) == [ADMIN, "UTYPIST"]
+    assert all("Reminder" in p.text for p in dms)
+    assert len(fake.of("conversations.members")) >= 3  # 9 members, 3 a page
+
     # Close: the summary in the thread, broadcast to the channel; questions show "Closed".
     assert slack.command(ADMIN, CHANNEL, "pulse close")[0] == 200
     summary = fake.wait_for(
@@ -131,6 +144,7 @@ def test_a_pulse_from_start_to_digest(bot: BotProcess, fake: FakeSlack) -> None:
         what="the broadcast summary",
     )[0]
     assert summary.params["thread_ts"] == parent.ts and summary.text.startswith("Results")
+    assert "of 8 people" in summary.text  # the channel's members, the bot not counted
     assert "Our portal is new &amp; shiny" in json.dumps(summary.params["blocks"])
     fake.wait_for(
         lambda: (
@@ -147,7 +161,7 @@ def test_a_pulse_from_start_to_digest(bot: BotProcess, fake: FakeSlack) -> None:
         lambda: [
             p
             for p in fake.of("chat.postMessage")
-            if "thread_ts" not in p.params and p is not parent
+            if "thread_ts" not in p.params and p is not parent and p.params["channel"] == CHANNEL
         ],
         timeout=30,
         what="the digest post",
@@ -168,6 +182,8 @@ def test_a_pulse_from_start_to_digest(bot: BotProcess, fake: FakeSlack) -> None:
 
     # Nobody's identity appears in anything shown to the channel.
     for call in shared(fake):
+        if call.params["channel"] != CHANNEL:
+            continue  # a reminder DM: the person's own conversation
         content = call.text + json.dumps(call.params.get("blocks", []))
         for person in [*PEOPLE, "UTYPIST", ADMIN]:
             assert person not in content and person.lower() not in content

@@ -60,14 +60,24 @@ def build_app(
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "",  # never Bolt's own env lookup
-        # Socket Mode has no signature: the connection itself is authenticated.
-        request_verification_enabled=bool(settings.slack_signing_secret),
+        # The HTTP door (web.py) verifies every signature before Bolt sees a request, and
+        # Socket Mode has none (the connection itself is authenticated): checking again here
+        # would only repeat the HMAC.
+        request_verification_enabled=False,
         name="maturity-bot",
         logger=_BOLT_LOG,
     )
     talk = Conversations(core, chat)
     buttons = Buttons(core, chat, client)
     home = HomeTab(core, client)
+
+    # Bolt tries listeners in the order they were added, running each one's matchers;
+    # the pulse click is by far the busiest input, so it is tried first.
+    @app.action(re.compile(f"^{re.escape(ANSWER_ACTION)}"))
+    @work.tracked
+    async def on_answer(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await buttons.answer(body)
 
     @app.event("app_mention")
     @work.tracked
@@ -111,12 +121,6 @@ def build_app(
             log.warning("ignored a slash command: %s", error)
             return
         await talk.said(said, respond)
-
-    @app.action(re.compile(f"^{re.escape(ANSWER_ACTION)}"))
-    @work.tracked
-    async def on_answer(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        await buttons.answer(body)
 
     @app.action(COMMENT_ACTION)
     @work.tracked
