@@ -4,6 +4,7 @@ confirmation out. Platform adapters call it; the scheduler calls its handlers di
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from bot.understand import understand
 from storage import conversations, rounds
 
 log = logging.getLogger(__name__)
+PLACE_SECONDS = 60.0
 
 
 class Core:
@@ -29,13 +31,33 @@ class Core:
         self.pulses = Pulses(services)
         self.digests = Digests(services)
         self.admin = Admin(services)
+        self._places: dict[tuple[str, str, str], tuple[float, Place]] = {}
 
     async def place(self, platform: str, workspace: str, channel: str, name: str = "") -> Place:
-        """The stored conversation for a platform channel, created on first contact."""
+        """The stored conversation for a platform channel, created on first contact.
+
+        Kept for a minute per process: every event needs it, and it seldom changes (another
+        instance's new timezone shows up here within that minute).
+        """
+        key = (platform, workspace, channel)
+        cached = self._places.get(key)
+        if cached and cached[0] > time.monotonic() and (not name or cached[1].name == name):
+            return cached[1]
         conversation = await self.services.db.write(
             conversations.find_or_create, platform, workspace, channel, name, self.services.now()
         )
-        return place_of(conversation)
+        return self.remember(place_of(conversation))
+
+    def remember(self, place: Place) -> Place:
+        """Keep a place as it now stands in the database (after this process changed it)."""
+        self._places[(place.platform, place.workspace, place.channel)] = (
+            time.monotonic() + PLACE_SECONDS,
+            place,
+        )
+        return place
+
+    def forget(self, place: Place) -> None:
+        self._places.pop((place.platform, place.workspace, place.channel), None)
 
     async def on_text(self, turn: Turn) -> list[Reply]:
         """Everything a person can type, anywhere."""
@@ -92,7 +114,9 @@ class Core:
             case commands.PulseRemind():
                 return [await pulses.remind(place, chat)]
             case commands.ScheduleSet():
-                return [await admin.set_schedule(place, person, command)]
+                reply = await admin.set_schedule(place, person, command)
+                self.forget(place)  # a schedule may have set the conversation's timezone
+                return [reply]
             case commands.ScheduleList():
                 return [await admin.list_schedules(place)]
             case commands.ScheduleOff(kind=kind):

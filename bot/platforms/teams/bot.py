@@ -70,7 +70,7 @@ class MaturityBot(TeamsActivityHandler):
         reference = origin.reference.dumps()
         if place.reference != reference:
             await core.services.db.write(conversations.save_reference, place.id, reference)
-            place = replace(place, reference=reference)
+            place = core.remember(replace(place, reference=reference))
         return place
 
     def _turn(self, turn_context: TurnContext) -> tuple[Inbound, Place] | None:
