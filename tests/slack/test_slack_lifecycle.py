@@ -36,6 +36,14 @@ def test_a_rejected_bot_token_exits_2_with_one_line(fake: FakeSlack, tmp_path: P
     assert "Traceback" not in result.stderr
 
 
+def test_a_slack_api_url_that_is_not_http_exits_2(fake: FakeSlack, tmp_path: Path) -> None:
+    env = slack_env(fake, f"sqlite:///{tmp_path / 'bot.db'}")
+    env.update({"PORT": str(free_port()), "HOST": "127.0.0.1", "SLACK_API_URL": "slack.com/api"})
+    result = maturitybot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_API_URL" in result.stderr.strip().splitlines()[-1]
+
+
 def test_a_retry_after_a_restart_is_handled_once(fake: FakeSlack, tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'bot.db'}"
     event = mention("URESTART", "CRESTART", "what is level 2 adoption")
