@@ -168,3 +168,14 @@ def test_a_remark_in_a_thread_gets_no_answer(slack: SlackSender, fake: FakeSlack
     time.sleep(1)
     assert not fake.of("chat.postMessage", channel=CHANNEL, thread_ts="1500000000.000001")
     assert not fake.of("chat.postEphemeral", user="UHAL")
+
+
+def test_a_mention_in_a_thread_is_answered_once(slack: SlackSender, fake: FakeSlack) -> None:
+    """Slack sends a mention twice (app_mention and message.channels); one answer."""
+    thread = "1500000000.000777"
+    as_message = message("UIDA", CHANNEL, "<@UBOT> what is level 1 adoption", thread_ts=thread)
+    as_mention = {**as_message, "type": "app_mention"}
+    assert slack.event(as_message)[0] == 200 and slack.event(as_mention)[0] == 200
+    fake.wait_calls("chat.postMessage", thread_ts=thread)
+    time.sleep(1)
+    assert len(fake.of("chat.postMessage", thread_ts=thread)) == 1

@@ -28,6 +28,7 @@ class SlackAdapter:
     name = PLATFORM
 
     def __init__(self, core: Core, settings: Settings) -> None:
+        self.core = core
         self.settings = settings
         self.mode = "socket" if settings.slack_app_token else "http"
         self.client = web_client(settings, session=None)  # the session needs the running loop
@@ -87,6 +88,7 @@ class SlackAdapter:
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         await self.work.wait(SHUTDOWN_GRACE_SECONDS)
+        await self.core.pulses.flush_counts()  # the last counts still go out on this session
         if self._session is not None:
             await self._session.close()
 

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -88,7 +88,9 @@ def build_app(
 
     @app.event("message")
     @work.tracked
-    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_message(
+        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         if event.get("subtype") not in READ_SUBTYPES or event.get("bot_id"):
             return  # edits, joins, other bots: nothing to answer
         said = _said(body)
@@ -99,7 +101,7 @@ def build_app(
         elif (
             said.thread_ts
             and said.thread_ts != said.ts
-            and not mentions(said.text, chat.bot_user_id)
+            and not mentions(said.text, context.bot_user_id or chat.bot_user_id)
         ):
             # Mentions come as app_mention too; answering here as well would answer twice.
             await talk.thread_reply(said)

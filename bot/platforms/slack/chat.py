@@ -67,18 +67,25 @@ class SlackChat:
 
     async def members(self, place: Place) -> list[str] | None:
         """Human members of the channel: everyone listed except this bot."""
+        bot = await self.bot_user()
         people: list[str] = []
         cursor: str | None = None
         while True:
             page = await self.client.conversations_members(
                 channel=place.channel, limit=MEMBERS_PAGE, cursor=cursor
             )
-            people += [member for member in page.get("members", []) if member != self.bot_user_id]
+            people += [member for member in page.get("members", []) if member != bot]
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return people
 
     # --- Slack specifics used by the listeners -----------------------------------------
+
+    async def bot_user(self) -> str | None:
+        """The bot's own user id (auth.test), asked again if Slack was unreachable at start."""
+        if self.bot_user_id is None:
+            self.bot_user_id = (await self.client.auth_test()).get("user_id")
+        return self.bot_user_id
 
     async def post_to(
         self,
