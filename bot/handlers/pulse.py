@@ -67,7 +67,7 @@ def place_of(conversation: object) -> Place:
 class Pulses:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._info: dict[int, RoundInfo] = {}
+        self._info: dict[int, asyncio.Future[RoundInfo | None]] = {}
         self._writer = AnswerWriter(services.db)
         self._pending_counts: dict[tuple[int, str], asyncio.Task[None]] = {}
 
@@ -170,12 +170,18 @@ class Pulses:
     # --- answering --------------------------------------------------------------------
 
     async def info(self, round_id: int) -> RoundInfo | None:
+        """The round's fixed facts, loaded once even when a burst of clicks asks together."""
         cached = self._info.get(round_id)
-        if cached is not None:
-            return cached
-        loaded = await self.services.db.read(_load_info, round_id)
-        if loaded is not None:
-            self._info[round_id] = loaded
+        if cached is None:
+            cached = asyncio.ensure_future(self.services.db.read(_load_info, round_id))
+            self._info[round_id] = cached
+        try:
+            loaded = await cached
+        except Exception:
+            self._info.pop(round_id, None)
+            raise
+        if loaded is None:
+            self._info.pop(round_id, None)
         return loaded
 
     async def answer(
