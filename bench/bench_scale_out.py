@@ -63,19 +63,40 @@ def _invoke_template(teams: Teams, question: object) -> str:
             "type": "invoke",
             "name": "adaptiveCard/action",
             "replyToId": question.answered_id,
-            "value": {"action": {"type": "Action.Execute", "verb": action["verb"],
-                                 "data": action["data"]}, "trigger": "manual"},
+            "value": {
+                "action": {
+                    "type": "Action.Execute",
+                    "verb": action["verb"],
+                    "data": action["data"],
+                },
+                "trigger": "manual",
+            },
         }
-    )  # fmt: skip
+    )
     return json.dumps(activity)
 
 
 def _wrk(url: str, connections: int, seconds: int, script: Path, prefix: str) -> dict:
     result = subprocess.run(
-        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-         "-s", str(script), url, "--", prefix],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            "wrk",
+            "-t",
+            "1",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+            "--",
+            prefix,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = result.stdout
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -152,27 +173,26 @@ def main() -> None:
             second = BotProcess(env, workdir).start()
             started.append(second)
             half = args.connections // 2
-            with tempfile.TemporaryDirectory():
-                runs = [
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            __file__,
-                            "--wrk-child",
-                            target,
-                            str(half),
-                            str(args.seconds),
-                            str(script),
-                            "two",
-                        ],
-                        stdout=subprocess.PIPE,
-                        text=True,
-                    )
-                    for target, prefix in ((first.url, "two-a"), (second.url, "two-b"))
-                ]
-                results = [json.loads(run.communicate()[0]) for run in runs]
+            runs = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--wrk-child",
+                        target,
+                        str(half),
+                        str(args.seconds),
+                        str(script),
+                        prefix,
+                    ],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for target, prefix in ((first.url, "two-a"), (second.url, "two-b"))
+            ]
+            results = [json.loads(run.communicate()[0]) for run in runs]
             time.sleep(1)
-            two_recorded = _recorded(url, "two")
+            two_recorded = _recorded(url, "two-a") + _recorded(url, "two-b")
     finally:
         for bot in started:
             bot.stop()
