@@ -149,6 +149,8 @@ def test_a_429_is_retried_after_retry_after_and_delivered_once(
     assert delivered.at - refused.at >= 1.0  # waited for Retry-After
     time.sleep(1)
     assert len(fake.of("chat.postMessage", thread_ts=event["ts"])) == 1
+    metrics = urllib.request.urlopen(slack.url.replace("/slack/events", "/metrics")).read()
+    assert b'maturitybot_rate_limit_retries_total{platform="slack"} 1.0' in metrics
 
 
 def test_a_failing_post_gets_a_private_notice_not_a_crash(

@@ -15,8 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Person
 from bot.core import Core
+from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import COMMENT_BLOCK, COMMENT_INPUT, comment_view, message
-from bot.platforms.slack.chat import SlackChat
+from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.conversation import FAILED, Respond
 from bot.platforms.slack.payloads import (
     Comment,
@@ -59,6 +60,7 @@ class Buttons:
             return
         except Exception:
             log.exception("could not record a pulse answer")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
             reply = FAILED
         await self._whisper(pressed, reply)
 
@@ -83,6 +85,7 @@ class Buttons:
             )
         except Exception:
             log.exception("could not open the comment modal")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
             await self._whisper(pressed, FAILED)
 
     async def comment(self, comment: Comment) -> None:
@@ -97,6 +100,7 @@ class Buttons:
             )
         except Exception:
             log.exception("could not save a pulse comment")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
             reply = FAILED
         try:
             await self.chat.whisper(target.channel, comment.user, reply, target.thread_ts)
@@ -123,6 +127,7 @@ class Buttons:
             await respond(replace_original=True, **message(reply))
         except Exception:
             log.exception("could not replace a level answer")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
 
     def _clicked_at(self, pressed: Pressed) -> datetime:
         """When the person clicked, by Slack's clock, unless that clock disagrees with ours:

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import MessageRef
 from bot.context import Place
+from bot.metrics import POSTS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.pacing import ChannelPacer
 from bot.replies import Digest, Reply
@@ -48,6 +49,7 @@ class SlackChat:
 
         async def send() -> None:
             await self.client.chat_update(channel=ref.conversation, ts=ref.id, **content)
+            POSTS.labels(PLATFORM, "update").inc()
 
         await self.pacer.edit(ref.conversation, ref.id, send)
 
@@ -105,6 +107,8 @@ class SlackChat:
             return await self.client.chat_postMessage(channel=channel, **content)
 
         response = await self.pacer.send(channel, send)
+        kind = "thread" if thread_ts else "direct" if channel.startswith("U") else "message"
+        POSTS.labels(PLATFORM, kind).inc()
         ref = MessageRef(response.get("channel") or channel, response["ts"])
         if isinstance(reply, Digest) and reply.chart_png:
             await self._upload_chart(ref.conversation, reply)
@@ -118,6 +122,7 @@ class SlackChat:
         if thread_ts:
             content["thread_ts"] = thread_ts
         await self.client.chat_postEphemeral(channel=channel, user=user, **content)
+        POSTS.labels(PLATFORM, "ephemeral").inc()
 
     async def _upload_chart(self, channel: str, digest: Digest) -> None:
         round_id = digest.summary.round_id
@@ -130,5 +135,6 @@ class SlackChat:
                 title=f"{digest.summary.title}: chart",
                 alt_txt="Radar of the aspects' median levels and their trend over recent rounds",
             )
+            POSTS.labels(PLATFORM, "file").inc()
 
         await self.pacer.send(channel, send)

@@ -6,6 +6,8 @@ slack_sdk retries only connection errors by default; a 429 must be retried too, 
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -14,10 +16,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.metrics import RATE_LIMIT_RETRIES
 
 TIMEOUT_SECONDS = 30
-RATE_LIMIT_RETRIES = 10  # Retry-After is usually a few seconds; give up only on a real outage
+RATE_LIMITED_ATTEMPTS = 10  # Retry-After is usually a few seconds; give up only on an outage
 CONNECTION_RETRIES = 2
+
+
+class CountedRateLimitRetries(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (it waits ``Retry-After``), counted for /metrics."""
+
+    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+        RATE_LIMIT_RETRIES.labels("slack").inc()
+        await super().prepare_for_next_attempt_async(**kwargs)
 
 
 def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> AsyncWebClient:
@@ -28,6 +39,6 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> Asy
         timeout=TIMEOUT_SECONDS,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            CountedRateLimitRetries(max_retry_count=RATE_LIMITED_ATTEMPTS),
         ],
     )

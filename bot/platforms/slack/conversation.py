@@ -17,6 +17,7 @@ from bot import commands
 from bot.chat import MessageRef
 from bot.context import Person, Place, Turn
 from bot.core import Core
+from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.payloads import Said, place_name
@@ -74,6 +75,7 @@ class Conversations:
                 await self.deliver(said, reply, respond)
         except Exception as error:
             log.exception("could not answer a Slack message")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
             await self.apologise(said, error, respond)
 
     async def thread_reply(self, said: Said) -> None:
@@ -95,6 +97,7 @@ class Conversations:
                 await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
         except Exception as error:
             log.exception("could not take a typed answer in a pulse thread")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
             await self.apologise(said, error)
 
     async def deliver(self, said: Said, reply: Reply, respond: Respond | None = None) -> None:

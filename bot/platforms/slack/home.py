@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core import Core
 from bot.handlers.digest import Digests
 from bot.handlers.pulse import place_of
+from bot.metrics import HANDLER_ERRORS
 from bot.model import MaturityModel
 from bot.platforms.slack.blocks import Block, escape
 from bot.platforms.slack.chat import PLATFORM
@@ -46,6 +47,7 @@ class HomeTab:
             await self.client.views_publish(user_id=user, view=view)
         except Exception:
             log.exception("could not publish the App Home of %s", user)
+            HANDLER_ERRORS.labels(PLATFORM).inc()
 
     async def _channels_of(self, user: str) -> list[str]:
         """Channels the person is in that the bot can see (public, and private ones it shares)."""
