@@ -181,3 +181,24 @@ def test_a_mention_in_a_thread_is_answered_once(slack: SlackSender, fake: FakeSl
     fake.wait_calls("chat.postMessage", thread_ts=thread)
     time.sleep(1)
     assert len(fake.of("chat.postMessage", thread_ts=thread)) == 1
+
+
+def test_a_bare_slash_command_shows_help(slack: SlackSender, fake: FakeSlack) -> None:
+    assert slack.command("UJOY", CHANNEL, "")[0] == 200
+    fake.wait_for(
+        lambda: [r for r in fake.of("response") if "Ask me things like" in r.params["text"]],
+        what="help",
+    )
+
+
+def test_the_home_tab_without_results_says_how_to_start(
+    slack: SlackSender, fake: FakeSlack
+) -> None:
+    opened = {"type": "app_home_opened", "user": "UKIM", "channel": "DKIM", "tab": "home"}
+    assert slack.event(opened)[0] == 200
+    (published,) = fake.wait_calls("views.publish", user_id="UKIM")
+    view = json.dumps(published.params["view"])
+    assert "Investment" in view and "No pulse has closed yet" in view
+    assert slack.event(opened)[0] == 200  # opened again at once: nothing new to publish
+    time.sleep(0.5)
+    assert len(fake.of("views.publish", user_id="UKIM")) == 1

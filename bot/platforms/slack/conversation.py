@@ -17,12 +17,13 @@ from bot import commands
 from bot.chat import MessageRef
 from bot.context import Person, Place, Turn
 from bot.core import Core
+from bot.handlers.pulse import place_of
 from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.payloads import Said, place_name
 from bot.replies import Notice, Reply, is_private
-from storage import events, rounds
+from storage import conversations, events, rounds
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Awaitable[Any]]
@@ -84,14 +85,17 @@ class Conversations:
             commands.answer(said.text)
         except commands.CommandError:
             return  # people talking in a thread; not for us
-        if not await self.first_delivery(said.event_id):
-            return
         try:
-            place = await self.place(said)
-            current = await self.core.services.db.read(rounds.current, place.id)
+            db = self.core.services.db
+            # Reads first: most threads are not a pulse's, and those cost no write at all.
+            conversation = await db.read(conversations.find, PLATFORM, said.channel)
+            current = await db.read(rounds.current, conversation.id) if conversation else None
             parent = MessageRef.loads(current.parent_ref) if current else None
             if parent is None or parent.id != said.thread_ts:
                 return
+            if not await self.first_delivery(said.event_id):
+                return
+            place = place_of(conversation)
             turn = Turn(Person(said.user), place, said.text, self.chat, said.thread)
             for reply in await self.core.on_text(turn):
                 await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)

@@ -4,6 +4,7 @@ latest closed round's results (aggregates only, nothing below the threshold)."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,14 +23,20 @@ from storage import slack_home
 log = logging.getLogger(__name__)
 MAX_CHANNELS = 10  # Home views hold 100 blocks; two per channel leaves room for the model
 CHANNEL_PAGES = 5
+FRESH_SECONDS = 30.0  # people flick between tabs; users.conversations is rate-limited
 
 
 class HomeTab:
     def __init__(self, core: Core, client: AsyncWebClient) -> None:
         self.core = core
         self.client = client
+        self._published: dict[str, float] = {}  # user -> when their Home was last published
 
     async def opened(self, user: str) -> None:
+        now = time.monotonic()
+        if now - self._published.get(user, float("-inf")) < FRESH_SECONDS:
+            return  # what they see was published moments ago
+        self._published[user] = now
         try:
             channels = await self._channels_of(user)
             pairs = await self.core.services.db.read(
@@ -46,6 +53,7 @@ class HomeTab:
             )
             await self.client.views_publish(user_id=user, view=view)
         except Exception:
+            self._published.pop(user, None)
             log.exception("could not publish the App Home of %s", user)
             HANDLER_ERRORS.labels(PLATFORM).inc()
 

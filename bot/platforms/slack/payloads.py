@@ -93,7 +93,7 @@ def slash_command(body: dict[str, Any]) -> Said:
         team=_text(body, "team_id", required=False) or "",
         channel=channel,
         user=_required(body, "user_id"),
-        text=_text(body, "text", required=False) or "",
+        text=_text(body, "text", required=False) or "help",  # a bare /maturity asks for help
         direct=_is_direct(channel, None) or body.get("channel_name") == "directmessage",
         user_name=_text(body, "user_name", required=False) or "",
         response_url=_text(body, "response_url", required=False),
