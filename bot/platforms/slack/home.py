@@ -129,7 +129,8 @@ def home_view(model: MaturityModel, results: list[tuple[str, RoundSummary, str]]
                     "type": "mrkdwn",
                     "text": f"*<#{channel}>* · {escape(summary.title)} · closed {closed}",
                 },
-                "fields": [_score_field(score, summary.min_responses) for score in summary.scores]
+                # A section holds at most 10 fields: more than enough for the model's aspects.
+                "fields": [_score_field(s, summary.min_responses) for s in summary.scores][:10]
                 or [{"type": "mrkdwn", "text": "No answers."}],
             }
         )

@@ -18,20 +18,18 @@ class PayloadError(ValueError):
     """A Slack payload without a field we need, or with one of the wrong type."""
 
 
-def _text(data: Any, *path: str, required: bool = True) -> str | None:
+def _optional(data: Any, *path: str) -> str | None:
+    """The non-empty string at ``path`` in nested dicts, or None."""
     value = data
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
-    if isinstance(value, str) and value:
-        return value
-    if required:
-        raise PayloadError(f"missing {'.'.join(path)}")
-    return None
+    return value if isinstance(value, str) and value else None
 
 
 def _required(data: Any, *path: str) -> str:
-    value = _text(data, *path)
-    assert value is not None  # _text raised otherwise
+    value = _optional(data, *path)
+    if value is None:
+        raise PayloadError(f"missing {'.'.join(path)}")
     return value
 
 
@@ -76,27 +74,27 @@ def message_event(body: dict[str, Any]) -> Said:
     event = body.get("event")
     channel = _required(event, "channel")
     return Said(
-        team=_text(body, "team_id", required=False) or _text(event, "team", required=False) or "",
+        team=_optional(body, "team_id") or _optional(event, "team") or "",
         channel=channel,
         user=_required(event, "user"),
-        text=_text(event, "text", required=False) or "",
+        text=_optional(event, "text") or "",
         ts=_required(event, "ts"),
-        thread_ts=_text(event, "thread_ts", required=False),
-        direct=_is_direct(channel, _text(event, "channel_type", required=False)),
-        event_id=_text(body, "event_id", required=False),
+        thread_ts=_optional(event, "thread_ts"),
+        direct=_is_direct(channel, _optional(event, "channel_type")),
+        event_id=_optional(body, "event_id"),
     )
 
 
 def slash_command(body: dict[str, Any]) -> Said:
     channel = _required(body, "channel_id")
     return Said(
-        team=_text(body, "team_id", required=False) or "",
+        team=_optional(body, "team_id") or "",
         channel=channel,
         user=_required(body, "user_id"),
-        text=_text(body, "text", required=False) or "help",  # a bare /maturity asks for help
+        text=_optional(body, "text") or "help",  # a bare /maturity asks for help
         direct=_is_direct(channel, None) or body.get("channel_name") == "directmessage",
-        user_name=_text(body, "user_name", required=False) or "",
-        response_url=_text(body, "response_url", required=False),
+        user_name=_optional(body, "user_name") or "",
+        response_url=_optional(body, "response_url"),
     )
 
 
@@ -136,27 +134,24 @@ def button(body: dict[str, Any]) -> Pressed:
     if not isinstance(value, dict):
         raise PayloadError("button value is not an object")
     container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    channel = _text(body, "channel", "id", required=False) or _required(container, "channel_id")
+    channel = _optional(body, "channel", "id") or _required(container, "channel_id")
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     try:
         action_ts = float(action.get("action_ts"))
     except (TypeError, ValueError):
         action_ts = None
     return Pressed(
-        team=_text(body, "team", "id", required=False) or "",
+        team=_optional(body, "team", "id") or "",
         user=_required(body, "user", "id"),
-        user_name=_text(body, "user", "username", required=False)
-        or _text(body, "user", "name", required=False)
-        or "",
+        user_name=_optional(body, "user", "username") or _optional(body, "user", "name") or "",
         channel=channel,
-        message_ts=_text(container, "message_ts", required=False)
-        or _text(message, "ts", required=False),
-        thread_ts=_text(message, "thread_ts", required=False),
+        message_ts=_optional(container, "message_ts") or _optional(message, "ts"),
+        thread_ts=_optional(message, "thread_ts"),
         action_id=_required(action, "action_id"),
         value=value,
-        trigger_id=_text(body, "trigger_id", required=False),
+        trigger_id=_optional(body, "trigger_id"),
         action_ts=action_ts,
-        response_url=_text(body, "response_url", required=False),
+        response_url=_optional(body, "response_url"),
     )
 
 
@@ -240,7 +235,7 @@ def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> C
     text = values.get(action_id, {}).get("value") if isinstance(values, dict) else None
     return Comment(
         user=_required(body, "user", "id"),
-        user_name=_text(body, "user", "username", required=False) or "",
+        user_name=_optional(body, "user", "username") or "",
         target=CommentTarget(
             found.round_id,
             found.question_id,
