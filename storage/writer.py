@@ -36,16 +36,21 @@ class AnswerWriter:
         return await future
 
     async def _drain(self) -> None:
-        while self._queue:
-            batch = self._queue[: self.max_batch]
-            del self._queue[: self.max_batch]
-            try:
-                results = await self.db.write(answers.record_many, [item for item, _ in batch])
-            except Exception as error:  # every waiter learns of the failure
-                for _, future in batch:
+        try:
+            while self._queue:
+                batch = self._queue[: self.max_batch]
+                del self._queue[: self.max_batch]
+                try:
+                    results = await self.db.write(answers.record_many, [item for item, _ in batch])
+                except Exception as error:  # every waiter learns of the failure
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
-                        future.set_exception(error)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+                        future.set_result(result)
+        finally:
+            # Leave the set in the same step that found the queue empty: the done-callback
+            # runs later, and a record() in between would queue behind a drainer that is gone.
+            self._drainers.discard(asyncio.current_task())

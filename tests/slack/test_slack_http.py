@@ -13,7 +13,9 @@ import pytest
 from botprocess import BotProcess
 from slack_bot import health, start_bot
 from slack_fake import FakeSlack
-from slack_sender import SlackSender, envelope, mention, message
+from slack_sender import SlackSender, envelope, mention, message, view_submission
+
+from bot.platforms.slack.blocks import comment_view
 
 pytestmark = pytest.mark.timeout(60)
 CHANNEL = "CPLATFORM"
@@ -202,3 +204,13 @@ def test_the_home_tab_without_results_says_how_to_start(
     assert slack.event(opened)[0] == 200  # opened again at once: nothing new to publish
     time.sleep(0.5)
     assert len(fake.of("views.publish", user_id="UKIM")) == 1
+
+
+def test_an_empty_comment_keeps_the_modal_open(slack: SlackSender) -> None:
+    view = comment_view("Why do teams use our platform?", '{"r":1,"q":"adoption","c":"C1"}')
+    status, body = slack.interact(view_submission("ULEO", view, "   "))
+    assert status == 200
+    assert json.loads(body) == {
+        "response_action": "errors",
+        "errors": {"comment": "Write a comment first."},
+    }

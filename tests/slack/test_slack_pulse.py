@@ -78,6 +78,8 @@ def test_a_pulse_from_start_to_digest(bot: BotProcess, fake: FakeSlack) -> None:
     with ThreadPoolExecutor(12) as pool:
         statuses = list(pool.map(lambda p: slack.press(*p)[0], presses))
     assert statuses == [200] * len(presses)
+    fake.wait_calls("chat.postEphemeral", len(presses), timeout=30)
+    # Seeing their confirmation, two people change their mind.
     assert slack.press(PEOPLE[0], questions[0], "pulse_answer_4")[0] == 200
     assert slack.press(PEOPLE[1], questions[0], "pulse_answer_not_sure")[0] == 200
     confirmations = fake.wait_calls("chat.postEphemeral", len(presses) + 2, timeout=30)
