@@ -253,7 +253,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--only", help="measure one target (bare slack-bolt or maturity-bot)")
     parser.add_argument(
-        "--profile", type=Path, help="py-spy flame graph (SVG) of maturity-bot under load"
+        "--profile", type=Path, help="py-spy samples (raw, per thread) of maturity-bot under load"
     )
     args = parser.parse_args()
 
