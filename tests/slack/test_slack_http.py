@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from botprocess import BotProcess
-from slack_bot import health, start_bot
+from slack_bot import ADMIN, health, start_bot
 from slack_fake import FakeSlack
 from slack_sender import SlackSender, envelope, mention, message, view_submission
 
@@ -214,3 +214,18 @@ def test_an_empty_comment_keeps_the_modal_open(slack: SlackSender) -> None:
         "response_action": "errors",
         "errors": {"comment": "Write a comment first."},
     }
+
+
+def test_a_pulse_is_not_started_where_the_bot_is_not_a_member(
+    slack: SlackSender, fake: FakeSlack
+) -> None:
+    fake.outside.add("CELSEWHERE")
+    assert slack.command(ADMIN, "CELSEWHERE", "pulse start")[0] == 200
+    answer = fake.wait_for(
+        lambda: [r for r in fake.of("response") if "/invite" in r.params.get("text", "")],
+        what="the invitation hint",
+    )[0]
+    assert answer.params["response_type"] == "ephemeral"
+    time.sleep(0.5)
+    assert not fake.of("chat.postMessage", channel="CELSEWHERE")
+    assert len(fake.of("conversations.info", channel="CELSEWHERE")) == 1

@@ -89,6 +89,15 @@ class SlackChat:
             self.bot_user_id = (await self.client.auth_test()).get("user_id")
         return self.bot_user_id
 
+    async def is_member(self, channel: str) -> bool:
+        """Whether the bot is in the channel (True when Slack will not say)."""
+        try:
+            info = await self.client.conversations_info(channel=channel)
+        except SlackApiError as error:
+            log.info("could not check membership of %s: %s", channel, error.response.get("error"))
+            return True
+        return bool((info.get("channel") or {}).get("is_member", True))
+
     async def post_to(
         self,
         channel: str,

@@ -70,6 +70,9 @@ class Conversations:
         try:
             if not await self.first_delivery(said.event_id):
                 return
+            if await self._outside(said):
+                await self.deliver(said, NOT_IN_CHANNEL, respond)
+                return
             place = await self.place(said)
             turn = Turn(Person(said.user, said.user_name), place, said.text, self.chat, said.thread)
             for reply in await self.core.on_text(turn):
@@ -78,6 +81,16 @@ class Conversations:
             log.exception("could not answer a Slack message")
             HANDLER_ERRORS.labels(PLATFORM).inc()
             await self.apologise(said, error, respond)
+
+    async def _outside(self, said: Said) -> bool:
+        """A pulse started where the bot cannot post would open a round nobody can see."""
+        if said.direct:
+            return False
+        try:
+            starts = isinstance(commands.parse(said.text), commands.PulseStart)
+        except commands.CommandError:
+            return False  # the core explains the mistake
+        return starts and not await self.chat.is_member(said.channel)
 
     async def thread_reply(self, said: Said) -> None:
         """A message in a thread, not addressed to the bot: only a pulse answer counts."""
