@@ -181,7 +181,7 @@ def test_a_mention_in_a_thread_is_answered_once(slack: SlackSender, fake: FakeSl
     as_mention = {**as_message, "type": "app_mention"}
     assert slack.event(as_message)[0] == 200 and slack.event(as_mention)[0] == 200
     fake.wait_calls("chat.postMessage", thread_ts=thread)
-    time.sleep(1)
+    time.sleep(1.5)  # a second answer would come about a second later (pacing)
     assert len(fake.of("chat.postMessage", thread_ts=thread)) == 1
 
 

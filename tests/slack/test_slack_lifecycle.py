@@ -57,7 +57,7 @@ def test_a_retry_after_a_restart_is_handled_once(fake: FakeSlack, tmp_path: Path
     try:
         retry = SlackSender(second.url, fake).event(event, event_id="EvAcrossRestart", retry=1)
         assert retry[0] == 200
-        time.sleep(1.5)
+        time.sleep(0.8)
         assert len(fake.of("chat.postMessage", thread_ts=event["ts"])) == 1
         fresh = mention("URESTART", "CRESTART", "overview")
         SlackSender(second.url, fake).event(fresh)
