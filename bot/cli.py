@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        model = load_model(settings.content_path)
+        model = load_model(settings.content_path, settings.cache_dir)
         return _dispatch(args, settings, model)
     except (ConfigError, ContentError, UsageError, DatabaseError) as error:
         print(f"maturitybot: error: {error}", file=sys.stderr)

@@ -41,6 +41,7 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     chart_dir: Path = Path("maturitybot-charts")
+    cache_dir: Path | None = None
     # Secrets never appear in logs; the logging filter masks every value listed here.
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -109,8 +110,18 @@ def load_settings(
         log_format=_choice(values, "LOG_FORMAT", ("text", "json")),
         log_level=_choice(values, "LOG_LEVEL", ("INFO", "DEBUG", "WARNING", "ERROR")),
         chart_dir=Path(text("MATURITYBOT_CHART_DIR") or "maturitybot-charts"),
+        cache_dir=_cache_dir(text("MATURITYBOT_CACHE_DIR"), text("XDG_CACHE_HOME"), text("HOME")),
         secrets=secrets,
     )
+
+
+def _cache_dir(explicit: str | None, xdg: str | None, home: str | None) -> Path | None:
+    """Where validated content is cached: ``off`` disables it."""
+    if explicit:
+        return None if explicit.lower() == "off" else Path(explicit)
+    if xdg:
+        return Path(xdg) / "maturitybot"
+    return Path(home) / ".cache" / "maturitybot" if home else None
 
 
 def _with_slash(url: str) -> str:

@@ -7,6 +7,9 @@ the place (with a line number whenever the YAML can give one) and what is wrong.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,7 +49,9 @@ class ContentError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: the validation schema is built on first use, so a model read back from
+    # the cache never pays for it.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Attribution(_Strict):
@@ -192,10 +197,51 @@ def default_content_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "content"
 
 
-def load_model(path: Path | None = None) -> MaturityModel:
-    """Load and validate the maturity model file (default: the shipped one)."""
+def load_model(path: Path | None = None, cache_dir: Path | None = None) -> MaturityModel:
+    """Load and validate the maturity model file (default: the shipped one).
+
+    With ``cache_dir``, a file already validated (same bytes, same schema code) is read back
+    from a pickle instead: no YAML parse and no pydantic schema build, which is most of
+    `maturitybot ask`'s start-up. A missing or unusable cache just means validating again.
+    """
     path = path or default_content_dir() / "model.yaml"
-    return _load(path, MaturityModel)
+    if cache_dir is None:
+        return _load(path, MaturityModel)
+    try:
+        key = _fingerprint(path.read_bytes())
+    except OSError:
+        return _load(path, MaturityModel)  # reports the problem with the file
+    cached = _cached(cache_dir / f"model-{key}.pickle")
+    if cached is not None:
+        return cached
+    model = _load(path, MaturityModel)
+    _keep(cache_dir / f"model-{key}.pickle", model)
+    return model
+
+
+def _fingerprint(content: bytes) -> str:
+    """Changes with the content file and with this schema's code."""
+    digest = hashlib.sha256(content)
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _cached(path: Path) -> MaturityModel | None:
+    try:
+        found = pickle.loads(path.read_bytes())  # our own cache, written below
+    except Exception:
+        return None
+    return found if isinstance(found, MaturityModel) else None
+
+
+def _keep(path: Path, model: MaturityModel) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only home or a full disk: start-up is slower, nothing else changes
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,20 @@ def test_changed_wording_needs_a_new_version(tmp_path: Path, model) -> None:
     (folder / "two.yaml").write_text(yaml.safe_dump(quick))
     with pytest.raises(ContentError, match="new version"):
         load_surveys(model, folder)
+
+
+def test_validated_model_is_cached_and_invalidated(tmp_path: Path) -> None:
+    """A second load reads the cache; a changed file is validated again, errors and all."""
+    source = tmp_path / "model.yaml"
+    source.write_text(MODEL_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = load_model(source, cache)
+    (kept,) = cache.glob("model-*.pickle")
+    again = load_model(source, cache)
+    assert again == first and again is not first
+    assert again.aspect("measurement").level(3).title == "Insights"
+    kept.write_bytes(b"not a pickle")  # a damaged cache is ignored and rewritten
+    assert load_model(source, cache) == first
+    source.write_text(source.read_text().replace("title: Insights", "title: [Insights]"))
+    with pytest.raises(ContentError, match="title"):
+        load_model(source, cache)
