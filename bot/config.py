@@ -77,6 +77,12 @@ def load_settings(
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
     bot_token = text("SLACK_BOT_TOKEN")
     signing_secret = text("SLACK_SIGNING_SECRET")
+    if bot_token and text("SLACK_CLIENT_ID") and text("SLACK_CLIENT_SECRET"):
+        # slack-bolt reads these two itself and would switch to multi-workspace OAuth installs.
+        raise ConfigError(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but maturity-bot runs with one "
+            "bot token (SLACK_BOT_TOKEN): unset them"
+        )
     if app_token and not bot_token:
         raise ConfigError("SLACK_APP_TOKEN is set: also set SLACK_BOT_TOKEN (the xoxb- token)")
     secrets = tuple(

@@ -161,3 +161,8 @@ def previous_closed(session: Session, round_: Round) -> Round | None:
         .order_by(Round.opened_at.desc(), Round.id.desc())
         .limit(1)
     ).first()
+
+
+def withdraw(session: Session, round_id: int) -> None:
+    """Remove a round nobody could see (its parent post failed); it has no answers yet."""
+    session.execute(sa.delete(Round).where(Round.id == round_id, Round.parent_ref.is_(None)))

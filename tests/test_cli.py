@@ -80,3 +80,10 @@ def test_chat_answers_piped_lines(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Adoption · Level 1 Provisional — Erratic" in result.stdout
     assert "from Level 2 Operational — Extrinsic push" in result.stdout
+
+
+def test_slack_oauth_settings_contradict_a_single_token(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+    result = maturitybot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unset them" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -252,3 +252,25 @@ def test_export_cli_writes_csv(database_url, model, surveys, tmp_path: Path) -> 
     assert ",3,3,2.333,2.0,1,1,0,1," in interfaces
     bad = maturitybot("export", "--conversation", "slack:NOPE", env={"DATABASE_URL": database_url})
     assert bad.returncode == 2 and "no conversation 'slack:NOPE'" in bad.stderr
+
+
+def test_a_round_that_cannot_be_posted_is_withdrawn(database_url, model, surveys, tmp_path):
+    """If the parent post fails (the bot was removed from the channel), no round is left open."""
+
+    async def scenario() -> tuple[list, list]:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+
+        async def refuse(place, reply):
+            raise RuntimeError("not_in_channel")
+
+        bot.chat.post = refuse
+        failed = await bot.say("lead", "pulse start")
+        del bot.chat.post  # the channel works again
+        started = await bot.say("lead", "pulse start")
+        bot.close()
+        return failed, started
+
+    failed, started = _run(scenario())
+    assert "could not post the pulse here" in render(failed[0])
+    assert started == []  # the second start went through: nothing was left open
+    assert _counts(database_url)["pulse_round"] == 1

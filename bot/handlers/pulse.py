@@ -117,8 +117,15 @@ class Pulses:
         if opened is None:
             return [await self._already_open(place)]
         round_id = opened.id
+        try:
+            await self._post_round(place, chat, opened, survey.name)
+        except Exception:
+            # Nobody can see a round whose parent post failed (the bot was removed from the
+            # channel, say): take it back instead of leaving an open round behind.
+            log.exception("could not post round %s in %s; withdrawing it", round_id, place.label)
+            await s.db.write(_withdraw_unposted, round_id)
+            return [private("I could not post the pulse here, so I did not start it.")]
         s.timetable.round_opened(round_id, closes_at)
-        await self._post_round(place, chat, opened, survey.name)
         return []
 
     async def _already_open(self, place: Place) -> Notice:
@@ -140,12 +147,30 @@ class Pulses:
         parent = await chat.post(place, parent_reply)
         if parent is not None:
             await s.db.write(rounds.set_parent_ref, round_.id, parent.dumps())
+        await self._post_questions(place, chat, round_, questions, parent)
+
+    async def _post_questions(
+        self,
+        place: Place,
+        chat: Chat,
+        round_: Round,
+        questions: list[RoundQuestion],
+        parent: MessageRef | None,
+    ) -> None:
+        """Once the parent is out the round is visible: a question that fails to post is
+        logged and the others still go (`pulse status` shows what people can answer)."""
+        s = self.services
         for question in questions:
             reply = self._question_reply(round_.id, question, len(questions), 0)
-            if parent is not None:
-                ref = await chat.post_in_thread(place, parent, reply)
-            else:
-                ref = await chat.post(place, reply)
+            try:
+                if parent is not None:
+                    ref = await chat.post_in_thread(place, parent, reply)
+                else:
+                    ref = await chat.post(place, reply)
+            except Exception:
+                log.exception("could not post question %s of round %s", question.question_id,
+                              round_.id)  # fmt: skip
+                continue
             if ref is not None:
                 await s.db.write(
                     rounds.set_question_ref, round_.id, question.question_id, ref.dumps()
@@ -485,6 +510,10 @@ def _open(
     return rounds.open_round(
         session, conversation_id, template, title, opened_by, now, closes_at, planned, schedule_id
     )
+
+
+def _withdraw_unposted(session: object, round_id: int) -> None:
+    rounds.withdraw(session, round_id)
 
 
 def _close(
