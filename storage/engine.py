@@ -146,6 +146,14 @@ def migrate(url: str) -> str:
     return current_revision(url) or "empty"
 
 
+def new_revision(url: str, message: str) -> None:
+    """Generate a migration from the difference between ``storage/tables.py`` and the
+    database at ``url`` (a scratch database migrated to the current head); review it after."""
+    from alembic import command
+
+    command.revision(_alembic_config(url), message=message, autogenerate=True)
+
+
 def current_revision(url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
