@@ -11,10 +11,12 @@ import itertools
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from botprocess import BotProcess
 from teams_connector import Call, FakeConnector
 
@@ -96,6 +98,20 @@ class Bots:
     def __exit__(self, *exc: object) -> None:
         for bot in self.started:
             bot.stop()
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    """A fake Bot Connector for one test (import it into a test module to use it)."""
+    with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+def bots(tmp_path: Path) -> Iterator[Bots]:
+    """``maturitybot run`` processes for one test, stopped when it ends."""
+    with Bots(tmp_path) as started:
+        yield started
 
 
 class Teams:

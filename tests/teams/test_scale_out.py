@@ -7,31 +7,27 @@ holds for Slack's HTTP events, which carry the same data to the same core.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from teams_connector import Call, FakeConnector
-from teams_dialogue import BOT, CHANNEL, TEAM, Bots, Teams, User, action_titled, texts
+from teams_connector import Call
+from teams_dialogue import (
+    BOT,
+    CHANNEL,
+    TEAM,
+    Teams,
+    User,
+    action_titled,
+    bots,
+    connector,
+    texts,
+)
 
 from storage.engine import normalise_url
 
 ADMIN = User("admin", "Ada Admin")
 PEOPLE = [User(f"p{i}", f"Person {i}") for i in range(8)]
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bots(tmp_path: Path) -> Iterator[Bots]:
-    with Bots(tmp_path) as started:
-        yield started
 
 
 def _threads(calls: list[Call]) -> list[Call]:

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from teams_connector import FakeConnector
-from teams_dialogue import Bots, Teams, User
+from teams_dialogue import Teams, User, bots, connector
 
 from conftest import fresh_database
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bots(tmp_path: Path) -> Iterator[Bots]:
-    with Bots(tmp_path) as started:
-        yield started
 
 
 def test_with_an_app_id_requests_need_a_token(tmp_path, connector, bots) -> None:

@@ -3,29 +3,12 @@ questions go into the chat itself), and one mention-free reminder instead of dir
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from teams_connector import FakeConnector
-from teams_dialogue import GROUP, Bots, Teams, User, action_titled, texts
+from teams_dialogue import GROUP, Teams, User, action_titled, bots, connector, texts
 
 from conftest import fresh_database
 
 ADMIN = User("admin", "Ada Admin")
 ALICE = User("alice", "Alice Archer")
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bots(tmp_path: Path) -> Iterator[Bots]:
-    with Bots(tmp_path) as started:
-        yield started
 
 
 def test_a_pulse_in_a_group_chat_without_a_member_list(tmp_path, connector, bots) -> None:

@@ -14,14 +14,21 @@ import base64
 import json
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from teams_connector import Call, FakeConnector
-from teams_dialogue import BOT, CHANNEL, TEAM, Bots, Teams, User, action_titled, texts
+from teams_dialogue import (
+    BOT,
+    CHANNEL,
+    TEAM,
+    Teams,
+    User,
+    action_titled,
+    bots,
+    connector,
+    texts,
+)
 
 from storage.engine import normalise_url
 
@@ -32,18 +39,6 @@ CAROL = User("carol", "Carol Cole")
 DAVE = User("dave", "Dave Dunn")
 PEOPLE = (ADMIN, ALICE, BOB, CAROL, DAVE)
 QUESTIONS = 5  # the default ("quick") template: one per aspect
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bots(tmp_path: Path) -> Iterator[Bots]:
-    with Bots(tmp_path) as started:
-        yield started
 
 
 def to(conversation: str) -> object:
