@@ -37,6 +37,9 @@ class Chat(Protocol):
     """What the core needs from a chat platform."""
 
     platform: str
+    # How often a question's response count may be refreshed, in seconds (the platform's
+    # edit limits decide; the core falls back to one second).
+    count_interval: float
 
     async def post(self, place: Place, reply: Reply) -> MessageRef | None:
         """Post to the conversation itself (a channel message, not a thread reply)."""

@@ -228,7 +228,7 @@ def _digest(words: list[str]) -> Command:
 
 def answer(text: str) -> Answer:
     """``adoption 3``, ``investment-people 2 -- our note``, ``not sure``, ``L3``, ``3``."""
-    body, _, comment = text.partition("--")
+    body, _, comment = strip_markup(text).partition("--")
     comment = comment.strip() or None
     words = body.strip().split()
     if not words:

@@ -15,10 +15,17 @@ class Person:
 
     id: str
     name: str = ""
+    # Other ids the same person has on the platform (Teams: the 29: id beside the AAD id);
+    # an admin may be listed under any of them.
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.id, *self.aliases)
 
 
 @dataclass(frozen=True)

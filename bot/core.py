@@ -12,7 +12,7 @@ from bot import commands
 from bot.chat import MessageRef
 from bot.context import Person, Place, Turn
 from bot.handlers import knowledge
-from bot.handlers.admin import Admin, refusal
+from bot.handlers.admin import Admin, is_admin, refusal
 from bot.handlers.digest import Digests
 from bot.handlers.pulse import Pulses, place_of
 from bot.metrics import QUESTIONS
@@ -28,8 +28,8 @@ PLACE_SECONDS = 60.0
 class Core:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.pulses = Pulses(services)
         self.digests = Digests(services)
+        self.pulses = Pulses(services, self.digests)
         self.admin = Admin(services)
         self._places: dict[tuple[str, str, str], tuple[float, Place]] = {}
 
@@ -133,7 +133,7 @@ class Core:
 
     async def _digest(self, turn: Turn) -> list[Reply]:
         """Admins post the digest to the channel; anyone else sees it privately."""
-        if self.services.settings.is_admin(turn.person.id):
+        if is_admin(self.services, turn.person):
             posted = await self.digests.post(turn.place, turn.chat)
             return [posted] if posted else []
         digest = await self.digests.build(turn.place, with_chart=False)

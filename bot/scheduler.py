@@ -118,9 +118,7 @@ class Scheduler:
                     self.round_opened(round_.id, round_.closes_at)
 
     async def _open_rounds(self) -> list[object]:
-        db = self.services.db
-        here = await db.read(conversations.on_platforms, self.platforms)
-        return await db.read(rounds.open_rounds, [c.id for c in here])
+        return await self.services.db.read(rounds.open_on_platforms, self.platforms)
 
     async def close_overdue(self) -> None:
         """Rounds whose closing time passed while nobody was running close now."""
@@ -136,8 +134,8 @@ class Scheduler:
         limit = self.services.settings.pulse_catch_up
         for schedule in await self.services.db.read(schedules.on_platforms, self.platforms):
             due = _latest(schedule, now)
-            if due is None:
-                continue
+            if due is None or due < schedule.created_at:
+                continue  # nothing missed since the schedule was set (or set again)
             key = occurrences.key(schedule.kind, schedule.id, due, schedule.timezone)
             if await self.services.db.read(schedules.is_claimed, key):
                 continue

@@ -115,9 +115,20 @@ def record(
 
 
 def record_many(session: Session, items: list[AnswerInput]) -> list[Recorded]:
-    """Record several answers in one transaction (group commit); results in the same order."""
+    """Record several answers in one transaction (group commit); results in the same order.
+
+    Rows are written in key order, so two batches on PostgreSQL take their row locks in the
+    same order and cannot deadlock each other.
+    """
     connection = session.connection()
-    return [_record(connection, item) for item in items]
+    order = sorted(
+        range(len(items)),
+        key=lambda i: (items[i].round_id, items[i].question_id, items[i].user_id, items[i].at),
+    )
+    results: list[Recorded | None] = [None] * len(items)
+    for index in order:
+        results[index] = _record(connection, items[index])
+    return results  # type: ignore[return-value]
 
 
 def _record(connection: sa.Connection, item: AnswerInput) -> Recorded:
@@ -167,17 +178,6 @@ def set_comment(
         .values(comment=comment)
     )
     return Recorded(Outcome.CHANGED, closes_at)
-
-
-def count_for_question(session: Session, round_id: int, question_id: str) -> int:
-    return (
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Answer)
-            .where(Answer.round_id == round_id, Answer.question_id == question_id)
-        )
-        or 0
-    )
 
 
 def counts_by_question(session: Session, round_id: int) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage import scores
-from storage.tables import Answer, Round, RoundQuestion
+from storage.tables import Answer, Conversation, Round, RoundQuestion
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class PlannedQuestion:
     question_id: str
     version: int
     aspect: str
+    text: str = ""
+    options: tuple[str, ...] = ()
 
 
 def open_round(
@@ -56,6 +59,8 @@ def open_round(
                 question_version=question.version,
                 aspect=question.aspect,
                 position=position,
+                text=question.text,
+                options=json.dumps(list(question.options)),
             )
         )
     return round_
@@ -94,11 +99,16 @@ def set_question_ref(session: Session, round_id: int, question_id: str, ref: str
     )
 
 
-def open_rounds(session: Session, conversation_ids: list[int] | None = None) -> list[Round]:
-    query = select(Round).where(Round.closed_at.is_(None))
-    if conversation_ids is not None:
-        query = query.where(Round.conversation_id.in_(conversation_ids))
-    return list(session.exec(query.order_by(Round.closes_at)))
+def open_on_platforms(session: Session, platforms: list[str]) -> list[Round]:
+    """Open rounds in conversations on these platforms, soonest closing first."""
+    return list(
+        session.exec(
+            select(Round)
+            .join(Conversation, Conversation.id == Round.conversation_id)
+            .where(Round.closed_at.is_(None), Conversation.platform.in_(platforms))
+            .order_by(Round.closes_at)
+        )
+    )
 
 
 def closed_rounds(session: Session, conversation_id: int, limit: int) -> list[Round]:
@@ -166,3 +176,14 @@ def previous_closed(session: Session, round_: Round) -> Round | None:
 def withdraw(session: Session, round_id: int) -> None:
     """Remove a round nobody could see (its parent post failed); it has no answers yet."""
     session.execute(sa.delete(Round).where(Round.id == round_id, Round.parent_ref.is_(None)))
+
+
+def question_state(session: Session, round_id: int, question_id: str) -> tuple[int, bool]:
+    """A question's response count, and whether its round has closed."""
+    count = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Answer)
+        .where(Answer.round_id == round_id, Answer.question_id == question_id)
+    )
+    closed_at = session.scalar(sa.select(Round.closed_at).where(Round.id == round_id))
+    return count or 0, closed_at is not None

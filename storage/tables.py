@@ -46,7 +46,10 @@ class Conversation(SQLModel, table=True):
     """A channel, group chat or DM the bot serves."""
 
     __tablename__ = "conversation"
-    __table_args__ = (sa.UniqueConstraint("platform", "workspace", "channel"),)
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "workspace", "channel"),
+        sa.Index("ix_conversation_platform_channel", "platform", "channel"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
@@ -121,6 +124,9 @@ class RoundQuestion(SQLModel, table=True):
     question_version: int
     aspect: str = Field(max_length=32)
     position: int
+    # The wording as asked: a round keeps it even when content/ changes while it is open.
+    text: str = Field(default="", sa_type=sa.Text)
+    options: str = Field(default="[]", sa_type=sa.Text)  # JSON list of the four options
     message_ref: str | None = Field(default=None, sa_type=sa.Text)
 
 

@@ -23,10 +23,15 @@ ADMIN_ACTIONS = {
 }
 
 
+def is_admin(services: Services, person: Person) -> bool:
+    """Listed in MATURITYBOT_ADMINS under any of the person's ids."""
+    return any(services.settings.is_admin(one) for one in person.ids)
+
+
 def refusal(services: Services, person: Person, command: object) -> Refusal | None:
     """None when the person may run the command; otherwise a refusal naming the setting."""
     action = ADMIN_ACTIONS.get(type(command))
-    if action is None or services.settings.is_admin(person.id):
+    if action is None or is_admin(services, person):
         return None
     return Refusal(
         f"Sorry, only pulse admins can {action}. An admin can add your user id "

@@ -14,6 +14,7 @@ from bot.chat import Chat
 from bot.context import Place
 from bot.replies import AspectScore, Digest, Reply, RoundSummary, private
 from bot.services import Services
+from bot.when import zone
 from storage import answers, rounds, schedules, scores
 from storage.tables import DigestPost, Round
 
@@ -111,7 +112,9 @@ class Digests:
         chart = None
         if with_chart:
             stored = await s.db.read(scores.stored, [r.id for r in history])
-            series = _trend(list(reversed(history)), stored, s.settings.pulse_min_responses)
+            series = _trend(
+                list(reversed(history)), stored, s.settings.pulse_min_responses, place.timezone
+            )
             aspects = [(a.key, a.name) for a in s.model.aspects]
             chart = await asyncio.to_thread(_render_chart, series, aspects)
         return Digest(summary, rounds_compared=len(history), chart_png=chart)
@@ -161,12 +164,12 @@ def _figures(session: object, round_: Round) -> dict[str, _Figures]:
 
 
 def _trend(
-    history: list[Round], stored: dict[int, dict[str, object]], threshold: int
+    history: list[Round], stored: dict[int, dict[str, object]], threshold: int, timezone: str
 ) -> list[tuple[str, dict[str, float | None]]]:
     """Per round (oldest first), each aspect's mean, or None where it is below the threshold."""
     series = []
     for round_ in history:
-        label = f"{round_.opened_at:%d %b}"
+        label = f"{round_.opened_at.astimezone(zone(timezone)):%d %b}"
         means = {
             aspect: (score.mean if score.scored >= threshold else None)
             for aspect, score in stored.get(round_.id, {}).items()

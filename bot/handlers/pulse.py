@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,11 +66,13 @@ def place_of(conversation: object) -> Place:
 
 
 class Pulses:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, digests: Digests) -> None:
         self.services = services
+        self.digests = digests  # a round's summary is the first part of its digest
         self._info: dict[int, asyncio.Future[RoundInfo | None]] = {}
         self._writer = AnswerWriter(services.db)
         self._pending_counts: dict[tuple[int, str], asyncio.Task[None]] = {}
+        self._stale: set[tuple[int, str]] = set()
 
     # --- opening ----------------------------------------------------------------------
 
@@ -99,7 +102,10 @@ class Pulses:
         )
         if closes_at < now + MIN_OPEN:
             return [private("That closing time is in the past; pick a later one.")]
-        planned = [PlannedQuestion(q.id, q.version, q.aspect) for q in survey.questions]
+        planned = [
+            PlannedQuestion(q.id, q.version, q.aspect, q.text, tuple(q.options))
+            for q in survey.questions
+        ]
         title = round_title(now, place.timezone)
         opened = await s.db.write(
             _open,
@@ -123,7 +129,7 @@ class Pulses:
             # Nobody can see a round whose parent post failed (the bot was removed from the
             # channel, say): take it back instead of leaving an open round behind.
             log.exception("could not post round %s in %s; withdrawing it", round_id, place.label)
-            await s.db.write(_withdraw_unposted, round_id)
+            await s.db.write(rounds.withdraw, round_id)
             return [private("I could not post the pulse here, so I did not start it.")]
         s.timetable.round_opened(round_id, closes_at)
         return []
@@ -145,8 +151,9 @@ class Pulses:
             round_.id, round_.title, survey_name, round_.closes_at, len(questions), place.timezone
         )
         parent = await chat.post(place, parent_reply)
-        if parent is not None:
-            await s.db.write(rounds.set_parent_ref, round_.id, parent.dumps())
+        if parent is None:
+            raise LookupError(f"{chat.platform} could not post in {place.label}")
+        await s.db.write(rounds.set_parent_ref, round_.id, parent.dumps())
         await self._post_questions(place, chat, round_, questions, parent)
 
     async def _post_questions(
@@ -187,10 +194,14 @@ class Pulses:
         )
 
     def _content(self, question: RoundQuestion) -> Question:
-        found = self.services.surveys.question(question.question_id)
-        if found is None:  # the template changed since this round opened
-            raise LookupError(f"question {question.question_id!r} is no longer in content/")
-        return found
+        """The question as this round asked it (wording is kept with the round)."""
+        return Question(
+            id=question.question_id,
+            aspect=question.aspect,
+            version=question.question_version,
+            text=question.text,
+            options=json.loads(question.options),
+        )
 
     # --- answering --------------------------------------------------------------------
 
@@ -336,13 +347,15 @@ class Pulses:
         return private(f"{text!r} is not a question of this pulse. {_answer_hint(questions)}")
 
     def _refresh_count(self, info: RoundInfo, question: RoundQuestion, chat: Chat | None) -> None:
-        """Show the new response count on the question, at most about once a second."""
+        """Show the new response count on the question, at most once per the platform's
+        interval (a second on Slack, longer on Teams, whose per-thread limits are tighter)."""
         chat = chat or self.services.chat_for(info.place.platform)
         ref = MessageRef.loads(question.message_ref)
         if chat is None or ref is None:
             return
         key = (info.round_id, question.question_id)
         if key in self._pending_counts:
+            self._stale.add(key)  # the update under way runs once more when it is done
             return
         self._pending_counts[key] = asyncio.get_running_loop().create_task(
             self._update_count(info, question, ref, chat, key)
@@ -356,17 +369,27 @@ class Pulses:
         chat: Chat,
         key: tuple[int, str],
     ) -> None:
+        interval = getattr(chat, "count_interval", COUNT_REFRESH_SECONDS)
         try:
-            await asyncio.sleep(COUNT_REFRESH_SECONDS)
-            del self._pending_counts[key]  # answers from now on schedule a fresh update
-            count = await self.services.db.read(
-                answers.count_for_question, info.round_id, question.question_id
-            )
-            reply = self._question_reply(info.round_id, question, len(info.questions), count)
-            await chat.update(info.place, ref, reply)
+            while True:
+                await asyncio.sleep(interval)
+                self._stale.discard(key)
+                count, closed = await self.services.db.read(
+                    rounds.question_state, info.round_id, question.question_id
+                )
+                # Closed meanwhile (perhaps by another instance): show the closed card, never
+                # bring the buttons back.
+                reply = self._question_reply(
+                    info.round_id, question, len(info.questions), count, closed=closed
+                )
+                await chat.update(info.place, ref, reply)
+                if key not in self._stale:
+                    return
         except Exception:
-            self._pending_counts.pop(key, None)
             log.exception("could not update the response count of a question")
+        finally:
+            del self._pending_counts[key]
+            self._stale.discard(key)
 
     async def flush_counts(self) -> None:
         """Wait for pending count updates (used at shutdown and in tests)."""
@@ -436,17 +459,20 @@ class Pulses:
         conversation = await s.db.read(conversations.get, round_.conversation_id)
         place = place_of(conversation)
         chat = chat or s.chat_for(place.platform)
-        members = await _members(chat, place) if chat else None
+        if chat is None:  # an instance serving that platform will close it
+            log.warning("round %s is due, but %s is not served here", round_id, place.platform)
+            return False
+        members = await _members(chat, place)
         closed = await s.db.write(
             _close, round_id, s.now(), len(members) if members else None, s.instance
         )
         if closed is None:
             return False
         self._info.pop(round_id, None)
-        if chat is None:
-            log.warning("round %s closed, but %s is not served here", round_id, place.platform)
-            return True
-        summary = await Digests(s).summary(closed, place)
+        for key, task in list(self._pending_counts.items()):
+            if key[0] == round_id:
+                task.cancel()  # the closed cards below carry the final counts
+        summary = await self.digests.summary(closed, place)
         parent = MessageRef.loads(closed.parent_ref)
         if parent is not None:
             await chat.post_in_thread(place, parent, summary, broadcast=True)
@@ -510,10 +536,6 @@ def _open(
     return rounds.open_round(
         session, conversation_id, template, title, opened_by, now, closes_at, planned, schedule_id
     )
-
-
-def _withdraw_unposted(session: object, round_id: int) -> None:
-    rounds.withdraw(session, round_id)
 
 
 def _close(

@@ -31,6 +31,7 @@ class ConsoleChat:
     """The ``Chat`` port on a terminal: posts are printed, threads are indented."""
 
     platform = PLATFORM
+    count_interval = 1.0
 
     def __init__(self, out: TextIO, chart_dir: Path) -> None:
         self.out = out

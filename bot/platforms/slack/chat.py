@@ -26,6 +26,7 @@ MEMBERS_PAGE = 200
 
 class SlackChat:
     platform = PLATFORM
+    count_interval = 1.0  # edits are paced and merged per channel (pacing.py)
 
     def __init__(self, client: AsyncWebClient, pacer: ChannelPacer) -> None:
         self.client = client

@@ -41,13 +41,12 @@ class MaturityBot(TeamsActivityHandler):
         super().__init__()
         self.core = core
         self.chat = chat
-        self.admins = core.services.settings.admins
 
     # --- every activity ---------------------------------------------------------------
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
-            inbound = read(turn_context.activity, self.admins)
+            inbound = read(turn_context.activity)
             if inbound is not None:
                 self.chat.remember(inbound.person.id, inbound.account.teams_id)
                 turn_context.turn_state[TURN_KEY] = (inbound, await self._place(inbound))

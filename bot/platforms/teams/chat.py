@@ -67,6 +67,9 @@ def message(reply: Reply) -> Activity:
 
 class TeamsChat:
     platform = PLATFORM
+    # Teams allows a bot about 60 operations per 30 s in one thread, and all of a round's
+    # questions share its thread: counts are refreshed at most every 10 s per question.
+    count_interval = 10.0
 
     def __init__(self, adapter: CloudAdapter, app_id: str, services: Services) -> None:
         self.adapter = adapter
@@ -179,14 +182,13 @@ class TeamsChat:
             log.warning("teams: could not list the members of %s", place.label, exc_info=True)
             return None
         people: list[str] = []
-        admins = self.services.settings.admins
         for member in found:
             account = account_of(member)
             if account is None or account.teams_id == reference.bot_id:
                 continue
             if account.teams_id.startswith("28:"):  # other bots
                 continue
-            person_id = account.person_id(admins)
+            person_id = account.person_id
             self.remember(person_id, account.teams_id)
             people.append(person_id)
         return people

@@ -3,7 +3,7 @@ and how to reach that conversation again. Raw activity dicts stop here."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from botbuilder.schema import Activity
@@ -50,7 +50,7 @@ class Inbound:
     origin: Origin
 
 
-def read(activity: Activity, admins: Collection[str]) -> Inbound | None:
+def read(activity: Activity) -> Inbound | None:
     """The sender and conversation of an activity; None when it lacks either."""
     account = account_of(activity.from_property)
     conversation = activity.conversation
@@ -58,7 +58,7 @@ def read(activity: Activity, admins: Collection[str]) -> Inbound | None:
         return None
     if not activity.service_url or activity.recipient is None or not activity.recipient.id:
         return None
-    person = account.person(admins)
+    person = account.person()
     return Inbound(account, person, _origin(activity, person))
 
 

@@ -1,14 +1,13 @@
 """Who a Teams account is, for the core.
 
 A Teams user has two ids: the Bot Framework ``29:`` id (per bot) and the Entra ID (AAD) object
-id. The person id is the AAD object id when Teams sends one, so it stays the same in every
-team and chat. ``MATURITYBOT_ADMINS`` may list either: when only the ``29:`` id is listed, that
-id becomes the person id, so the core's admin check (which sees one id) still matches.
+id. The person id is always the AAD object id when Teams sends one, so it stays the same in
+every team and chat (and in every answer); the ``29:`` id travels along as an alias, so
+``MATURITYBOT_ADMINS`` may list either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.context import Person
@@ -22,13 +21,13 @@ class Account:
     aad_id: str | None = None
     name: str = ""
 
-    def person_id(self, admins: Collection[str]) -> str:
-        if self.teams_id in admins and (self.aad_id is None or self.aad_id not in admins):
-            return self.teams_id
+    @property
+    def person_id(self) -> str:
         return self.aad_id or self.teams_id
 
-    def person(self, admins: Collection[str]) -> Person:
-        return Person(self.person_id(admins), self.name)
+    def person(self) -> Person:
+        aliases = (self.teams_id,) if self.aad_id else ()
+        return Person(self.person_id, self.name, aliases)
 
 
 def account_of(channel_account: object) -> Account | None:

@@ -30,6 +30,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("platform", "workspace", "channel"),
     )
+    with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_conversation_platform_channel", ["platform", "channel"], unique=False
+        )
     op.create_table(
         "occurrence",
         sa.Column("key", sa.String(length=128), nullable=False),
@@ -146,6 +150,8 @@ def upgrade() -> None:
         sa.Column("question_version", sa.Integer(), nullable=False),
         sa.Column("aspect", sa.String(length=32), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("options", sa.Text(), nullable=False),
         sa.Column("message_ref", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["round_id"], ["pulse_round.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -200,4 +206,7 @@ def downgrade() -> None:
 
     op.drop_table("processed_event")
     op.drop_table("occurrence")
+    with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.drop_index("ix_conversation_platform_channel")
+
     op.drop_table("conversation")
