@@ -21,8 +21,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.config import Settings
+from bot.context import place_of
 from bot.handlers.digest import Digests
-from bot.handlers.pulse import place_of
 from bot.model import load_model, load_surveys
 from bot.services import Services
 from storage import answers, conversations, rounds

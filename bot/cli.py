@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.model import ContentError, MaturityModel, load_model
@@ -88,15 +89,34 @@ def _dispatch(args: argparse.Namespace, settings: Settings, model: MaturityModel
             print(current_revision(settings.database_url) or "empty (run `maturitybot db upgrade`)")
         return EXIT_OK
     if args.command == "export":
-        from bot.handlers.export import export_conversation
-
-        return export_conversation(settings, model, args.conversation, args.format, args.output)
+        return _export(settings, model, args.conversation, args.format, args.output)
     if args.command == "teams-package":
         from bot.platforms.teams.package import write_package
 
         print(write_package(settings, model, args.output))
         return EXIT_OK
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse guards
+
+
+def _export(
+    settings: Settings, model: MaturityModel, conversation: str, fmt: str, output: str | None
+) -> int:
+    from bot.handlers import export
+    from storage.engine import Database
+
+    db = Database(settings.database_url, workers=1)
+    try:
+        data = export.rows(db, model, conversation, settings.pulse_min_responses)
+    except export.ExportError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        db.close()
+    text = export.as_text(data, fmt, conversation)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _ask(question: str, model: MaturityModel, as_json: bool) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.chat import Chat, MessageRef
@@ -43,6 +43,19 @@ class Place:
     @property
     def label(self) -> str:
         return self.name or self.channel
+
+
+def place_of(conversation: Any) -> Place:
+    """A stored conversation row as the ``Place`` handlers work with."""
+    return Place(
+        id=conversation.id,
+        platform=conversation.platform,
+        workspace=conversation.workspace,
+        channel=conversation.channel,
+        name=conversation.name,
+        timezone=conversation.timezone,
+        reference=conversation.reference,
+    )
 
 
 @dataclass(frozen=True)

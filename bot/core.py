@@ -10,16 +10,16 @@ from datetime import datetime
 
 from bot import commands
 from bot.chat import MessageRef
-from bot.context import Person, Place, Turn
+from bot.context import Person, Place, Turn, place_of
 from bot.handlers import knowledge
 from bot.handlers.admin import Admin, is_admin, refusal
 from bot.handlers.digest import Digests
-from bot.handlers.pulse import Pulses, place_of
+from bot.handlers.pulse import Pulses
 from bot.metrics import QUESTIONS
-from bot.replies import HelpAnswer, Notice, Reply, private
+from bot.replies import HelpAnswer, Notice, Reply, RoundSummary, private
 from bot.services import Services
 from bot.understand import understand
-from storage import conversations, rounds
+from storage import conversations, events, rounds
 
 log = logging.getLogger(__name__)
 PLACE_SECONDS = 60.0
@@ -56,8 +56,58 @@ class Core:
         )
         return place
 
+    async def stored_reference(self, place: Place) -> str | None:
+        """How to reach a conversation, as stored now (another instance may have refreshed
+        it since ``place`` was read)."""
+        found = await self.services.db.read(conversations.get, place.id)
+        return found.reference if found else place.reference
+
+    async def reference_of(self, platform: str, channel: str) -> str | None:
+        found = await self.services.db.read(conversations.find, platform, channel)
+        return found.reference if found else None
+
+    async def remember_reference(self, place: Place, reference: str) -> Place:
+        """Keep how to reach this conversation (written only when it changed)."""
+        if place.reference != reference:
+            await self.services.db.write(conversations.save_reference, place.id, reference)
+            place = replace(place, reference=reference)
+        return self.remember(place)
+
+    async def remember_conversation(
+        self, platform: str, workspace: str, channel: str, name: str, reference: str
+    ) -> Place:
+        """A conversation the platform opened for us (a 1:1 chat), with its reference."""
+        place = await self.place(platform, workspace, channel, name)
+        return await self.remember_reference(place, reference)
+
     def forget(self, place: Place) -> None:
         self._places.pop((place.platform, place.workspace, place.channel), None)
+
+    async def first_delivery(self, platform: str, event_id: str) -> bool:
+        """False when this platform event was handled before (a retry), on any instance."""
+        s = self.services
+        return await s.db.write(events.first_delivery, f"{platform}:{event_id}", s.now())
+
+    async def pulse_thread(self, platform: str, channel: str, thread_id: str) -> Place | None:
+        """The conversation, when ``thread_id`` is its open round's parent post. Reads only:
+        most threads are people talking, and those cost no write."""
+        found = await self.services.db.read(rounds.open_parent_in, platform, channel)
+        if found is None:
+            return None
+        conversation, parent = found
+        ref = MessageRef.loads(parent)
+        return place_of(conversation) if ref is not None and ref.id == thread_id else None
+
+    async def latest_results(
+        self, platform: str, channels: list[str], limit: int
+    ) -> list[tuple[Place, RoundSummary]]:
+        """Each channel's latest closed round as a summary (aggregates only), newest first."""
+        found = await self.services.db.read(rounds.latest_closed_in, platform, channels, limit)
+        results = []
+        for conversation, round_ in found:
+            place = place_of(conversation)
+            results.append((place, await self.digests.summary(round_, place)))
+        return results
 
     async def on_text(self, turn: Turn) -> list[Reply]:
         """Everything a person can type, anywhere."""

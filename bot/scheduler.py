@@ -18,9 +18,8 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import occurrences
-from bot.context import Person
+from bot.context import Person, place_of
 from bot.core import Core
-from bot.handlers.pulse import place_of
 from storage import answers, conversations, events, rounds, schedules
 from storage.tables import Schedule
 

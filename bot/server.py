@@ -98,9 +98,9 @@ async def serve(settings: Settings, model: MaturityModel, surveys: object) -> No
     finally:
         log.info("shutting down")
         await scheduler.stop()
+        await core.pulses.flush_counts()  # the last counts go out while platforms are up
         for adapter in adapters:
             await adapter.stop()
-        await core.pulses.flush_counts()
         await runner.cleanup()
         db.close()
 

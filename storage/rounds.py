@@ -187,3 +187,51 @@ def question_state(session: Session, round_id: int, question_id: str) -> tuple[i
     )
     closed_at = session.scalar(sa.select(Round.closed_at).where(Round.id == round_id))
     return count or 0, closed_at is not None
+
+
+def latest_closed_in(
+    session: Session, platform: str, channels: list[str], limit: int
+) -> list[tuple[Conversation, Round]]:
+    """For these channels, each one's newest closed round (channels without one left out),
+    most recently closed first, at most ``limit``: one query."""
+    if not channels:
+        return []
+    newest = (
+        sa.select(
+            Round.id,
+            sa.func.row_number()
+            .over(
+                partition_by=Round.conversation_id,
+                order_by=(Round.opened_at.desc(), Round.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(Conversation, Conversation.id == Round.conversation_id)
+        .where(
+            Conversation.platform == platform,
+            Conversation.channel.in_(channels),
+            Round.closed_at.is_not(None),
+        )
+        .subquery()
+    )
+    rows = session.exec(
+        select(Conversation, Round)
+        .join(Round, Round.conversation_id == Conversation.id)
+        .join(newest, newest.c.id == Round.id)
+        .where(newest.c.rank == 1)
+        .order_by(Round.closed_at.desc())
+        .limit(limit)
+    )
+    return [(conversation, round_) for conversation, round_ in rows]
+
+
+def open_parent_in(
+    session: Session, platform: str, channel: str
+) -> tuple[Conversation, str | None] | None:
+    """A channel's conversation and the stored parent post of its open round (if any)."""
+    row = session.exec(
+        select(Conversation, Round.parent_ref)
+        .outerjoin(Round, (Round.conversation_id == Conversation.id) & Round.closed_at.is_(None))
+        .where(Conversation.platform == platform, Conversation.channel == channel)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -9,10 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
-from pathlib import Path
 
-from bot.config import Settings
 from bot.model import MaturityModel
 from storage import conversations, rounds, scores
 from storage.engine import Database
@@ -27,7 +24,7 @@ MAX_ROUNDS = 10_000
 
 
 class ExportError(Exception):
-    pass
+    """The conversation asked for does not exist; the message says how to name one."""
 
 
 def rows(db: Database, model: MaturityModel, conversation: str, threshold: int) -> list[dict]:
@@ -84,28 +81,12 @@ def _conversation(session: object, reference: str) -> Conversation:
     return found
 
 
-def export_conversation(
-    settings: Settings, model: MaturityModel, conversation: str, fmt: str, output: str | None
-) -> int:
-    from bot.cli import UsageError
-
-    db = Database(settings.database_url, workers=1)
-    try:
-        data = rows(db, model, conversation, settings.pulse_min_responses)
-    except ExportError as error:
-        raise UsageError(str(error)) from None
-    finally:
-        db.close()
+def as_text(data: list[dict], fmt: str, conversation: str) -> str:
+    """The rows as CSV or JSON text."""
     if fmt == "json":
-        text = json.dumps({"conversation": conversation, "rows": data}, indent=2) + "\n"
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(data)
-        text = buffer.getvalue()
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
+        return json.dumps({"conversation": conversation, "rows": data}, indent=2) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(data)
+    return buffer.getvalue()

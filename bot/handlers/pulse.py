@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from bot import commands
 from bot.chat import Chat, MessageRef
-from bot.context import Person, Place
+from bot.context import Person, Place, place_of
 from bot.handlers.digest import Digests
 from bot.metrics import ANSWERS
 from bot.model import Question
@@ -51,18 +51,6 @@ class RoundInfo:
 
     def question(self, question_id: str) -> RoundQuestion | None:
         return next((q for q in self.questions if q.question_id == question_id), None)
-
-
-def place_of(conversation: object) -> Place:
-    return Place(
-        id=conversation.id,
-        platform=conversation.platform,
-        workspace=conversation.workspace,
-        channel=conversation.channel,
-        name=conversation.name,
-        timezone=conversation.timezone,
-        reference=conversation.reference,
-    )
 
 
 class Pulses:

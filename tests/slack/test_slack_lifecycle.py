@@ -36,6 +36,18 @@ def test_a_rejected_bot_token_exits_2_with_one_line(fake: FakeSlack, tmp_path: P
     assert "Traceback" not in result.stderr
 
 
+def test_a_rejected_app_token_exits_2_with_one_line(fake: FakeSlack, tmp_path: Path) -> None:
+    """Socket Mode would retry a bad app-level token forever; start-up refuses it instead."""
+    fake.fail("apps.connections.open", "invalid_auth")
+    env = slack_env(fake, f"sqlite:///{tmp_path / 'bot.db'}", socket_mode=True)
+    env.update({"PORT": str(free_port()), "HOST": "127.0.0.1"})
+    result = maturitybot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "SLACK_APP_TOKEN" in last and "invalid_auth" in last
+    assert "Traceback" not in result.stderr
+
+
 def test_a_slack_api_url_that_is_not_http_exits_2(fake: FakeSlack, tmp_path: Path) -> None:
     env = slack_env(fake, f"sqlite:///{tmp_path / 'bot.db'}")
     env.update({"PORT": str(free_port()), "HOST": "127.0.0.1", "SLACK_API_URL": "slack.com/api"})

@@ -3,12 +3,16 @@ and nothing on shared cards that names a person."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 from teams_dialogue import texts
 
+from bot.handlers.chart import render as render_chart
 from bot.handlers.knowledge import answer
 from bot.platforms.teams import actions, cards
 from bot.replies import (
@@ -136,12 +140,23 @@ def test_pulse_and_result_replies_render(model, surveys) -> None:
     shown = texts(cards.render(summary))
     assert "needs docs" in shown and "not enough responses" in shown and "50%" in shown
 
-    chart = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-    digest = check(cards.render(Digest(summary, rounds_compared=4, chart_png=chart)))
+    # A real chart of eight rounds is shrunk to fit a Teams message (about 28 KB in all).
+    aspects = [(a.key, a.name) for a in model.aspects]
+    series = [(f"{d:02d} Nov", {key: 1 + (d * n) % 30 / 10 for n, (key, _) in
+              enumerate(aspects)}) for d in range(1, 9)]  # fmt: skip
+    chart = render_chart(series, aspects)
+    digest = check(cards.render(Digest(summary, rounds_compared=8, chart_png=chart)))
     (image,) = [e for e in digest["body"] if e["type"] == "Image"]
     assert image["url"].startswith("data:image/png;base64,iVBORw0KGgo") and image["altText"]
+    assert len(json.dumps(digest)) < 28_000
     no_chart = check(cards.render(Digest(summary, rounds_compared=1)))
     assert not [e for e in no_chart["body"] if e["type"] == "Image"]
+    # Noise does not compress: rather than a message Teams would refuse, a note.
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (1100, 480), os.urandom(1100 * 480 * 3)).save(noise, format="PNG")
+    noisy = check(cards.render(Digest(summary, rounds_compared=8, chart_png=noise.getvalue())))
+    assert not [e for e in noisy["body"] if e["type"] == "Image"]
+    assert "too large for a Teams message" in texts(noisy)
 
 
 @pytest.mark.parametrize(

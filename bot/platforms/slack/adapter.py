@@ -38,7 +38,6 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._socket = None  # AsyncSocketModeHandler, in Socket Mode
         self._connecting: asyncio.Task[None] | None = None
-        self._identified = False
 
     async def start(self, app: web.Application) -> None:
         self._session = aiohttp.ClientSession()
@@ -79,8 +78,24 @@ class SlackAdapter:
             log.warning("Slack is not reachable yet (%s); will retry on first use", error)
             return
         self.chat.bot_user_id = identity.get("user_id")
-        self._identified = True
         log.info("Slack: signed in as %s in team %s", identity.get("user"), identity.get("team"))
+        if self.mode == "socket":
+            await self._check_app_token()
+
+    async def _check_app_token(self) -> None:
+        """A rejected app-level token stops start-up: Socket Mode would retry it forever."""
+        try:
+            await self.client.apps_connections_open(app_token=self.settings.slack_app_token)
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code in (*REJECTED_TOKEN, "not_allowed_token_type"):
+                raise ConfigError(
+                    f"Slack rejected SLACK_APP_TOKEN ({code}): set the app-level token "
+                    "(xapp-...) with the connections:write scope, from Basic Information"
+                ) from None
+            log.warning("Slack apps.connections.open failed (%s); Socket Mode retries", code)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            log.warning("Slack is not reachable yet (%s); Socket Mode retries", error)
 
     async def stop(self) -> None:
         if self._socket is not None:
@@ -88,13 +103,12 @@ class SlackAdapter:
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         await self.work.wait(SHUTDOWN_GRACE_SECONDS)
-        await self.core.pulses.flush_counts()  # the last counts still go out on this session
         if self._session is not None:
             await self._session.close()
 
     def health(self) -> dict[str, object]:
         if self.mode == "http":
-            return {"mode": "http", "live": True, "signed_in": self._identified, "path": PATH}
+            return {"mode": "http", "live": True, "signed_in": self._signed_in, "path": PATH}
         client = self._socket.client if self._socket is not None else None
         session = client.current_session if client is not None else None
         connected = bool(
@@ -104,4 +118,8 @@ class SlackAdapter:
             and session is not None
             and not session.closed
         )
-        return {"mode": "socket", "live": connected, "signed_in": self._identified}
+        return {"mode": "socket", "live": connected, "signed_in": self._signed_in}
+
+    @property
+    def _signed_in(self) -> bool:
+        return self.chat.bot_user_id is not None

@@ -18,6 +18,7 @@ from bot.core import Core
 from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import COMMENT_BLOCK, COMMENT_INPUT, comment_view, message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
+from bot.platforms.slack.client import respond_checked
 from bot.platforms.slack.conversation import FAILED, Respond
 from bot.platforms.slack.payloads import (
     Comment,
@@ -124,7 +125,7 @@ class Buttons:
         )
         reply = self.core.knowledge(question)
         try:
-            await respond(replace_original=True, **message(reply))
+            await respond_checked(respond, replace_original=True, **message(reply))
         except Exception:
             log.exception("could not replace a level answer")
             HANDLER_ERRORS.labels(PLATFORM).inc()

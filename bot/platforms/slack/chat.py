@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import MessageRef
 from bot.context import Place
-from bot.metrics import POSTS
+from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.pacing import ChannelPacer
 from bot.replies import Digest, Reply
@@ -121,7 +121,12 @@ class SlackChat:
         POSTS.labels(PLATFORM, kind).inc()
         ref = MessageRef(response.get("channel") or channel, response["ts"])
         if isinstance(reply, Digest) and reply.chart_png:
-            await self._upload_chart(ref.conversation, reply)
+            try:
+                await self._upload_chart(ref.conversation, reply)
+            except Exception:
+                # The digest itself is out; failing here would make the caller post it again.
+                log.warning("slack: the digest's chart could not be uploaded", exc_info=True)
+                HANDLER_ERRORS.labels(PLATFORM).inc()
         return ref
 
     async def whisper(

@@ -6,6 +6,7 @@ slack_sdk retries only connection errors by default; a 429 must be retried too, 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -42,3 +43,24 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> Asy
             CountedRateLimitRetries(max_retry_count=RATE_LIMITED_ATTEMPTS),
         ],
     )
+
+
+class ResponseUrlError(Exception):
+    """Slack refused a message sent to a response_url."""
+
+
+async def respond_checked(respond: Any, **content: Any) -> None:
+    """Bolt's ``respond`` returns Slack's refusal instead of raising, and does not retry a
+    429: do both here, so a slash-command answer is neither lost quietly nor dropped."""
+    for attempt in range(RATE_LIMITED_ATTEMPTS + 1):
+        response = await respond(**content)
+        status = getattr(response, "status_code", 200)
+        if status != 429 or attempt == RATE_LIMITED_ATTEMPTS:
+            break
+        RATE_LIMIT_RETRIES.labels("slack").inc()
+        headers = getattr(response, "headers", None) or {}
+        wait = headers.get("Retry-After") or headers.get("retry-after") or "1"
+        await asyncio.sleep(min(float(wait) if str(wait).isdigit() else 1.0, 30.0))
+    if status != 200:
+        body = str(getattr(response, "body", ""))[:120]
+        raise ResponseUrlError(f"response_url answered {status}: {body}")

@@ -14,16 +14,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot import commands
-from bot.chat import MessageRef
 from bot.context import Person, Place, Turn
 from bot.core import Core
-from bot.handlers.pulse import place_of
 from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
+from bot.platforms.slack.client import respond_checked
 from bot.platforms.slack.payloads import Said, place_name
 from bot.replies import Notice, Reply, is_private
-from storage import conversations, events, rounds
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Awaitable[Any]]
@@ -55,10 +53,7 @@ class Conversations:
 
     async def first_delivery(self, event_id: str | None) -> bool:
         """Slack retries an event it thinks we missed; the database says if we saw it."""
-        if not event_id:
-            return True
-        s = self.core.services
-        return await s.db.write(events.first_delivery, f"slack:{event_id}", s.now())
+        return not event_id or await self.core.first_delivery(PLATFORM, event_id)
 
     async def place(self, said: Said) -> Place:
         return await self.core.place(
@@ -99,16 +94,9 @@ class Conversations:
         except commands.CommandError:
             return  # people talking in a thread; not for us
         try:
-            db = self.core.services.db
-            # Reads first: most threads are not a pulse's, and those cost no write at all.
-            conversation = await db.read(conversations.find, PLATFORM, said.channel)
-            current = await db.read(rounds.current, conversation.id) if conversation else None
-            parent = MessageRef.loads(current.parent_ref) if current else None
-            if parent is None or parent.id != said.thread_ts:
+            place = await self.core.pulse_thread(PLATFORM, said.channel, said.thread_ts)
+            if place is None or not await self.first_delivery(said.event_id):
                 return
-            if not await self.first_delivery(said.event_id):
-                return
-            place = place_of(conversation)
             turn = Turn(Person(said.user), place, said.text, self.chat, said.thread)
             for reply in await self.core.on_text(turn):
                 await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
@@ -119,7 +107,7 @@ class Conversations:
 
     async def deliver(self, said: Said, reply: Reply, respond: Respond | None = None) -> None:
         if respond is not None:  # slash command: everything it returns is for the person only
-            await respond(response_type="ephemeral", **message(reply))
+            await respond_checked(respond, response_type="ephemeral", **message(reply))
         elif said.direct:
             await self.chat.post_to(said.channel, reply)
         elif is_private(reply):

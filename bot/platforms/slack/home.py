@@ -10,15 +10,12 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
-from bot.handlers.digest import Digests
-from bot.handlers.pulse import place_of
 from bot.metrics import HANDLER_ERRORS
 from bot.model import MaturityModel
 from bot.platforms.slack.blocks import Block, escape
 from bot.platforms.slack.chat import PLATFORM
 from bot.replies import AspectScore, RoundSummary
 from bot.when import when
-from storage import slack_home
 
 log = logging.getLogger(__name__)
 MAX_CHANNELS = 10  # Home views hold 100 blocks; two per channel leaves room for the model
@@ -39,17 +36,10 @@ class HomeTab:
         self._published[user] = now
         try:
             channels = await self._channels_of(user)
-            pairs = await self.core.services.db.read(
-                slack_home.latest_closed, PLATFORM, channels, MAX_CHANNELS
-            )
-            digests = Digests(self.core.services)
-            results = []
-            for conversation, round_ in pairs:
-                place = place_of(conversation)
-                results.append((place.channel, await digests.summary(round_, place), place))
+            results = await self.core.latest_results(PLATFORM, channels, MAX_CHANNELS)
             view = home_view(
                 self.core.services.model,
-                [(channel, summary, place.timezone) for channel, summary, place in results],
+                [(place.channel, summary, place.timezone) for place, summary in results],
             )
             await self.client.views_publish(user_id=user, view=view)
         except Exception:

@@ -40,7 +40,7 @@ class TeamsAdapter:
         self.settings = settings
         self.authenticated = bool(settings.microsoft_app_id)
         self.cloud = CloudAdapter(ReusingAuthentication(bot_framework_configuration(settings)))
-        self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", core.services)
+        self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", core)
         self.bot = MaturityBot(core, self.chat)
 
     async def start(self, app: web.Application) -> None:

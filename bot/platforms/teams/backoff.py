@@ -14,6 +14,9 @@ from bot.metrics import RATE_LIMIT_RETRIES
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({412, 429, 502, 503, 504})
+# A post that failed with 502/504 may still have been made: retrying it could post twice.
+# Calls that create something are retried only when Teams refused them outright.
+CREATE_RETRY_STATUSES = frozenset({429})
 ATTEMPTS = 6
 BASE_SECONDS = 0.5
 MAX_WAIT_SECONDS = 30.0
@@ -43,7 +46,10 @@ def retry_after(error: BaseException) -> float | None:
 
 
 async def with_backoff(
-    operation: Callable[[], Awaitable[Result]], what: str, attempts: int = ATTEMPTS
+    operation: Callable[[], Awaitable[Result]],
+    what: str,
+    attempts: int = ATTEMPTS,
+    retry_on: frozenset[int] = RETRY_STATUSES,
 ) -> Result:
     """Run ``operation``; on a retryable status wait and run it again."""
     for attempt in range(1, attempts + 1):
@@ -51,7 +57,7 @@ async def with_backoff(
             return await operation()
         except Exception as error:
             status = status_of(error)
-            if status not in RETRY_STATUSES or attempt == attempts:
+            if status not in retry_on or attempt == attempts:
                 raise
             if status == 429:
                 RATE_LIMIT_RETRIES.labels("teams").inc()

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
@@ -26,7 +25,6 @@ from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
 from bot.platforms.teams.inbound import Inbound, read
 from bot.platforms.teams.references import CHANNEL, PERSONAL
 from bot.replies import AnswerRecorded, Notice, Reply, is_private
-from storage import conversations
 
 log = logging.getLogger(__name__)
 CARD_ACTION = "adaptiveCard/action"
@@ -66,11 +64,7 @@ class MaturityBot(TeamsActivityHandler):
         place = await core.place(PLATFORM, origin.workspace, origin.channel, origin.name)
         if not place.name and origin.kind == CHANNEL:
             place = await core.place(PLATFORM, origin.workspace, origin.channel, UNNAMED_CHANNEL)
-        reference = origin.reference.dumps()
-        if place.reference != reference:
-            await core.services.db.write(conversations.save_reference, place.id, reference)
-            place = core.remember(replace(place, reference=reference))
-        return place
+        return await core.remember_reference(place, origin.reference.dumps())
 
     def _turn(self, turn_context: TurnContext) -> tuple[Inbound, Place] | None:
         return turn_context.turn_state.get(TURN_KEY)
@@ -160,6 +154,11 @@ class MaturityBot(TeamsActivityHandler):
         return _invoke_card(cards.render(reply))
 
     # --- installation -------------------------------------------------------------------
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """Members joining or leaving need nothing from us (on_turn already stored the
+        reference). The inherited handler would fetch every added member from the roster,
+        one connector call each, for nothing."""
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Say hello where the app was added (not on upgrades); the reference is stored."""

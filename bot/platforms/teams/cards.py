@@ -8,6 +8,7 @@ Cards are plain dicts, ready for an attachment or an invoke response. Buttons ar
 from __future__ import annotations
 
 import base64
+import io
 from functools import singledispatch
 
 from bot.model import Question
@@ -387,17 +388,32 @@ def _(reply: Digest) -> Card:
     body = _summary_body(reply.summary)
     body.insert(1, subtle(f"Digest · trend over {reply.rounds_compared} rounds"))
     if reply.chart_png:
-        encoded = base64.b64encode(reply.chart_png).decode("ascii")
-        body.insert(
-            3,
-            {
-                "type": "Image",
-                "url": f"data:image/png;base64,{encoded}",
-                "altText": "Radar of the mean level per aspect, and each aspect's trend",
-                "size": "Stretch",
-            },
-        )
+        image = small_chart(reply.chart_png)
+        alt = "Radar of the mean level per aspect, and each aspect's trend"
+        too_large = "The chart is too large for a Teams message; `digest` in Slack shows it."
+        chart = {"type": "Image", "url": image, "altText": alt, "size": "Stretch"}
+        body.insert(3, chart if image else subtle(too_large))
     return card(body)
+
+
+CHART_WIDTH = 560
+CHART_COLOURS = 32
+CHART_MAX_BYTES = 20_000  # Teams refuses bot messages over about 28 KB, card included
+
+
+def small_chart(png: bytes) -> str | None:
+    """The chart as a data URI small enough for a Teams message (narrower, 32 colours), or
+    None when even that is too large."""
+    from PIL import Image  # comes with matplotlib
+
+    with Image.open(io.BytesIO(png)) as original:
+        height = round(original.height * CHART_WIDTH / original.width)
+        small = original.convert("RGB").resize((CHART_WIDTH, height), Image.Resampling.BOX)
+    buffer = io.BytesIO()
+    flat = small.quantize(colors=CHART_COLOURS, dither=Image.Dither.NONE)  # dithering bloats
+    flat.save(buffer, format="PNG", optimize=True)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"data:image/png;base64,{encoded}" if len(encoded) <= CHART_MAX_BYTES else None
 
 
 @render.register

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -30,9 +29,10 @@ from botbuilder.schema import (
 
 from bot.chat import MessageRef
 from bot.context import Place
+from bot.core import Core
 from bot.metrics import POSTS
 from bot.platforms.teams import cards
-from bot.platforms.teams.backoff import with_backoff
+from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
 from bot.platforms.teams.inbound import personal_key
 from bot.platforms.teams.people import account_of
 from bot.platforms.teams.references import (
@@ -43,8 +43,6 @@ from bot.platforms.teams.references import (
     thread_root,
 )
 from bot.replies import Notice, Reply
-from bot.services import Services
-from storage import conversations
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
@@ -71,10 +69,10 @@ class TeamsChat:
     # questions share its thread: counts are refreshed at most every 10 s per question.
     count_interval = 10.0
 
-    def __init__(self, adapter: CloudAdapter, app_id: str, services: Services) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, core: Core) -> None:
         self.adapter = adapter
         self.app_id = app_id
-        self.services = services
+        self.core = core
         # person id -> 29: id, learnt from inbound activities and member lists; needed to open
         # a 1:1 chat with someone whose person id is their AAD object id.
         self._teams_ids: dict[str, str] = {}
@@ -141,10 +139,8 @@ class TeamsChat:
 
     async def direct(self, place: Place, person_id: str, reply: Reply) -> bool:
         try:
-            stored = await self.services.db.read(
-                conversations.find, PLATFORM, personal_key(person_id)
-            )
-            personal = StoredReference.loads(stored.reference) if stored else None
+            stored = await self.core.reference_of(PLATFORM, personal_key(person_id))
+            personal = StoredReference.loads(stored)
             if personal is not None:
                 await self._send(personal, personal.conversation_id, message(reply))
                 return True
@@ -197,8 +193,7 @@ class TeamsChat:
 
     async def _reference(self, place: Place) -> StoredReference | None:
         """The freshest stored reference: places cached in rounds may predate a move."""
-        stored = await self.services.db.read(conversations.get, place.id)
-        reference = StoredReference.loads(stored.reference if stored else place.reference)
+        reference = StoredReference.loads(await self.core.stored_reference(place))
         if reference is None:
             log.warning(
                 "teams: no conversation reference for %s yet; the bot must receive a message "
@@ -213,6 +208,7 @@ class TeamsChat:
         conversation_id: str,
         work: Callable[[TurnContext], Awaitable[None]],
         what: str,
+        retry_on: frozenset[int] = RETRY_STATUSES,
     ) -> None:
         """Run ``work`` in a proactive turn in the conversation (or thread) given."""
 
@@ -229,6 +225,7 @@ class TeamsChat:
         await with_backoff(
             lambda: self.adapter.continue_conversation(conversation_reference, logic, self.app_id),
             what,
+            retry_on=retry_on,
         )
 
     async def _send(
@@ -241,7 +238,9 @@ class TeamsChat:
             response = await context.send_activity(activity)
             sent.append(response.id if response else None)
 
-        await self._continue(reference, conversation_id, send, "send a message")
+        await self._continue(
+            reference, conversation_id, send, "send a message", CREATE_RETRY_STATUSES
+        )
         return sent[-1] if sent else None
 
     async def _new_thread(self, reference: StoredReference, activity: Activity) -> MessageRef:
@@ -265,6 +264,7 @@ class TeamsChat:
                 self.app_id, remember, parameters, CHANNEL_ID, reference.service_url, None
             ),
             "start a thread",
+            retry_on=CREATE_RETRY_STATUSES,
         )
         conversation = created.get("conversation") or reference.conversation_id
         root = thread_root(conversation) or created.get("id") or ""
@@ -296,6 +296,7 @@ class TeamsChat:
                 self.app_id, send, parameters, CHANNEL_ID, reference.service_url, None
             ),
             "open a personal chat",
+            retry_on=CREATE_RETRY_STATUSES,
         )
         personal = StoredReference(
             service_url=reference.service_url,
@@ -305,19 +306,7 @@ class TeamsChat:
             bot_name=reference.bot_name,
             tenant_id=reference.tenant_id,
         )
-        await self.services.db.write(
-            _store_personal,
-            reference.tenant_id or "",
-            personal_key(person_id),
+        await self.core.remember_conversation(
+            PLATFORM, reference.tenant_id or "", personal_key(person_id), "personal chat",
             personal.dumps(),
-            self.services.now(),
-        )
-
-
-def _store_personal(
-    session: object, workspace: str, key: str, reference: str, now: datetime
-) -> None:
-    conversation = conversations.find_or_create(
-        session, PLATFORM, workspace, key, "personal chat", now
-    )
-    conversations.save_reference(session, conversation.id, reference)
+        )  # fmt: skip
