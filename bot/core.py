@@ -16,7 +16,7 @@ from bot.handlers.admin import Admin, is_admin, refusal
 from bot.handlers.digest import Digests
 from bot.handlers.pulse import Pulses
 from bot.metrics import QUESTIONS
-from bot.replies import HelpAnswer, Notice, Reply, RoundSummary, private
+from bot.replies import AnswerRecorded, HelpAnswer, Notice, Reply, RoundSummary, private
 from bot.services import Services
 from bot.understand import understand
 from storage import conversations, events, rounds
@@ -145,7 +145,10 @@ class Core:
             command = commands.answer(turn.text)
         except commands.CommandError:
             return None  # a remark in the thread, not an answer
-        return await self.pulses.answer_text(turn.place, turn.person, command, turn.chat)
+        reply = await self.pulses.answer_text(turn.place, turn.person, command, turn.chat)
+        if isinstance(reply, AnswerRecorded):
+            reply = replace(reply, typed_in_public=True)
+        return reply
 
     async def _run(self, turn: Turn, command: commands.Command) -> list[Reply]:
         place, person, chat = turn.place, turn.person, turn.chat

@@ -135,6 +135,7 @@ class AnswerRecorded:
     timezone: str
     comment_saved: bool = False
     changed: bool = False
+    typed_in_public: bool = False  # typed in a shared thread, where everyone can read it
 
 
 @dataclass(frozen=True)

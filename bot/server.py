@@ -77,12 +77,14 @@ async def serve(settings: Settings, model: MaturityModel, surveys: object) -> No
     for adapter in adapters:
         services.chats[adapter.name] = adapter.chat
         await adapter.start(app)
-    scheduler = Scheduler(core, [adapter.name for adapter in adapters])
-    await scheduler.start()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
+    # After the server: closing overdue rounds and catching up may post for a while, and
+    # /healthz and the platforms' events should not wait for that.
+    scheduler = Scheduler(core, [adapter.name for adapter in adapters])
+    await scheduler.start()
     log.info(
         "listening on %s:%s with %s",
         settings.host,

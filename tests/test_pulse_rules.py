@@ -179,6 +179,7 @@ def test_bare_level_in_the_thread_answers_the_last_open_question(
     (recorded,) = answered
     assert isinstance(recorded, AnswerRecorded) and recorded.question.id == "measurement"
     assert recorded.level == 4 and recorded.comment_saved
+    assert recorded.typed_in_public and "visible in the thread" in render(recorded)
     assert "Extrinsic push" in render(question[0])  # a question in the thread is still answered
 
 

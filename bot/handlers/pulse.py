@@ -43,10 +43,6 @@ class RoundInfo:
 
     round_id: int
     place: Place
-    template: str
-    title: str
-    closes_at: datetime
-    parent: MessageRef | None
     questions: tuple[RoundQuestion, ...]
 
     def question(self, question_id: str) -> RoundQuestion | None:
@@ -253,9 +249,7 @@ class Pulses:
             changed=result.outcome is answers.Outcome.CHANGED,
         )
 
-    async def comment(
-        self, person: Person, round_id: int, question_id: str, text: str, chat: Chat | None = None
-    ) -> Reply:
+    async def comment(self, person: Person, round_id: int, question_id: str, text: str) -> Reply:
         info = await self.info(round_id)
         if info is None or info.question(question_id) is None:
             return Notice("That question is not part of a pulse I know.", private=True)
@@ -544,9 +538,5 @@ def _load_info(session: object, round_id: int) -> RoundInfo | None:
     return RoundInfo(
         round_id=round_id,
         place=place_of(conversation),
-        template=round_.template,
-        title=round_.title,
-        closes_at=round_.closes_at,
-        parent=MessageRef.loads(round_.parent_ref),
         questions=tuple(rounds.questions(session, round_id)),
     )

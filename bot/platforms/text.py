@@ -214,10 +214,13 @@ def _(reply: AnswerRecorded) -> str:
     choice = "Not sure" if reply.level is None else f"Level {reply.level}"
     verb = "Changed to" if reply.changed else "Recorded"
     extra = " with your comment" if reply.comment_saved else ""
-    return (
+    text = (
         f"{verb}: {choice}{extra} for “{reply.question.text}” — you can change it until "
         f"{short_when(reply.closes_at, reply.timezone)}. Only you see this."
     )
+    if reply.typed_in_public:
+        text += " Your typed message stays visible in the thread; the buttons keep answers private."
+    return text
 
 
 @render.register

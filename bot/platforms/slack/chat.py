@@ -69,7 +69,8 @@ class SlackChat:
         return True
 
     async def members(self, place: Place) -> list[str] | None:
-        """Human members of the channel: everyone listed except this bot."""
+        """The channel's members except this bot (other apps in the channel are counted too:
+        telling them apart needs users:read, a scope this bot does without)."""
         bot = await self.bot_user()
         people: list[str] = []
         cursor: str | None = None

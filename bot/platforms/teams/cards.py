@@ -335,10 +335,6 @@ def answered_card(recorded: AnswerRecorded, round_id: int) -> Card:
     return card(body, buttons)
 
 
-def notice_card(message: str, good: bool = False) -> Card:
-    return card([text(message, color="Good" if good else "Default")])
-
-
 @render.register
 def _(reply: AnswerRecorded) -> Card:
     return card([text(render_text(reply))])

@@ -9,7 +9,7 @@ conversation, and the database is written only then.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
@@ -66,9 +66,6 @@ class StoredReference:
             return cls(**{key: data.get(key) for key in cls.__dataclass_fields__})
         except (ValueError, TypeError):
             return None
-
-    def with_service_url(self, service_url: str) -> StoredReference:
-        return replace(self, service_url=service_url)
 
     def conversation_reference(self, conversation_id: str | None = None) -> ConversationReference:
         """A Bot Framework reference to this conversation, or to one of its threads."""
