@@ -1,44 +1,26 @@
-"""The outbound port: how the core speaks in a conversation without knowing the platform.
+"""The outbound port: how the bot speaks in a conversation without knowing the platform.
 
-Every platform adapter implements ``Chat``. Threads belong to the adapter: the core says
+Every platform adapter implements ``Chat``. Threads belong to the adapter: handlers say
 "post in the thread of this message"; Slack turns that into ``thread_ts``, Teams into a
-``;messageid=`` conversation id, the console into indentation.
+``;messageid=`` conversation id, the console into indentation. The adapter also renders each
+reply in the reader's language: the conversation's for what everyone sees, the person's for
+what only they see.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Protocol
 
-from bot.context import Place
+from bot.context import MessageRef, Place
 from bot.replies import Reply
 
 
-@dataclass(frozen=True)
-class MessageRef:
-    """Where a posted message lives: the platform's conversation (or thread) and message id."""
-
-    conversation: str
-    id: str
-
-    def dumps(self) -> str:
-        return json.dumps([self.conversation, self.id])
-
-    @classmethod
-    def loads(cls, text: str | None) -> MessageRef | None:
-        if not text:
-            return None
-        conversation, message_id = json.loads(text)
-        return cls(conversation, message_id)
-
-
 class Chat(Protocol):
-    """What the core needs from a chat platform."""
+    """What handlers need from a chat platform."""
 
     platform: str
     # How often a question's response count may be refreshed, in seconds (the platform's
-    # edit limits decide; the core falls back to one second).
+    # edit limits decide).
     count_interval: float
 
     async def post(self, place: Place, reply: Reply) -> MessageRef | None:

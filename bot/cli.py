@@ -35,7 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("question", nargs="+", help='e.g. "what is level 3 measurement"')
 
-    commands.add_parser("chat", help="talk to the bot in this terminal (reads standard input)")
+    chat = commands.add_parser(
+        "chat", help="talk to the bot in this terminal (reads standard input)"
+    )
+    chat.add_argument(
+        "--lang", choices=("en", "zh"), help="the language you read (default: from LANG)"
+    )
     commands.add_parser("run", help="serve Slack and Teams, the scheduler and /healthz")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -73,13 +78,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings, model: MaturityModel
     if args.command == "ask":
         return _ask(" ".join(args.question), model, as_json=args.json)
     if args.command == "chat":
+        from bot.model import load_content
         from bot.platforms.console import run_chat
 
-        return run_chat(settings, model, sys.stdin, sys.stdout)
+        content = load_content(model=model)
+        return run_chat(settings, content, sys.stdin, sys.stdout, args.lang)
     if args.command == "run":
+        from bot.model import load_content
         from bot.server import run_server
 
-        return run_server(settings, model)
+        return run_server(settings, load_content(model=model))
     if args.command == "db":
         from storage.engine import current_revision, migrate
 

@@ -1,14 +1,21 @@
 """Text → pulse, digest and personal-data commands. Anything else is a question for
-``understand``. The same words work in the terminal, Slack and Teams."""
+``understand``. The same words work in the terminal, Slack and Teams.
+
+Each command is declared once, as a class that carries its help line and, for admin-only
+commands, what a refusal calls the action; the help and the admin checks are derived from
+``COMMANDS``, and the core dispatches over the ``Command`` union exhaustively.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import ClassVar
 
 from bot import when
-from bot.understand import strip_markup
+from bot.replies import CommandHelp
+from bot.wording import Say, t
 
 NOT_SURE_WORDS = {"?", "not sure", "notsure", "unsure", "dont know", "don't know", "n/a", "idk"}
 _LEVEL_WORDS = {
@@ -17,77 +24,121 @@ _LEVEL_WORDS = {
 }  # fmt: skip
 _LEVEL = re.compile(r"^(?:level|lvl|l)?\s*-?\s*([0-9]+|one|two|three|four|iv|iii|ii|i)$")
 DEFAULT_CLOSE = timedelta(days=4)
+YES_WORDS = {"yes", "y", "yes please", "confirm"}
+FORGET_CONFIRMATION = "forget me confirm"
 
 
 class CommandError(ValueError):
     """A command with a mistake in it; the message says what would work."""
 
+    def __init__(self, message: Say) -> None:
+        super().__init__(message.message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
 
 @dataclass(frozen=True)
-class PulseStart:
+class _Declared:
+    """What every command declares about itself (class attributes, not fields)."""
+
+    usage: ClassVar[str | None] = None  # the help line's command, None if it shares another's
+    meaning: ClassVar[Say | None] = None
+    admin_action: ClassVar[Say | None] = None  # set: only admins may run it
+
+
+@dataclass(frozen=True)
+class PulseStart(_Declared):
     template: str | None
     closes: when.ClosingTime | None
+    usage = "pulse start [quick|deep] [closes in 3d]"
+    meaning = t("open a round here")
+    admin_action = t("start a pulse")
 
 
 @dataclass(frozen=True)
-class PulseStatus:
-    pass
-
-
-@dataclass(frozen=True)
-class PulseClose:
-    pass
-
-
-@dataclass(frozen=True)
-class PulseRemind:
-    pass
-
-
-@dataclass(frozen=True)
-class ScheduleSet:
-    kind: str  # "pulse" or "digest"
-    weekly: when.Weekly
-    template: str | None = None
-    close_after: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class ScheduleList:
-    pass
-
-
-@dataclass(frozen=True)
-class ScheduleOff:
-    kind: str
-
-
-@dataclass(frozen=True)
-class DigestNow:
-    pass
-
-
-@dataclass(frozen=True)
-class Answer:
+class Answer(_Declared):
     """``answer adoption 3 -- comment``; ``target`` None for a bare level typed in a thread."""
 
     target: str | None
     level: int | None  # None: not sure
     comment: str | None
+    usage = "answer <aspect> <1-4|not sure> [-- note]"
+    meaning = t("answer a question of the open round")
 
 
 @dataclass(frozen=True)
-class MyAnswers:
-    pass
+class PulseStatus(_Declared):
+    usage = "pulse status"
+    meaning = t("responses so far and the closing time")
 
 
 @dataclass(frozen=True)
-class ForgetMe:
+class PulseClose(_Declared):
+    usage = "pulse close"
+    meaning = t("close the round now and post the summary")
+    admin_action = t("close a pulse")
+
+
+@dataclass(frozen=True)
+class PulseRemind(_Declared):
+    usage = "pulse remind"
+    meaning = t("remind people who have not answered")
+    admin_action = t("send reminders")
+
+
+@dataclass(frozen=True)
+class ScheduleSet(_Declared):
+    kind: str  # "pulse" or "digest"
+    weekly: when.Weekly
+    template: str | None = None
+    close_after: timedelta | None = None
+    usage = "pulse schedule every monday 10:00 Europe/Berlin"
+    meaning = t("a weekly pulse")
+    admin_action = t("change schedules")
+
+
+@dataclass(frozen=True)
+class ScheduleList(_Declared):
+    usage = "pulse schedule | pulse schedule off"
+    meaning = t("list or stop the schedules")
+    admin_action = t("see schedules")
+
+
+@dataclass(frozen=True)
+class ScheduleOff(_Declared):
+    kind: str
+    admin_action = t("change schedules")
+
+
+@dataclass(frozen=True)
+class DigestNow(_Declared):
+    usage = "digest | digest schedule fridays 16:00"
+    meaning = t("results now, or weekly")
+
+
+@dataclass(frozen=True)
+class MyAnswers(_Declared):
+    usage = "my answers"
+    meaning = t("what you answered (only you see it)")
+
+
+@dataclass(frozen=True)
+class ForgetMe(_Declared):
     confirmed: bool
+    usage = "forget me"
+    meaning = t("delete every answer you gave")
+
+
+@dataclass(frozen=True)
+class Confirmed(_Declared):
+    """``yes`` after a question that asked for it; what it confirms is remembered elsewhere."""
 
 
 Command = (
     PulseStart
+    | Answer
     | PulseStatus
     | PulseClose
     | PulseRemind
@@ -95,31 +146,43 @@ Command = (
     | ScheduleList
     | ScheduleOff
     | DigestNow
-    | Answer
     | MyAnswers
     | ForgetMe
+    | Confirmed
+)
+COMMANDS: tuple[type[_Declared], ...] = (
+    PulseStart,
+    Answer,
+    PulseStatus,
+    PulseClose,
+    PulseRemind,
+    ScheduleSet,
+    ScheduleList,
+    ScheduleOff,
+    DigestNow,
+    MyAnswers,
+    ForgetMe,
+    Confirmed,
 )
 
-FORGET_CONFIRMATION = "forget me confirm"
 
-COMMAND_HELP = (
-    ("pulse start [quick|deep] [closes in 3d]", "open a round here (admins)"),
-    ("answer <aspect> <1-4|not sure> [-- note]", "answer a question of the open round"),
-    ("pulse status", "responses so far and the closing time"),
-    ("pulse close", "close the round now and post the summary (admins)"),
-    ("pulse remind", "remind people who have not answered (admins)"),
-    ("pulse schedule every monday 10:00 Europe/Berlin", "a weekly pulse (admins)"),
-    ("pulse schedule | pulse schedule off", "list or stop the schedules (admins)"),
-    ("digest | digest schedule fridays 16:00", "results now, or weekly (admins)"),
-    ("my answers", "what you answered (only you see it)"),
-    ("forget me", "delete every answer you gave"),
-)
+def help_lines() -> tuple[CommandHelp, ...]:
+    """The command list for help, in declaration order."""
+    return tuple(
+        CommandHelp(command.usage, command.meaning, admin=command.admin_action is not None)
+        for command in COMMANDS
+        if command.usage is not None and command.meaning is not None
+    )
+
+
+def admin_action(command: Command) -> Say | None:
+    """What a refusal calls this command when the person is not an admin; None for anyone."""
+    return type(command).admin_action
 
 
 def parse(text: str) -> Command | None:
     """The command in ``text``, None if it is not a command; raises ``CommandError``."""
-    cleaned = strip_markup(text).strip()
-    words = cleaned.replace("\u00a0", " ").split()
+    words = text.replace("\u00a0", " ").split()
     if not words:
         return None
     head = words[0].lower().lstrip("/")
@@ -137,12 +200,14 @@ def parse(text: str) -> Command | None:
         return ForgetMe(confirmed=True)
     if lowered in ("forget me", "forget my answers", "delete my answers"):
         return ForgetMe(confirmed=False)
+    if lowered.rstrip("!. ") in YES_WORDS:
+        return Confirmed()
     return None
 
 
 def _pulse(words: list[str]) -> Command:
     if not words:
-        raise CommandError("Which pulse command? Try `pulse start`, `pulse status` or `help`.")
+        raise CommandError(t("Which pulse command? Try `pulse start`, `pulse status` or `help`."))
     action, rest = words[0].lower(), words[1:]
     if action in ("start", "open", "run", "begin"):
         return _start(rest)
@@ -155,8 +220,10 @@ def _pulse(words: list[str]) -> Command:
     if action in ("schedule", "schedules"):
         return _schedule("pulse", rest)
     raise CommandError(
-        f"I don't know `pulse {' '.join(words)}`. Pulse commands: start, status, close, "
-        "remind, schedule."
+        t(
+            "I don't know `pulse {words}`. Pulse commands: start, status, close, remind, schedule.",
+            words=" ".join(words),
+        )
     )
 
 
@@ -170,23 +237,27 @@ def _start(words: list[str]) -> PulseStart:
             try:
                 closes = when.closing_time(words[index + 1 :])
             except when.WhenError as error:
-                raise CommandError(str(error)) from None
+                raise CommandError(error.message) from None
             break
         if template is None and re.fullmatch(r"[a-z][a-z0-9-]*", word):
             template = word
         else:
             raise CommandError(
-                f"I can't read {words[index]!r}. Try `pulse start`, `pulse start deep` or "
-                "`pulse start quick closes friday 17:00`."
+                t(
+                    "I can't read {word!r}. Try `pulse start`, `pulse start deep` or "
+                    "`pulse start quick closes friday 17:00`.",
+                    word=words[index],
+                )
             )
         index += 1
     return PulseStart(template, closes)
 
 
 def _schedule(kind: str, words: list[str]) -> Command:
-    if not words or [w.lower() for w in words] in (["list"], ["show"]):
+    lowered = [word.lower() for word in words]
+    if not words or lowered in (["list"], ["show"]):
         return ScheduleList()
-    if [w.lower() for w in words] in (["off"], ["stop"], ["remove"], ["cancel"], ["none"]):
+    if lowered in (["off"], ["stop"], ["remove"], ["cancel"], ["none"]):
         return ScheduleOff(kind)
     template: str | None = None
     close_after: timedelta | None = None
@@ -198,11 +269,11 @@ def _schedule(kind: str, words: list[str]) -> Command:
             span = words[index + 1 :]
             if span and span[0].lower() in ("after", "in"):
                 span = span[1:]
-            take = 2 if len(span) > 1 and span[1].lower() in when._UNITS else 1
+            take = 2 if len(span) > 1 and when.is_unit(span[1]) else 1
             try:
                 close_after = when.duration(" ".join(span[:take]))
             except when.WhenError as error:
-                raise CommandError(str(error)) from None
+                raise CommandError(error.message) from None
             index = len(words) - len(span) + take
             continue
         if kind == "pulse" and word in ("quick", "deep"):
@@ -213,7 +284,7 @@ def _schedule(kind: str, words: list[str]) -> Command:
     try:
         weekly = when.weekly(timing)
     except when.WhenError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(error.message) from None
     return ScheduleSet(kind, weekly, template, close_after)
 
 
@@ -223,38 +294,41 @@ def _digest(words: list[str]) -> Command:
     if words[0].lower() in ("schedule", "schedules", "every", "weekly"):
         rest = words[1:] if words[0].lower().startswith("schedule") else words
         return _schedule("digest", rest)
-    raise CommandError("Try `digest` for results now or `digest schedule fridays 16:00`.")
+    raise CommandError(t("Try `digest` for results now or `digest schedule fridays 16:00`."))
 
 
 def answer(text: str) -> Answer:
     """``adoption 3``, ``investment-people 2 -- our note``, ``not sure``, ``L3``, ``3``."""
-    body, _, comment = strip_markup(text).partition("--")
-    comment = comment.strip() or None
+    body, _, comment_part = text.partition("--")
+    comment = comment_part.strip() or None
     words = body.strip().split()
     if not words:
-        raise CommandError("Answer with an aspect and a level, e.g. `answer adoption 3`.")
+        raise CommandError(t("Answer with an aspect and a level, e.g. `answer adoption 3`."))
     lowered = " ".join(w.lower() for w in words)
-    target: str | None = None
+    if lowered in NOT_SURE_WORDS:
+        return Answer(None, None, comment)
     for size in (2, 1):  # the level is at the end: one word ("3") or two ("level 3", "not sure")
         if len(words) < size:
             continue
         tail = " ".join(w.lower() for w in words[-size:])
-        head = words[:-size]
-        if tail in NOT_SURE_WORDS or lowered in NOT_SURE_WORDS:
-            target = " ".join(head).lower() or None
-            if lowered in NOT_SURE_WORDS:
-                target = None
+        target = " ".join(words[:-size]).lower() or None
+        if tail in NOT_SURE_WORDS:
             return Answer(target, None, comment)
         match = _LEVEL.match(tail)
         if match:
             level = _LEVEL_WORDS.get(match.group(1))
             if level is None:
                 raise CommandError(
-                    f"Levels go from 1 to 4, not {match.group(1)}. Say `not sure` if unsure."
+                    t(
+                        "Levels go from 1 to 4, not {level}. Say `not sure` if unsure.",
+                        level=match.group(1)[:12],
+                    )
                 )
-            target = " ".join(head).lower() or None
             return Answer(target, level, comment)
     raise CommandError(
-        f"I can't find a level in {body.strip()!r}. Answer like `answer adoption 3` "
-        "(levels 1 to 4, or `not sure`)."
+        t(
+            "I can't find a level in {text!r}. Answer like `answer adoption 3` (levels 1 to 4, "
+            "or `not sure`).",
+            text=body.strip()[:80],
+        )
     )

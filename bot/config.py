@@ -42,6 +42,7 @@ class Settings:
     log_level: str = "INFO"
     chart_dir: Path = Path("maturitybot-charts")
     cache_dir: Path | None = None
+    language: str = "en"  # what conversations read unless `language zh|en` set theirs
     # Secrets never appear in logs; the logging filter masks every value listed here.
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -73,8 +74,6 @@ def load_settings(
         return value or None
 
     app_token = text("SLACK_APP_TOKEN")
-    if app_token and not app_token.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
     bot_token = text("SLACK_BOT_TOKEN")
     signing_secret = text("SLACK_SIGNING_SECRET")
     if bot_token and text("SLACK_CLIENT_ID") and text("SLACK_CLIENT_SECRET"):
@@ -117,6 +116,7 @@ def load_settings(
         log_level=_choice(values, "LOG_LEVEL", ("INFO", "DEBUG", "WARNING", "ERROR")),
         chart_dir=Path(text("MATURITYBOT_CHART_DIR") or "maturitybot-charts"),
         cache_dir=_cache_dir(text("MATURITYBOT_CACHE_DIR"), text("XDG_CACHE_HOME"), text("HOME")),
+        language=_choice(values, "MATURITYBOT_LANGUAGE", ("en", "zh")),
         secrets=secrets,
     )
 

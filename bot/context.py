@@ -1,23 +1,29 @@
-"""Who is speaking and where: what every handler is told about a turn."""
+"""Who is speaking and where: the small values every handler is told about a turn or a click.
+
+They are made at the platform's door from a platform's payload and never repacked after.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bot.chat import Chat, MessageRef
+from datetime import datetime
 
 
 @dataclass(frozen=True)
 class Person:
-    """Someone talking to the bot, by their platform user id."""
+    """Someone talking to the bot, by their platform user id.
+
+    ``locale`` is the language they read (Slack's user locale, Teams' activity locale, the
+    terminal's LANG), None when the platform did not say.
+    """
 
     id: str
     name: str = ""
     # Other ids the same person has on the platform (Teams: the 29: id beside the AAD id);
     # an admin may be listed under any of them.
     aliases: tuple[str, ...] = ()
+    locale: str | None = None
 
     @property
     def label(self) -> str:
@@ -38,6 +44,7 @@ class Place:
     channel: str
     name: str = ""
     timezone: str = "UTC"
+    language: str = "en"
     reference: str | None = field(default=None, repr=False)
 
     @property
@@ -45,29 +52,52 @@ class Place:
         return self.name or self.channel
 
 
-def place_of(conversation: Any) -> Place:
-    """A stored conversation row as the ``Place`` handlers work with."""
-    return Place(
-        id=conversation.id,
-        platform=conversation.platform,
-        workspace=conversation.workspace,
-        channel=conversation.channel,
-        name=conversation.name,
-        timezone=conversation.timezone,
-        reference=conversation.reference,
-    )
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a posted message lives: the platform's conversation (or thread) and message id."""
+
+    conversation: str
+    id: str
+
+    def dumps(self) -> str:
+        return json.dumps([self.conversation, self.id])
+
+    @classmethod
+    def loads(cls, text: str | None) -> MessageRef | None:
+        if not text:
+            return None
+        try:
+            conversation, message_id = json.loads(text)
+        except (ValueError, TypeError):
+            return None
+        return cls(str(conversation), str(message_id))
 
 
 @dataclass(frozen=True)
 class Turn:
-    """One message to the bot: its text, who said it, where, and how to answer there.
-
-    ``thread`` is the message the text was a reply to, when it was said in a thread: a typed
-    answer in a pulse's thread needs no aspect when only one question is left.
-    """
+    """One message to the bot: its text (platform markup already stripped by the adapter),
+    who said it and where. ``thread`` is the message it replied to, when said in a thread: a
+    typed answer in a pulse's thread needs no aspect when only one question is left."""
 
     person: Person
     place: Place
     text: str
-    chat: Chat
     thread: MessageRef | None = None
+
+
+@dataclass(frozen=True)
+class Click:
+    """A press on a pulse question's button (or a card's submit), the same from every platform.
+
+    ``place`` is the conversation the press came from, as the platform's own request says —
+    never as the button's data says: a click may only answer a round of that conversation.
+    ``at`` is when the person pressed, used to keep an older click from overwriting a newer one.
+    """
+
+    person: Person
+    place: Place
+    round_id: int
+    question_id: str
+    level: int | None  # None: "not sure"
+    at: datetime
+    comment: str | None = None

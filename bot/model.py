@@ -390,3 +390,32 @@ _UniqueKeyLoader.add_constructor(
 def normalise_name(text: str) -> str:
     """Lower-case words only: how titles and aliases are compared."""
     return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+
+
+@dataclass(frozen=True)
+class Content:
+    """The model and the survey templates in every language the bot speaks, same structure."""
+
+    models: dict[str, MaturityModel]
+    surveys: dict[str, Surveys]
+    source: str = "en"  # the language every other one must match
+
+    def model(self, language: str | None = None) -> MaturityModel:
+        return self.models.get(language or self.source) or self.models[self.source]
+
+    def survey_set(self, language: str | None = None) -> Surveys:
+        return self.surveys.get(language or self.source) or self.surveys[self.source]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.models)
+
+
+def load_content(
+    model_path: Path | None = None,
+    cache_dir: Path | None = None,
+    model: MaturityModel | None = None,
+) -> Content:
+    """The model (already loaded, or from ``model_path``) and its survey templates."""
+    english = model or load_model(model_path, cache_dir)
+    return Content({"en": english}, {"en": load_surveys(english)})

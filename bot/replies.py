@@ -1,7 +1,8 @@
 """Platform-neutral replies: what the bot says, before any platform decides how it looks.
 
 Handlers return these; each platform adapter renders them (plain text, Block Kit, Adaptive
-Cards). A reply holds the domain objects it talks about, never platform markup.
+Cards) in the reader's language. A reply holds the domain objects it talks about and ``Say``
+values (a message and its parameters), never finished sentences and never platform markup.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.model import Aspect, GenericLevel, Level, MaturityModel, Question
+from bot.wording import Say
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,20 @@ class CompareAnswer:
 
 
 @dataclass(frozen=True)
+class CommandHelp:
+    """One line of the command list: how to type it, and what it does."""
+
+    usage: str
+    meaning: Say
+    admin: bool = False
+
+
+@dataclass(frozen=True)
 class HelpAnswer:
     """What the bot can do; ``commands`` lists pulse commands where the place supports them."""
 
     examples: tuple[str, ...]
-    commands: tuple[tuple[str, str], ...] = ()
+    commands: tuple[CommandHelp, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,19 +84,21 @@ class UnknownAnswer:
     """The bot did not understand; ``suggestion`` is a close model word, if any."""
 
     suggestion: str | None = None
-    problem: str | None = None
+    problem: Say | None = None
 
 
 @dataclass(frozen=True)
 class Notice:
-    """A short message. ``private`` ones go only to the person they concern."""
+    """A short message. ``private`` ones go only to the person they concern; ``lines`` are
+    shown one per line (lists such as schedules or a person's own answers)."""
 
-    text: str
+    text: Say
     private: bool = False
-    heading: str | None = None
+    heading: Say | None = None
+    lines: tuple[Say, ...] = ()
 
 
-def private(text: str) -> Notice:
+def private(text: Say) -> Notice:
     """A notice only the person who asked sees."""
     return Notice(text, private=True)
 
@@ -94,10 +107,25 @@ def private(text: str) -> Notice:
 class Refusal:
     """The person may not do this; the text says why and what setting governs it."""
 
-    text: str
+    text: Say
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """Asks the person to confirm a destructive action; ``yes`` (or ``phrase``) goes ahead."""
+
+    text: Say
+    phrase: str
 
 
 # --- pulse -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundTitle:
+    """A round's title, as data: composed in the reader's language when shown."""
+
+    week: int
 
 
 @dataclass(frozen=True)
@@ -105,7 +133,7 @@ class PulseParent:
     """The post that opens a round; its questions go in its thread."""
 
     round_id: int
-    title: str
+    title: RoundTitle
     template_name: str
     closes_at: datetime
     question_count: int
@@ -159,7 +187,7 @@ class RoundSummary:
     """The results of one round: posted when it closes, and the heart of a digest."""
 
     round_id: int
-    title: str
+    title: RoundTitle
     opened_at: datetime
     closed_at: datetime | None
     respondents: int
@@ -183,23 +211,24 @@ class Digest:
 
 
 @dataclass(frozen=True)
+class QuestionCount:
+    """How many answered one question of an open round (a count, never who)."""
+
+    aspect: Aspect
+    question_id: str
+    responses: int
+
+
+@dataclass(frozen=True)
 class PulseStatus:
     round_id: int
-    title: str
+    title: RoundTitle
     opened_at: datetime
     closes_at: datetime
     respondents: int
     members: int | None
     timezone: str
-    per_question: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True)
-class Confirm:
-    """Asks the person to confirm a destructive action by typing ``phrase``."""
-
-    text: str
-    phrase: str
+    per_question: tuple[QuestionCount, ...]
 
 
 Reply = (

@@ -18,9 +18,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import occurrences
-from bot.context import Person, place_of
-from bot.core import Core
-from storage import answers, conversations, events, rounds, schedules
+from bot.assembly import Assembly
+from bot.context import Person
+from bot.wording import speaking
+from storage import answers, events, rounds, schedules
 from storage.tables import Schedule
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,11 @@ def _signature(schedule: Schedule) -> tuple[object, ...]:
 class Scheduler:
     """Implements the handlers' ``Timetable``: told when rounds open and schedules change."""
 
-    def __init__(self, core: Core, platforms: list[str], sync_seconds: float = SYNC_SECONDS):
-        self.core = core
-        self.services = core.services
+    def __init__(
+        self, bot: Assembly, platforms: list[str], sync_seconds: float = SYNC_SECONDS
+    ) -> None:
+        self.bot = bot
+        self.services = bot.services
         self.platforms = platforms
         self.sync_seconds = sync_seconds
         grace = max(int(self.services.settings.pulse_catch_up.total_seconds()), 1)
@@ -157,34 +160,33 @@ class Scheduler:
         )
 
     async def _run(self, schedule: Schedule, key: str) -> None:
-        s = self.services
-        conversation = await s.db.read(conversations.get, schedule.conversation_id)
-        chat = s.chat_for(conversation.platform) if conversation else None
-        if chat is None:
+        reached = await self.bot.places.reach(schedule.conversation_id)
+        if reached is None:
             return
-        place = place_of(conversation)
+        place, chat = reached
         try:
-            if schedule.kind == "pulse":
-                close_after = timedelta(minutes=schedule.close_after_minutes or 0) or None
-                refused = await self.core.pulses.start(
-                    place,
-                    Person(schedule.created_by or "scheduler"),
-                    chat,
-                    schedule.template,
-                    close_after=close_after,
-                    schedule_id=schedule.id,
-                    claim=key,
-                )
-                if refused:
-                    log.info("scheduled pulse %s not opened: %s", key, refused[0])
-            else:
-                await self.core.digests.post(place, chat, claim=key)
+            # Background work speaks the conversation's language, whatever ran last.
+            with speaking(place.language):
+                if schedule.kind == "pulse":
+                    close_after = timedelta(minutes=schedule.close_after_minutes or 0) or None
+                    refused = await self.bot.rounds.start(
+                        place,
+                        Person(schedule.created_by or "scheduler"),
+                        schedule.template,
+                        close_after=close_after,
+                        schedule_id=schedule.id,
+                        claim=key,
+                    )
+                    if refused:
+                        log.info("scheduled pulse %s not opened: %s", key, refused[0])
+                else:
+                    await self.bot.digests.post(place, chat, claim=key)
         except Exception:
             log.exception("scheduled %s failed", key)
 
     async def close_round(self, round_id: int) -> None:
         try:
-            await self.core.pulses.close(round_id)
+            await self.bot.rounds.close(round_id)
         except Exception:
             log.exception("closing round %s failed", round_id)
 

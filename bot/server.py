@@ -7,75 +7,67 @@ import asyncio
 import logging
 import signal
 import time
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
 from bot.metrics import REQUEST_SECONDS, exposition
-from bot.model import MaturityModel, load_surveys
+from bot.model import Content
 from bot.platforms.adapter import PlatformAdapter
+
+if TYPE_CHECKING:
+    from bot.assembly import Assembly
 
 log = logging.getLogger(__name__)
 DB_WORKERS = 8
 
 
 def check_platform_settings(settings: Settings) -> None:
-    """Refuse to start with missing or contradictory settings (exit 2 with one line)."""
+    """Refuse to start with missing or contradictory settings (exit 2 with one line): at
+    least one platform, and each configured platform's own settings complete."""
     if not settings.slack_enabled and not settings.teams_active:
         raise ConfigError(
             "no chat platform configured: set SLACK_BOT_TOKEN (with SLACK_SIGNING_SECRET or "
             "SLACK_APP_TOKEN) for Slack, or MICROSOFT_APP_ID or TEAMS_ENABLED=true for Teams; "
             "`maturitybot chat` needs neither"
         )
-    if (
-        settings.slack_enabled
-        and not settings.slack_app_token
-        and not settings.slack_signing_secret
-    ):
-        raise ConfigError(
-            "SLACK_BOT_TOKEN is set: also set SLACK_SIGNING_SECRET (HTTP events) or "
-            "SLACK_APP_TOKEN (Socket Mode)"
-        )
-    managed_identity = settings.microsoft_app_type == "UserAssignedMSI"
-    if settings.microsoft_app_id and not settings.microsoft_app_password and not managed_identity:
-        raise ConfigError("MICROSOFT_APP_ID is set: also set MICROSOFT_APP_PASSWORD")
-    if (
-        settings.microsoft_app_type == "SingleTenant"
-        and settings.microsoft_app_id
-        and not (settings.microsoft_app_tenant_id)
-    ):
-        raise ConfigError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
+    if settings.slack_enabled:
+        from bot.platforms.slack.settings import check as check_slack
+
+        check_slack(settings)
+    if settings.teams_active:
+        from bot.platforms.teams.settings import check as check_teams
+
+        check_teams(settings)
 
 
-def run_server(settings: Settings, model: MaturityModel) -> int:
+def run_server(settings: Settings, content: Content) -> int:
     from bot import logs
     from storage.engine import migrate
 
     check_platform_settings(settings)
     logs.configure(settings)
     migrate(settings.database_url)
-    surveys = load_surveys(model)
-    asyncio.run(serve(settings, model, surveys))
+    asyncio.run(serve(settings, content))
     return 0
 
 
-async def serve(settings: Settings, model: MaturityModel, surveys: object) -> None:
-    from bot.core import Core
+async def serve(settings: Settings, content: Content) -> None:
+    from bot.assembly import assemble
     from bot.scheduler import Scheduler
-    from bot.services import Services
     from storage.engine import Database
 
     db = Database(settings.database_url, workers=DB_WORKERS)
-    services = Services(settings, model, surveys, db)
-    core = Core(services)
-    adapters = _adapters(core, settings)
+    bot = assemble(settings, content, db)
+    adapters = _adapters(bot, settings)
     app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[_timed])
     app["adapters"] = adapters
     app["db"] = db
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     for adapter in adapters:
-        services.chats[adapter.name] = adapter.chat
+        bot.serve(adapter.chat)
         await adapter.start(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -83,7 +75,7 @@ async def serve(settings: Settings, model: MaturityModel, surveys: object) -> No
     await site.start()
     # After the server: closing overdue rounds and catching up may post for a while, and
     # /healthz and the platforms' events should not wait for that.
-    scheduler = Scheduler(core, [adapter.name for adapter in adapters])
+    scheduler = Scheduler(bot, [adapter.name for adapter in adapters])
     await scheduler.start()
     log.info(
         "listening on %s:%s with %s",
@@ -100,23 +92,23 @@ async def serve(settings: Settings, model: MaturityModel, surveys: object) -> No
     finally:
         log.info("shutting down")
         await scheduler.stop()
-        await core.pulses.flush_counts()  # the last counts go out while platforms are up
+        await bot.stop()  # the last counts go out while platforms are up
         for adapter in adapters:
             await adapter.stop()
         await runner.cleanup()
         db.close()
 
 
-def _adapters(core: object, settings: Settings) -> list[PlatformAdapter]:
+def _adapters(bot: Assembly, settings: Settings) -> list[PlatformAdapter]:
     adapters: list[PlatformAdapter] = []
     if settings.slack_enabled:
         from bot.platforms.slack import create as create_slack
 
-        adapters.append(create_slack(core, settings))
+        adapters.append(create_slack(bot, settings))
     if settings.teams_active:
         from bot.platforms.teams import create as create_teams
 
-        adapters.append(create_teams(core, settings))
+        adapters.append(create_teams(bot, settings))
     return adapters
 
 

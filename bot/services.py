@@ -1,4 +1,4 @@
-"""What handlers share: settings, content, the database, the clock and the chat ports."""
+"""What handlers share: settings, content, the database, the clock and the timetable."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.chat import Chat
 from bot.config import Settings
-from bot.model import MaturityModel, Surveys
+from bot.model import Content
 from storage.engine import Database
 
 
@@ -37,19 +36,18 @@ class NoTimetable:
         pass
 
 
+def default_instance() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 @dataclass
 class Services:
     settings: Settings
-    model: MaturityModel
-    surveys: Surveys
+    content: Content
     db: Database
     clock: Callable[[], datetime] = utc_now
-    instance: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    instance: str = field(default_factory=default_instance)
     timetable: Timetable = field(default_factory=NoTimetable)
-    chats: dict[str, Chat] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()
-
-    def chat_for(self, platform: str) -> Chat | None:
-        return self.chats.get(platform)

@@ -1,7 +1,7 @@
 """Text → intent: what a person asks about the maturity model.
 
-No platform knowledge lives here beyond stripping the markup that Slack and Teams put into
-message text. Understanding is a few dictionary look-ups over normalised tokens, so it stays
+No platform knowledge lives here: each platform adapter strips its own markup before text
+arrives. Understanding is a few dictionary look-ups over normalised tokens, so it stays
 fast (tens of microseconds a question) and can never raise on odd input.
 """
 
@@ -42,30 +42,14 @@ class Intent:
     out_of_range: int | None = None
 
 
-# --- markup and tokens -------------------------------------------------------------------------
+# --- tokens ------------------------------------------------------------------------------------
 
-_SLACK_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
-_SLACK_ENTITY = re.compile(r"<[@#!][^>]*>|<(?:https?|mailto):[^>]*>")
-_TEAMS_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
-_HTML_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&quot;": '"'}
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
-
-
-def strip_markup(text: str) -> str:
-    """Remove mentions, links and emphasis markers that chat platforms add to message text."""
-    text = _TEAMS_MENTION.sub(" ", text)
-    text = _SLACK_LINK.sub(r" \1 ", text)
-    text = _SLACK_ENTITY.sub(" ", text)
-    text = _HTML_TAG.sub(" ", text)
-    for entity, char in _HTML_ENTITIES.items():
-        text = text.replace(entity, char)
-    return text
 
 
 def tokens_of(text: str) -> list[str]:
     """Lower-case word and number tokens; ``L3`` and ``lvl3`` split into a prefix and a number."""
-    text = unicodedata.normalize("NFKC", strip_markup(text[:MAX_CHARS])).casefold()
+    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
     return _TOKEN.findall(text)[:MAX_TOKENS]
 
 

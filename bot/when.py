@@ -10,9 +10,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.wording import Listed, Say, t
+
 
 class WhenError(ValueError):
-    """A time, duration, day or timezone that could not be read."""
+    """A time, duration, day or timezone that could not be read; ``message`` says what works."""
+
+    def __init__(self, message: Say) -> None:
+        super().__init__(message.message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,7 +50,9 @@ def zone(name: str) -> ZoneInfo:
             return ZoneInfo(candidate)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             continue
-    raise WhenError(f"I don't know the timezone {name!r}. Use an IANA name like Europe/Berlin.")
+    raise WhenError(
+        t("I don't know the timezone {name!r}. Use an IANA name like Europe/Berlin.", name=name)
+    )
 
 
 def looks_like_zone(word: str) -> bool:
@@ -52,10 +63,10 @@ def duration(text: str) -> timedelta:
     """``3d``, ``36h``, ``90 minutes``, ``1 week``."""
     match = _DURATION.match(text.strip().lower())
     if not match or match.group(2) not in _UNITS:
-        raise WhenError(f"I can't read {text!r} as a duration. Try 3d, 36h or 90m.")
+        raise WhenError(t("I can't read {text!r} as a duration. Try 3d, 36h or 90m.", text=text))
     span = timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
     if not timedelta(minutes=1) <= span <= MAX_DURATION:
-        raise WhenError("A pulse stays open between a minute and 60 days.")
+        raise WhenError(t("A pulse stays open between a minute and 60 days."))
     return span
 
 
@@ -63,14 +74,14 @@ def clock(text: str) -> tuple[int, int]:
     """``17:00``, ``9:30``, ``5pm``, ``10am`` → (hour, minute)."""
     match = _CLOCK.match(text.strip().lower())
     if not match:
-        raise WhenError(f"I can't read {text!r} as a time of day. Try 17:00 or 5pm.")
+        raise WhenError(t("I can't read {text!r} as a time of day. Try 17:00 or 5pm.", text=text))
     hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
     if half:
         if not 1 <= hour <= 12:
-            raise WhenError(f"{text!r} is not a time: with am/pm the hour is 1 to 12.")
+            raise WhenError(t("{text!r} is not a time: with am/pm the hour is 1 to 12.", text=text))
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise WhenError(f"{text!r} is not a time of day (00:00 to 23:59).")
+        raise WhenError(t("{text!r} is not a time of day (00:00 to 23:59).", text=text))
     return hour, minute
 
 
@@ -80,7 +91,7 @@ def day(word: str) -> str:
     if key.endswith("s") and key[:-1] in _DAY_NAMES:
         key = key[:-1]
     if key not in _DAY_NAMES:
-        raise WhenError(f"I can't read {word!r} as a day. Use monday … sunday.")
+        raise WhenError(t("I can't read {word!r} as a day. Use monday … sunday.", word=word))
     return _DAY_NAMES[key]
 
 
@@ -112,7 +123,7 @@ class ClosingTime:
 def closing_time(words: list[str]) -> ClosingTime:
     """``in 3d`` / ``after 36h`` / ``friday 17:00`` / ``fri 5pm`` / ``tomorrow 9:00``."""
     if not words:
-        raise WhenError("Say when it closes, e.g. `closes in 3d` or `closes friday 17:00`.")
+        raise WhenError(t("Say when it closes, e.g. `closes in 3d` or `closes friday 17:00`."))
     first, rest = words[0].lower(), words[1:]
     if first in ("in", "after"):
         return ClosingTime(after=duration(" ".join(rest)))
@@ -140,7 +151,7 @@ def weekly(words: list[str]) -> Weekly:
     """``every monday 10:00 Europe/Berlin``, ``fridays 16:00``, ``weekdays 9am``,
     ``every mon and thu 10:00``, ``daily 9:30 UTC``."""
     if not words:
-        raise WhenError("Say when, e.g. `every monday 10:00 Europe/Berlin`.")
+        raise WhenError(t("Say when, e.g. `every monday 10:00 Europe/Berlin`."))
     days: list[str] = []
     time: tuple[int, int] | None = None
     timezone: str | None = None
@@ -163,42 +174,46 @@ def weekly(words: list[str]) -> Weekly:
             timezone = word if word.upper() not in ("UTC", "GMT") else "UTC"
         else:
             raise WhenError(
-                f"I can't read {word!r} in that schedule. Try "
-                "`every monday 10:00 Europe/Berlin` or `fridays 16:00`."
+                t(
+                    "I can't read {word!r} in that schedule. Try "
+                    "`every monday 10:00 Europe/Berlin` or `fridays 16:00`.",
+                    word=word,
+                )
             )
     if not days:
-        raise WhenError("Which day? e.g. `every monday 10:00` or `weekdays 9:30`.")
+        raise WhenError(t("Which day? e.g. `every monday 10:00` or `weekdays 9:30`."))
     if time is None:
-        raise WhenError("At what time? e.g. `every monday 10:00`.")
+        raise WhenError(t("At what time? e.g. `every monday 10:00`."))
     ordered = [d for d in DAYS if d in days]
     if timezone:
         timezone = str(zone(timezone).key)
     return Weekly(",".join(ordered), time[0], time[1], timezone)
 
 
-def describe_days(days: str) -> str:
-    names = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
+def is_unit(word: str) -> bool:
+    """A duration's unit (``days`` in ``closes after 4 days``)."""
+    return word.lower() in _UNITS
+
+
+_DAY_NAMES_SHOWN = {
+    "mon": t("Monday"), "tue": t("Tuesday"), "wed": t("Wednesday"), "thu": t("Thursday"),
+    "fri": t("Friday"), "sat": t("Saturday"), "sun": t("Sunday"),
+}  # fmt: skip
+
+
+def describe_days(days: str) -> Say:
+    """``every Monday and Thursday``, ``every weekday``, ``every day``."""
     parts = days.split(",")
     if parts == list(DAYS):
-        return "every day"
+        return t("every day")
     if parts == list(DAYS[:5]):
-        return "every weekday"
-    return "every " + " and ".join(names.get(part, part) for part in parts)
+        return t("every weekday")
+    names = [_DAY_NAMES_SHOWN[part] for part in parts if part in _DAY_NAMES_SHOWN]
+    if len(names) == 1:
+        return t("every {day}", day=names[0])
+    return t("every {days} and {last}", days=Listed(tuple(names[:-1])), last=names[-1])
 
 
-def when(moment: datetime, timezone: str) -> str:
-    """A moment as people read it: ``Fri 28 Nov 17:00 (Europe/Berlin)``."""
-    local = moment.astimezone(zone(timezone))
-    return f"{local:%a %d %b %H:%M} ({timezone})"
-
-
-def short_when(moment: datetime, timezone: str) -> str:
-    """``Fri 17:00`` in the conversation's timezone."""
-    return f"{moment.astimezone(zone(timezone)):%a %H:%M}"
-
-
-def round_title(now: datetime, timezone: str) -> str:
-    """``Platform maturity pulse — week 48``, the week as the conversation's calendar has it."""
-    week = now.astimezone(zone(timezone)).isocalendar().week
-    return f"Platform maturity pulse — week {week}"
+def iso_week(now: datetime, timezone: str) -> int:
+    """The week number as the conversation's calendar has it (a round's title)."""
+    return now.astimezone(zone(timezone)).isocalendar().week

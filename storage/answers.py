@@ -27,7 +27,8 @@ class Recorded:
     closes_at: datetime | None = None
 
 
-# The round's state and the person's earlier answer, in one round trip.
+# The round's state and the person's earlier answer, in one round trip. A round of another
+# conversation is as good as no round: a click answers only where it was made.
 _STATE = sa.select(
     Round.closed_at,
     Round.closes_at,
@@ -38,7 +39,10 @@ _STATE = sa.select(
         Answer.user_id == sa.bindparam("user_id"),
     )
     .scalar_subquery(),
-).where(Round.id == sa.bindparam("round_id"))
+).where(
+    Round.id == sa.bindparam("round_id"),
+    Round.conversation_id == sa.bindparam("conversation_id"),
+)
 _UPSERTS: dict[str, sa.Executable] = {}
 
 
@@ -62,7 +66,12 @@ def _upsert(dialect: str) -> sa.Executable:
 
 
 def _refusal(
-    connection: sa.Connection, round_id: int, question_id: str, user_id: str, now: datetime
+    connection: sa.Connection,
+    conversation_id: int,
+    round_id: int,
+    question_id: str,
+    user_id: str,
+    now: datetime,
 ) -> tuple[Outcome | None, datetime, bool]:
     """(None, closing time, answered before) when the round takes answers now, else (why not, …).
 
@@ -72,7 +81,13 @@ def _refusal(
     if connection.dialect.name == "postgresql":
         query = query.with_for_update(read=True, of=Round)
     row = connection.execute(
-        query, {"round_id": round_id, "question_id": question_id, "user_id": user_id}
+        query,
+        {
+            "conversation_id": conversation_id,
+            "round_id": round_id,
+            "question_id": question_id,
+            "user_id": user_id,
+        },
     ).first()
     if row is None:
         return Outcome.NO_ROUND, now, False
@@ -84,8 +99,10 @@ def _refusal(
 
 @dataclass(frozen=True)
 class AnswerInput:
-    """One answer to record: who, which question of which round, what level (None: not sure)."""
+    """One answer to record: who, which question of which round of which conversation, what
+    level (None: not sure)."""
 
+    conversation_id: int
     round_id: int
     question_id: str
     question_version: int
@@ -96,21 +113,8 @@ class AnswerInput:
     at: datetime
 
 
-def record(
-    session: Session,
-    round_id: int,
-    question_id: str,
-    question_version: int,
-    aspect: str,
-    user_id: str,
-    level: int | None,
-    comment: str | None,
-    now: datetime,
-) -> Recorded:
+def record(session: Session, item: AnswerInput) -> Recorded:
     """Record or replace a person's answer while the round is open."""
-    item = AnswerInput(
-        round_id, question_id, question_version, aspect, user_id, level, comment, now
-    )
     return _record(session.connection(), item)
 
 
@@ -137,7 +141,7 @@ def _record(connection: sa.Connection, item: AnswerInput) -> Recorded:
     A click without a comment keeps the comment given earlier.
     """
     refusal, closes_at, previous = _refusal(
-        connection, item.round_id, item.question_id, item.user_id, item.at
+        connection, item.conversation_id, item.round_id, item.question_id, item.user_id, item.at
     )
     if refusal is not None:
         return Recorded(refusal, closes_at)
@@ -158,11 +162,17 @@ def _record(connection: sa.Connection, item: AnswerInput) -> Recorded:
 
 
 def set_comment(
-    session: Session, round_id: int, question_id: str, user_id: str, comment: str, now: datetime
+    session: Session,
+    conversation_id: int,
+    round_id: int,
+    question_id: str,
+    user_id: str,
+    comment: str,
+    now: datetime,
 ) -> Recorded:
-    """Attach a comment to an answer already given."""
+    """Attach a comment to an answer already given (in a round of this conversation)."""
     refusal, closes_at, previous = _refusal(
-        session.connection(), round_id, question_id, user_id, now
+        session.connection(), conversation_id, round_id, question_id, user_id, now
     )
     if refusal is not None:
         return Recorded(refusal, closes_at)
@@ -211,22 +221,34 @@ def of_person_in_round(session: Session, round_id: int, user_id: str) -> dict[st
 @dataclass(frozen=True)
 class OwnAnswer:
     conversation: str
-    round_title: str
+    week: int
     open: bool
+    aspect: str
     question_id: str
     level: int | None
     comment: str | None
     answered_at: datetime
 
 
-def of_person(session: Session, user_id: str, limit: int = 50) -> list[OwnAnswer]:
+def _on_platform(platform: str) -> sa.ColumnElement[bool]:
+    """Answers given in rounds of this platform's conversations: a person id means one person
+    only within its platform."""
+    return Answer.round_id.in_(
+        sa.select(Round.id)
+        .join(Conversation, Conversation.id == Round.conversation_id)
+        .where(Conversation.platform == platform)
+    )
+
+
+def of_person(session: Session, platform: str, user_id: str, limit: int = 50) -> list[OwnAnswer]:
     """A person's own answers, newest first: shown only to that person."""
     rows = session.execute(
         sa.select(
             Conversation.name,
             Conversation.channel,
-            Round.title,
+            Round.week,
             Round.closed_at,
+            Answer.aspect,
             Answer.question_id,
             Answer.level,
             Answer.comment,
@@ -234,28 +256,33 @@ def of_person(session: Session, user_id: str, limit: int = 50) -> list[OwnAnswer
         )
         .join(Round, Round.id == Answer.round_id)
         .join(Conversation, Conversation.id == Round.conversation_id)
-        .where(Answer.user_id == user_id)
+        .where(Answer.user_id == user_id, Conversation.platform == platform)
         .order_by(Answer.answered_at.desc(), Answer.id.desc())
         .limit(limit)
     )
     return [
-        OwnAnswer(name or channel, title, closed_at is None, qid, level, comment, at)
-        for name, channel, title, closed_at, qid, level, comment, at in rows
+        OwnAnswer(name or channel, week, closed_at is None, aspect, qid, level, comment, at)
+        for name, channel, week, closed_at, aspect, qid, level, comment, at in rows
     ]
 
 
-def count_of_person(session: Session, user_id: str) -> int:
+def count_of_person(session: Session, platform: str, user_id: str) -> int:
     return (
         session.scalar(
-            sa.select(sa.func.count()).select_from(Answer).where(Answer.user_id == user_id)
+            sa.select(sa.func.count())
+            .select_from(Answer)
+            .where(Answer.user_id == user_id, _on_platform(platform))
         )
         or 0
     )
 
 
-def forget_person(session: Session, user_id: str) -> int:
-    """Delete every answer a person gave, everywhere. Closed rounds keep their aggregates."""
-    return session.execute(sa.delete(Answer).where(Answer.user_id == user_id)).rowcount or 0
+def forget_person(session: Session, platform: str, user_id: str) -> int:
+    """Delete every answer a person gave on this platform. Closed rounds keep their aggregates."""
+    result = session.execute(
+        sa.delete(Answer).where(Answer.user_id == user_id, _on_platform(platform))
+    )
+    return result.rowcount or 0
 
 
 def comments(session: Session, round_id: int, aspects: list[str]) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""Pulse rounds and the questions posted in them."""
+"""Pulse rounds and the questions posted in them, and the transactions that open and
+close a round (each one unit of work on SQLite and PostgreSQL alike)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage import scores
+from storage import conversations, schedules, scores
 from storage.tables import Answer, Conversation, Round, RoundQuestion
 
 
@@ -22,28 +23,107 @@ class PlannedQuestion:
     options: tuple[str, ...] = ()
 
 
-def open_round(
-    session: Session,
-    conversation_id: int,
-    template: str,
-    title: str,
-    opened_by: str,
-    opened_at: datetime,
-    closes_at: datetime,
-    questions: list[PlannedQuestion],
-    schedule_id: int | None = None,
+@dataclass(frozen=True)
+class NewRound:
+    """What opening a round needs to know: where, which survey in which language, when."""
+
+    conversation_id: int
+    template: str
+    week: int
+    language: str
+    opened_by: str
+    opened_at: datetime
+    closes_at: datetime
+    questions: tuple[PlannedQuestion, ...]
+    schedule_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A question as a round asked it: its wording is kept with the round."""
+
+    question_id: str
+    version: int
+    aspect: str
+    position: int
+    text: str
+    options: tuple[str, ...]
+    message_ref: str | None
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """What does not change while a round is open, read once for the click path."""
+
+    round_id: int
+    conversation: Conversation
+    language: str
+    questions: tuple[AskedQuestion, ...]
+
+    def question(self, question_id: str) -> AskedQuestion | None:
+        return next((q for q in self.questions if q.question_id == question_id), None)
+
+
+def asked(question: RoundQuestion) -> AskedQuestion:
+    return AskedQuestion(
+        question_id=question.question_id,
+        version=question.question_version,
+        aspect=question.aspect,
+        position=question.position,
+        text=question.text,
+        options=tuple(json.loads(question.options)),
+        message_ref=question.message_ref,
+    )
+
+
+def open_claimed(session: Session, new: NewRound, claim: str | None, instance: str) -> Round | None:
+    """Open a round (with its scheduled occurrence's claim, if any) in one transaction.
+
+    The claim and the round commit together: if the process dies in between, neither is kept
+    and the occurrence can still run. None when the claim was taken or a round is open here.
+    """
+    if claim is not None and not schedules.claim(session, claim, instance, new.opened_at):
+        return None
+    return open_round(session, new)
+
+
+def close_claimed(
+    session: Session, round_id: int, now: datetime, members: int | None, instance: str
 ) -> Round | None:
+    """Close a round once across instances; None when someone else did (or it was closed)."""
+    if not schedules.claim(session, f"close:{round_id}", instance, now):
+        return None
+    return close(session, round_id, now, members)
+
+
+def load_info(session: Session, round_id: int) -> RoundInfo | None:
+    round_ = get(session, round_id)
+    if round_ is None or round_.id is None:
+        return None
+    conversation = conversations.get(session, round_.conversation_id)
+    if conversation is None:
+        return None
+    return RoundInfo(
+        round_id=round_.id,
+        conversation=conversation,
+        language=round_.language,
+        questions=tuple(asked(q) for q in questions(session, round_.id)),
+    )
+
+
+def open_round(session: Session, new: NewRound) -> Round | None:
     """Open a round with its questions; None when the conversation already has an open one."""
-    if current(session, conversation_id) is not None:
+    if current(session, new.conversation_id) is not None:
         return None
     round_ = Round(
-        conversation_id=conversation_id,
-        template=template,
-        title=title,
-        opened_by=opened_by,
-        opened_at=opened_at,
-        closes_at=closes_at,
-        schedule_id=schedule_id,
+        conversation_id=new.conversation_id,
+        template=new.template,
+        week=new.week,
+        language=new.language,
+        opened_by=new.opened_by,
+        opened_at=new.opened_at,
+        closes_at=new.closes_at,
+        schedule_id=new.schedule_id,
     )
     try:
         with session.begin_nested():  # the partial unique index settles a race between instances
@@ -51,7 +131,7 @@ def open_round(
             session.flush()
     except sa.exc.IntegrityError:
         return None
-    for position, question in enumerate(questions, 1):
+    for position, question in enumerate(new.questions, 1):
         session.add(
             RoundQuestion(
                 round_id=round_.id,

@@ -57,6 +57,8 @@ class Conversation(SQLModel, table=True):
     channel: str = Field(max_length=255)
     name: str = Field(default="", max_length=255)
     timezone: str = Field(default="UTC", max_length=64)
+    # What everyone here reads (`language zh|en`); None: MATURITYBOT_LANGUAGE.
+    language: str | None = Field(default=None, max_length=8)
     # How the platform adapter speaks first here (Teams: the conversation reference, JSON).
     reference: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _time()
@@ -100,7 +102,10 @@ class Round(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
     template: str = Field(max_length=32)
-    title: str = Field(max_length=255)
+    # The title is data, composed when shown in the reader's language: "… pulse — week 48".
+    week: int
+    # A round keeps the language it opened in: its questions were stored in that language.
+    language: str = Field(default="en", max_length=8)
     opened_by: str = Field(default="", max_length=128)
     schedule_id: int | None = Field(default=None, foreign_key="schedule.id", ondelete="SET NULL")
     opened_at: datetime = _time()
@@ -199,6 +204,17 @@ class ProcessedEvent(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=160)
     received_at: datetime = _time(index=True)
+
+
+class PendingConfirmation(SQLModel, table=True):
+    """A destructive action a person asked for and must confirm (``forget me`` → ``yes``)."""
+
+    __tablename__ = "pending_confirmation"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=128)
+    action: str = Field(max_length=32)
+    expires_at: datetime = _time()
 
 
 metadata = SQLModel.metadata

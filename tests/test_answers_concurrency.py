@@ -10,21 +10,29 @@ import sqlalchemy as sa
 
 from storage import answers, conversations, rounds
 from storage.engine import Database
-from storage.rounds import PlannedQuestion
+from storage.rounds import NewRound, PlannedQuestion
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 QUESTIONS = ["investment", "adoption", "interfaces", "operations", "measurement"]
 
 
+CONVERSATION = 1  # the first conversation of a fresh database
+
+
 def _open_round(db: Database) -> int:
     def work(session):
         place = conversations.find_or_create(session, "console", "w", "C1", "", START)
-        planned = [PlannedQuestion(q, 1, q) for q in QUESTIONS]
-        return rounds.open_round(
-            session, place.id, "quick", "t", "lead", START, START + timedelta(days=4), planned
-        ).id
+        assert place.id == CONVERSATION
+        planned = tuple(PlannedQuestion(q, 1, q) for q in QUESTIONS)
+        new = NewRound(place.id, "quick", 48, "en", "lead", START, START + timedelta(days=4),
+                       planned)  # fmt: skip
+        return rounds.open_round(session, new).id
 
     return db.write_now(work)
+
+
+def _answer(round_id, question, user, level, at) -> answers.AnswerInput:
+    return answers.AnswerInput(CONVERSATION, round_id, question, 1, question, user, level, None, at)
 
 
 def _run_threads(count: int, target) -> None:
@@ -58,9 +66,7 @@ def test_twenty_threads_fifty_answers_each(database_url: str) -> None:
             question = QUESTIONS[n % 5]
             level = (n + index) % 4 + 1
             at = START + timedelta(minutes=1, microseconds=n)
-            result = db.write_now(
-                answers.record, round_id, question, 1, question, user, level, None, at
-            )
+            result = db.write_now(answers.record, _answer(round_id, question, user, level, at))
             with lock:
                 outcomes.append(result.outcome)
 
@@ -99,7 +105,7 @@ def test_latest_click_wins_when_clicks_arrive_out_of_order(database_url: str) ->
                 stamp = next(stamps)
             # Deliberately shuffle the timestamps against arrival order.
             at = START + timedelta(seconds=1, microseconds=(stamp * 7919) % 100_000)
-            db.write_now(answers.record, round_id, "adoption", 1, "adoption", user, level, None, at)
+            db.write_now(answers.record, _answer(round_id, "adoption", user, level, at))
             with lock:
                 key = (at, level)
                 if user not in latest or key[0] >= latest[user][0]:
@@ -119,19 +125,11 @@ def test_latest_click_wins_when_clicks_arrive_out_of_order(database_url: str) ->
 def test_answers_after_close_are_refused(database_url: str) -> None:
     db = Database(database_url, workers=2)
     round_id = _open_round(db)
-    first = db.write_now(answers.record, round_id, "adoption", 1, "adoption", "a", 2, None, START)
+    first = db.write_now(answers.record, _answer(round_id, "adoption", "a", 2, START))
     assert first.outcome is answers.Outcome.RECORDED
     assert db.write_now(rounds.close, round_id, START + timedelta(hours=1), None) is not None
     late = db.write_now(
-        answers.record,
-        round_id,
-        "adoption",
-        1,
-        "adoption",
-        "a",
-        4,
-        None,
-        START + timedelta(hours=2),
+        answers.record, _answer(round_id, "adoption", "a", 4, START + timedelta(hours=2))
     )
     assert late.outcome is answers.Outcome.CLOSED
     assert db.read_now(answers.of_person_in_round, round_id, "a") == {"adoption": 2}
@@ -154,8 +152,8 @@ def test_group_commit_keeps_every_answer(database_url: str) -> None:
             results = []
             for n in range(50):
                 question = QUESTIONS[n % 5]
-                item = answers.AnswerInput(
-                    round_id, question, 1, question, f"user-{index}", (n + index) % 4 + 1, None,
+                item = _answer(
+                    round_id, question, f"user-{index}", (n + index) % 4 + 1,
                     START + timedelta(minutes=1, microseconds=n),
                 )  # fmt: skip
                 results.append((await writer.record(item)).outcome)

@@ -50,7 +50,10 @@ def test_whole_round_in_the_terminal(database_url: str, tmp_path: Path) -> None:
     # The summary at close: investment 1,3,3,4 → median 3, mean 2.75.
     assert "Investment: median 3, mean 2.75 (4 responses; L1:1 L2:0 L3:2 L4:1)" in out
     assert "Adoption: median 2, mean 2.33 (3 responses; L1:0 L2:2 L3:1 L4:0)" in out
-    assert "Operations: not enough responses (1; results show from 3)" in out
+    assert (
+        "Operations: not enough responses (1 response, none with a level; results show from 3"
+        " with a level)"
+    ) in out
     assert "Participation: 4 of 5 people (80%)." in out
     assert "Weakest: Adoption. Level 3 (Intrinsic pull) asks for:" in out
     # Comments appear without names, only for aspects over the threshold.

@@ -48,9 +48,15 @@ def test_below_threshold_only_the_count_appears(database_url, model, surveys, tm
 
     bot, everything = _run(scenario())
     assert "Investment: median 2, mean 2.33 (3 responses; L1:1 L2:1 L3:0 L4:1)" in everything
-    assert "Adoption: not enough responses (2; results show from 3)" in everything
+    assert (
+        "Adoption: not enough responses (2 responses; results show from 3 with a level)"
+        in everything
+    )
     # Three responded on operations but only one gave a level: still hidden.
-    assert "Operations: not enough responses (3; results show from 3)" in everything
+    assert (
+        "Operations: not enough responses (3 responses, 1 with a level; results show from 3 "
+        "with a level)" in everything
+    )
     assert "SECRET adoption remark" not in everything
     assert "lonely ops remark" not in everything
     assert "investment note by ann" in everything  # over the threshold: shown, unattributed
@@ -199,14 +205,51 @@ def test_my_answers_and_forget_me(database_url, model, surveys, tmp_path) -> Non
     mine, confirm_and_done, again = _run(scenario())
     assert "adoption → Level 2 — “slow onboarding”" in render(mine[0])
     assert "ben" not in render(mine[0])
-    assert isinstance(confirm_and_done[0], Confirm) and "all 1 answers" in confirm_and_done[0].text
-    assert "deleted 1 answers" in render(confirm_and_done[1])
+    # One answer is one answer (the plural used to say "all 1 answers").
+    assert isinstance(confirm_and_done[0], Confirm)
+    assert "the 1 answer you gave" in render(confirm_and_done[0])
+    assert "deleted 1 answer of yours" in render(confirm_and_done[1])
     assert "no stored answers" in render(again[0])
     engine = sa.create_engine(database_url)
     with engine.connect() as connection:
         users = connection.execute(sa.text("SELECT user_id FROM answer")).scalars().all()
     engine.dispose()
     assert users == ["ben"]
+
+
+def test_forget_me_is_confirmed_by_yes_and_cancelled_by_anything_else(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> Bot:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        await bot.say("lead", "pulse start")
+        for person in ("ann", "ben"):
+            await bot.say(person, "answer adoption 2")
+            await bot.say(person, "answer investment 3")
+        # ann asks, then says something else: the question is cancelled, "yes" does nothing.
+        await bot.say("ann", "forget me")
+        await bot.say("ann", "what is level 2 adoption")
+        await bot.say("ann", "yes")
+        # ben asks and says yes: both his answers go, and nobody else's.
+        mark = bot.mark()
+        asked = await bot.say("ben", "forget me")
+        assert "Type “yes” to go ahead" in render(asked[0])
+        await bot.say("ann", "yes")  # not ann's question to confirm
+        await bot.say("ben", "Yes")
+        bot.expect(to="ben", private=True, says="deleted 2 answers of yours", after=mark)
+        # A second "yes" has nothing left to confirm.
+        again = await bot.say("ben", "yes")
+        assert not any("deleted" in render(reply) for reply in again)
+        bot.close()
+        return bot
+
+    bot = _run(scenario())
+    bot.nobody_else_saw("deleted", but="ben")
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        users = connection.execute(sa.text("SELECT DISTINCT user_id FROM answer")).scalars().all()
+    engine.dispose()
+    assert sorted(users) == ["ann"]
 
 
 def test_remind_only_those_who_have_not_answered_once(database_url, model, surveys, tmp_path):

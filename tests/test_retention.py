@@ -17,19 +17,19 @@ def test_housekeeping_deletes_old_answers_and_keeps_aggregates(
 ) -> None:
     async def scenario() -> None:
         bot = await make_bot(database_url, model, surveys, tmp_path)
-        services = bot.core.services
+        services = bot.app.services
         services.settings = replace(services.settings, pulse_retention_days=30)
         await bot.say("lead", "pulse start closes in 2d")
         for person, level in (("a", 1), ("b", 2), ("c", 4)):
             await bot.say(person, f"answer adoption {level}")
         await bot.db.write(events.first_delivery, "slack:Ev-old", bot.clock())
         bot.clock.advance(days=3)
-        await Scheduler(bot.core, ["console"]).close_overdue()
+        await Scheduler(bot.app, ["console"]).close_overdue()
         bot.clock.advance(days=10)
         await bot.say("lead", "pulse start closes in 30d")  # a second round, still open later
         await bot.say("a", "answer adoption 3")
         bot.clock.advance(days=25)  # first round's answers are 38 days old, the open one's 25
-        await Scheduler(bot.core, ["console"]).housekeeping()
+        await Scheduler(bot.app, ["console"]).housekeeping()
         await bot.say("lead", "digest")
         digest = bot.chat.text.split("Results: ")[-1]  # the digest posted last
         assert "Adoption: median 2, mean 2.33 (3 responses; L1:1 L2:1 L3:0 L4:1)" in digest
@@ -53,7 +53,7 @@ def test_no_retention_setting_keeps_everything(database_url, model, surveys, tmp
         await bot.say("lead", "pulse start closes in 1d")
         await bot.say("a", "answer adoption 2")
         bot.clock.advance(days=2)
-        scheduler = Scheduler(bot.core, ["console"])
+        scheduler = Scheduler(bot.app, ["console"])
         await scheduler.close_overdue()
         bot.clock.advance(days=400)
         await scheduler.housekeeping()

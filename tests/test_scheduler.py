@@ -49,9 +49,9 @@ def test_two_instances_fire_one_occurrence_once(database_url, model, surveys, tm
         (schedule,) = await first.db.read(schedules.of_conversation, first.place.id)
         clock.set(MONDAY_10 + timedelta(seconds=2))
         await asyncio.gather(
-            Scheduler(first.core, ["console"]).fire(schedule.id),
-            Scheduler(second.core, ["console"]).fire(schedule.id),
-            Scheduler(second.core, ["console"]).fire(schedule.id),
+            Scheduler(first.app, ["console"]).fire(schedule.id),
+            Scheduler(second.app, ["console"]).fire(schedule.id),
+            Scheduler(second.app, ["console"]).fire(schedule.id),
         )
         parents = first.chat.of(PulseParent) + second.chat.of(PulseParent)
         assert len(parents) == 1
@@ -71,20 +71,20 @@ def test_restart_between_occurrences_loses_none_and_doubles_none(
         await bot.say("lead", "pulse schedule every monday 10:00 Europe/Berlin closes after 2d")
         (schedule,) = await bot.db.read(schedules.of_conversation, bot.place.id)
         clock.set(MONDAY_10 + timedelta(seconds=1))
-        await Scheduler(bot.core, ["console"]).fire(schedule.id)
+        await Scheduler(bot.app, ["console"]).fire(schedule.id)
         assert len(bot.chat.of(PulseParent)) == 1
         bot.close()
 
         # Down for a week; restarted ten minutes after the next occurrence.
         clock.set(MONDAY_10 + timedelta(days=7, minutes=10))
         restarted = await make_bot(database_url, model, surveys, tmp_path / "2", clock)
-        scheduler = Scheduler(restarted.core, ["console"])
+        scheduler = Scheduler(restarted.app, ["console"])
         await scheduler.close_overdue()  # the first round closed while we were down
         await scheduler.catch_up()
         assert len(restarted.chat.of(RoundSummary)) == 1
         assert len(restarted.chat.of(PulseParent)) == 1
         await scheduler.catch_up()  # a second restart finds nothing new to do
-        await Scheduler(restarted.core, ["console"]).fire(schedule.id)
+        await Scheduler(restarted.app, ["console"]).fire(schedule.id)
         assert len(restarted.chat.of(PulseParent)) == 1
         restarted.close()
 
@@ -104,10 +104,10 @@ def test_catch_up_runs_recent_and_skips_old(database_url, model, surveys, tmp_pa
         await bot.say("lead", "pulse schedule every monday 10:00 Europe/Berlin")
         clock.set(MONDAY_10 + timedelta(hours=2))  # missed by two hours: older than 1 h
         with caplog.at_level(logging.INFO, logger="bot.scheduler"):
-            await Scheduler(bot.core, ["console"]).catch_up()
+            await Scheduler(bot.app, ["console"]).catch_up()
         skipped = len(bot.chat.of(PulseParent))
         clock.set(MONDAY_10 + timedelta(days=7, minutes=30))  # missed by 30 minutes
-        await Scheduler(bot.core, ["console"]).catch_up()
+        await Scheduler(bot.app, ["console"]).catch_up()
         caught_up = len(bot.chat.of(PulseParent))
         bot.close()
         return skipped, caught_up
@@ -126,7 +126,7 @@ def test_dst_weeks_fire_once(database_url, model, surveys, tmp_path) -> None:
         bot = await make_bot(database_url, model, surveys, tmp_path, clock)
         await bot.say("lead", "pulse schedule every sunday 02:30 Europe/Berlin closes after 1d")
         (schedule,) = await bot.db.read(schedules.of_conversation, bot.place.id)
-        scheduler = Scheduler(bot.core, ["console"])
+        scheduler = Scheduler(bot.app, ["console"])
         # Spring: 02:30 does not exist; APScheduler wakes at 01:30 UTC (03:30 CEST).
         clock.set(datetime(2026, 3, 29, 1, 30, 1, tzinfo=UTC))
         await scheduler.fire(schedule.id)
@@ -175,7 +175,7 @@ def test_real_scheduler_fires_once_across_two_instances(database_url, model, sur
             template="quick", close_after_minutes=60, created_by="lead",
         )  # fmt: skip
         await first.db.write(schedules.replace, schedule)
-        running = [Scheduler(b.core, ["console"], sync_seconds=1) for b in (first, second)]
+        running = [Scheduler(b.app, ["console"], sync_seconds=1) for b in (first, second)]
         for scheduler in running:
             await scheduler.start()
         for _ in range(100):
@@ -202,7 +202,7 @@ def test_rounds_close_on_time_and_after_a_restart(database_url, model, surveys, 
         engine = sa.create_engine(database_url)
         with engine.begin() as connection:
             connection.execute(sa.text("UPDATE pulse_round SET closes_at = :t"), {"t": soon})
-        scheduler = Scheduler(bot.core, ["console"])
+        scheduler = Scheduler(bot.app, ["console"])
         await scheduler.start()  # schedules the close from the stored closing time
         await asyncio.sleep(3.5)
         await scheduler.stop()
@@ -218,7 +218,7 @@ def test_rounds_close_on_time_and_after_a_restart(database_url, model, surveys, 
                 {"t": datetime.now(UTC) - timedelta(hours=3)},
             )
         engine.dispose()
-        scheduler = Scheduler(later.core, ["console"])
+        scheduler = Scheduler(later.app, ["console"])
         await scheduler.start()
         await scheduler.stop()
         assert len(later.chat.of(RoundSummary)) == 1
@@ -236,13 +236,13 @@ def test_scheduled_digest_posts_once(database_url, model, surveys, tmp_path) -> 
         for person, level in (("a", 1), ("b", 2), ("c", 3)):
             await first.say(person, f"answer measurement {level}")
         clock.advance(days=1, minutes=1)
-        await Scheduler(first.core, ["console"]).close_overdue()
+        await Scheduler(first.app, ["console"]).close_overdue()
         await first.say("lead", "digest schedule mondays 10:00 Europe/Berlin")
         (schedule,) = [s for s in await first.db.read(schedules.of_conversation, first.place.id)]
         clock.set(MONDAY_10 + timedelta(seconds=3))
         await asyncio.gather(
-            Scheduler(first.core, ["console"]).fire(schedule.id),
-            Scheduler(second.core, ["console"]).fire(schedule.id),
+            Scheduler(first.app, ["console"]).fire(schedule.id),
+            Scheduler(second.app, ["console"]).fire(schedule.id),
         )
         digests = first.chat.of(Digest) + second.chat.of(Digest)
         assert digests[0].chart_png.startswith(b"\x89PNG")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.platforms.slack.markup import plain as slack_plain
+from bot.platforms.teams.markup import plain as teams_plain
 from bot.understand import understand
 
 L, A, OV, C, H, U = "level", "aspect", "overview", "compare", "help", "unknown"
@@ -101,19 +103,19 @@ CASES = [
     ("what can you do?", H, None, None),
     ("hi", H, None, None),
     ("", H, None, None),
-    ("<@U0BOT>", H, None, None),
+    (slack_plain("<@U0BOT>"), H, None, None),
     # unknown
     ("banana bread recipe", U, None, None),
     ("what is level 7", U, None, None),
     ("level 9 investment", U, "investment", None),
     ("qwertyuiop", U, None, None),
-    # Slack and Teams markup
-    ("<@U123ABC> what is *level 2* _investment_", L, "investment", 2),
-    ("<at>maturity-bot</at> level 4 interfaces", L, "interfaces", 4),
-    ("<at>Maturity Bot</at>&nbsp;tell me about ~adoption~", A, "adoption", None),
-    ("<@U1> `L1` measurement", L, "measurement", 1),
-    ("<#C123|platform> <https://example.com|link> level 3 ops", L, "operations", 3),
-    ("<p>what is <b>level 2</b> measurement</p>", L, "measurement", 2),
+    # Slack and Teams markup, stripped by each platform's adapter before understanding
+    (slack_plain("<@U123ABC> what is *level 2* _investment_"), L, "investment", 2),
+    (teams_plain("<at>maturity-bot</at> level 4 interfaces"), L, "interfaces", 4),
+    (teams_plain("<at>Maturity Bot</at>&nbsp;tell me about ~adoption~"), A, "adoption", None),
+    (slack_plain("<@U1> `L1` measurement"), L, "measurement", 1),
+    (slack_plain("<#C123|platform> <https://example.com|link> level 3 ops"), L, "operations", 3),
+    (teams_plain("<p>what is <b>level 2</b> measurement</p>"), L, "measurement", 2),
     # small typos
     ("measurment level 2", L, "measurement", 2),
     ("mesurement", A, "measurement", None),

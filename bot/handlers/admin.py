@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import commands, occurrences
+from bot import commands, occurrences, phrases
 from bot.context import Person, Place
-from bot.replies import Confirm, Notice, Refusal, Reply, private
+from bot.replies import Confirm, Notice, Refusal, Reply, RoundTitle, private
 from bot.services import Services
-from bot.when import describe_days, when
-from storage import answers, conversations, schedules
+from bot.when import describe_days
+from bot.wording import Moment, Say, t, tn
+from storage import answers, confirmations, conversations, schedules
 from storage.tables import Schedule
 
-ADMIN_ACTIONS = {
-    commands.PulseStart: "start a pulse",
-    commands.PulseClose: "close a pulse",
-    commands.PulseRemind: "send reminders",
-    commands.ScheduleSet: "change schedules",
-    commands.ScheduleOff: "change schedules",
-    commands.ScheduleList: "see schedules",
-}
+CONFIRM_WITHIN = timedelta(minutes=5)
+FORGET = "forget-me"
 
 
 def is_admin(services: Services, person: Person) -> bool:
@@ -28,14 +23,18 @@ def is_admin(services: Services, person: Person) -> bool:
     return any(services.settings.is_admin(one) for one in person.ids)
 
 
-def refusal(services: Services, person: Person, command: object) -> Refusal | None:
+def refusal(services: Services, person: Person, command: commands.Command) -> Refusal | None:
     """None when the person may run the command; otherwise a refusal naming the setting."""
-    action = ADMIN_ACTIONS.get(type(command))
+    action = commands.admin_action(command)
     if action is None or is_admin(services, person):
         return None
     return Refusal(
-        f"Sorry, only pulse admins can {action}. An admin can add your user id "
-        f"({person.id}) to the MATURITYBOT_ADMINS setting."
+        t(
+            "Sorry, only pulse admins can {action}. An admin can add your user id ({id}) to "
+            "the MATURITYBOT_ADMINS setting.",
+            action=action,
+            id=person.id,
+        )
     )
 
 
@@ -47,9 +46,10 @@ class Admin:
         self, place: Place, person: Person, command: commands.ScheduleSet
     ) -> Reply:
         s = self.services
-        template = command.template or (s.surveys.default if command.kind == "pulse" else None)
-        if template is not None and s.surveys.get(template) is None:
-            return Notice(f"There is no survey template {template!r}.", private=True)
+        surveys = s.content.survey_set(place.language)
+        template = command.template or (surveys.default if command.kind == "pulse" else None)
+        if template is not None and surveys.get(template) is None:
+            return private(t("There is no survey template {key!r}.", key=template))
         timezone = command.weekly.timezone or place.timezone
         close_after = command.close_after or commands.DEFAULT_CLOSE
         if (
@@ -57,7 +57,7 @@ class Admin:
             and close_after >= timedelta(days=7)
             and (len(command.weekly.days.split(",")) == 1)
         ):
-            return private("A weekly pulse must close within 7 days, before the next opens.")
+            return private(t("A weekly pulse must close within 7 days, before the next opens."))
         schedule = Schedule(
             conversation_id=place.id,
             kind=command.kind,
@@ -74,73 +74,141 @@ class Admin:
         )
         replaced = await s.db.write(_store_schedule, schedule, command.weekly.timezone)
         s.timetable.schedules_changed()
-        text = f"Scheduled: {describe(schedule)}."
         upcoming = occurrences.following(
             schedule.days, schedule.hour, schedule.minute, 0, timezone, s.now()
         )
+        parts = [t("Scheduled: {schedule}.", schedule=describe(schedule))]
         if upcoming is not None:
-            text += f" Next: {when(upcoming, timezone)}."
+            parts.append(t("Next: {moment}.", moment=Moment(upcoming, timezone, zone_shown=True)))
         if replaced:
-            text += " (This replaces the earlier schedule.)"
-        return Notice(text)
+            parts.append(t("(This replaces the earlier schedule.)"))
+        return Notice(_sentences(parts))
 
     async def list_schedules(self, place: Place) -> Reply:
         found = await self.services.db.read(schedules.of_conversation, place.id)
         if not found:
-            return Notice(
-                "Nothing is scheduled here. Try `pulse schedule every monday 10:00 "
-                "Europe/Berlin` or `digest schedule fridays 16:00`.",
-                private=True,
+            return private(
+                t(
+                    "Nothing is scheduled here. Try `pulse schedule every monday 10:00 "
+                    "Europe/Berlin` or `digest schedule fridays 16:00`."
+                )
             )
-        lines = [f"• {describe(schedule)}" for schedule in found]
-        return Notice("\n".join(lines), private=True, heading="Schedules here:")
+        return Notice(t("Schedules here:"), private=True, lines=tuple(describe(s) for s in found))
 
     async def schedule_off(self, place: Place, kind: str) -> Reply:
         removed = await self.services.db.write(schedules.remove, place.id, kind)
         self.services.timetable.schedules_changed()
+        if kind == "digest":
+            if not removed:
+                return private(t("There was no digest schedule here."))
+            return Notice(t("Stopped the digest schedule here."))
         if not removed:
-            return Notice(f"There was no {kind} schedule here.", private=True)
-        return Notice(f"Stopped the {kind} schedule here.")
+            return private(t("There was no pulse schedule here."))
+        return Notice(t("Stopped the pulse schedule here."))
 
-    async def my_answers(self, person: Person) -> Reply:
-        found = await self.services.db.read(answers.of_person, person.id)
+    async def my_answers(self, person: Person, place: Place) -> Reply:
+        found = await self.services.db.read(answers.of_person, place.platform, person.id)
         if not found:
-            return Notice("You have no stored answers.", private=True)
+            return private(t("You have no stored answers."))
         lines = []
         for item in found:
-            choice = "Not sure" if item.level is None else f"Level {item.level}"
-            state = "open" if item.open else "closed"
-            note = f" — “{item.comment}”" if item.comment else ""
-            lines.append(
-                f"• {item.conversation}, {item.round_title} ({state}): "
-                f"{item.question_id} → {choice}{note}"
+            state = t("open") if item.open else t("closed")
+            line = t(
+                "{conversation}, {title} ({state}): {question} → {choice}",
+                conversation=item.conversation,
+                title=phrases.round_title(RoundTitle(item.week)),
+                state=state,
+                question=item.question_id,
+                choice=phrases.choice(item.level),
             )
-        return Notice("\n".join(lines), private=True, heading="Your answers (only you see this):")
+            if item.comment:
+                line = t("{answer} — “{comment}”", answer=line, comment=item.comment)
+            lines.append(line)
+        return Notice(t("Your answers (only you see this):"), private=True, lines=tuple(lines))
 
-    async def forget_me(self, person: Person, confirmed: bool) -> Reply:
-        db = self.services.db
+    async def forget_me(self, person: Person, place: Place, confirmed: bool) -> Reply:
+        db, s = self.services.db, self.services
         if not confirmed:
-            count = await db.read(answers.count_of_person, person.id)
+            count = await db.read(answers.count_of_person, place.platform, person.id)
             if count == 0:
-                return private("You have no stored answers, so there is nothing to forget.")
+                return private(t("You have no stored answers, so there is nothing to forget."))
+            await db.write(
+                confirmations.ask, place.platform, person.id, FORGET, s.now() + CONFIRM_WITHIN
+            )
             return Confirm(
-                f"This deletes all {count} answers you gave, in every conversation. Results "
-                "of closed rounds stay, as totals without names.",
+                tn(
+                    "This deletes the {n} answer you gave, in every conversation. Results of "
+                    "closed rounds stay, as totals without names.",
+                    "This deletes all {n} answers you gave, in every conversation. Results of "
+                    "closed rounds stay, as totals without names.",
+                    count,
+                ),
                 commands.FORGET_CONFIRMATION,
             )
-        deleted = await db.write(answers.forget_person, person.id)
-        return Notice(f"Done: I deleted {deleted} answers of yours.", private=True)
+        await db.write(confirmations.cancel, place.platform, person.id)
+        deleted = await db.write(answers.forget_person, place.platform, person.id)
+        return private(
+            tn(
+                "Done: I deleted {n} answer of yours.",
+                "Done: I deleted {n} answers of yours.",
+                deleted,
+            )
+        )
+
+    async def confirmed(self, person: Person, place: Place) -> Reply | None:
+        """``yes``: carry out what waits for this person's confirmation; None if nothing."""
+        s = self.services
+        action = await s.db.write(confirmations.take, place.platform, person.id, s.now())
+        if action == FORGET:
+            return await self.forget_me(person, place, confirmed=True)
+        return None
+
+    async def cancel_confirmation(self, person: Person, place: Place) -> None:
+        """Anything but ``yes`` after a question that asked for it cancels that action."""
+        s = self.services
+        if await s.db.read(confirmations.waiting, place.platform, person.id):
+            await s.db.write(confirmations.cancel, place.platform, person.id)
 
 
-def describe(schedule: Schedule) -> str:
+def describe(schedule: Schedule) -> Say:
     days = describe_days(schedule.days)
-    at = f"{schedule.hour:02d}:{schedule.minute:02d} ({schedule.timezone})"
+    at = f"{schedule.hour:02d}:{schedule.minute:02d}"
     if schedule.kind == "digest":
-        return f"a digest {days} at {at}"
-    closes = timedelta(minutes=schedule.close_after_minutes or 0)
-    hours = closes.total_seconds() / 3600
-    span = f"{hours / 24:g} days" if hours >= 24 else f"{hours:g} hours"
-    return f"a {schedule.template} pulse {days} at {at}, closing after {span}"
+        return t(
+            "a digest {days} at {time} ({timezone})",
+            days=days,
+            time=at,
+            timezone=schedule.timezone,
+        )
+    minutes = schedule.close_after_minutes or 0
+    if minutes >= 24 * 60:
+        span = (
+            tn("{n} day", "{n} days", minutes // (24 * 60))
+            if minutes % 1440 == 0
+            else (t("{days} days", days=f"{minutes / 1440:g}"))
+        )
+    else:
+        span = (
+            tn("{n} hour", "{n} hours", minutes // 60)
+            if minutes % 60 == 0
+            else (t("{hours} hours", hours=f"{minutes / 60:g}"))
+        )
+    return t(
+        "a {template} pulse {days} at {time} ({timezone}), closing after {span}",
+        template=schedule.template,
+        days=days,
+        time=at,
+        timezone=schedule.timezone,
+        span=span,
+    )
+
+
+def _sentences(parts: list[Say]) -> Say:
+    """Sentences said one after another (joined with the language's sentence gap)."""
+    said = parts[0]
+    for part in parts[1:]:
+        said = t("{first} {second}", first=said, second=part)
+    return said
 
 
 def _store_schedule(session: object, schedule: Schedule, timezone: str | None) -> bool:

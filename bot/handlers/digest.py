@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from bot.chat import Chat
 from bot.context import Place
-from bot.replies import AspectScore, Digest, Reply, RoundSummary, private
+from bot.model import MaturityModel
+from bot.places import Places
+from bot.replies import AspectScore, Digest, Reply, RoundSummary, RoundTitle, private
 from bot.services import Services
-from bot.when import zone
+from bot.wording import Moment, speaking, t
 from storage import answers, rounds, schedules, scores
 from storage.tables import DigestPost, Round
 
@@ -35,14 +37,30 @@ class _Figures:
 
 
 class Digests:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, places: Places) -> None:
         self.services = services
+        self.places = places
+
+    async def latest_results(
+        self, platform: str, channels: list[str], limit: int
+    ) -> list[tuple[Place, RoundSummary]]:
+        """Each channel's latest closed round as a summary (aggregates only), newest first."""
+        found = await self.services.db.read(rounds.latest_closed_in, platform, channels, limit)
+        results = []
+        for conversation, round_ in found:
+            place = self.places.place_of(conversation)
+            results.append((place, await self.summary(round_, place)))
+        return results
+
+    def model(self, round_: Round) -> MaturityModel:
+        """The model in the round's language: a summary speaks the language its round did."""
+        return self.services.content.model(round_.language)
 
     async def summary(self, round_: Round, place: Place) -> RoundSummary:
         figures, previous, comments = await self.services.db.read(
             _summary_data,
             round_,
-            [a.key for a in self.services.model.aspects],
+            [a.key for a in self.model(round_).aspects],
             self.services.settings.pulse_min_responses,
         )
         return self._summary(round_, figures, previous, comments)
@@ -55,9 +73,10 @@ class Digests:
         comments: dict[str, list[str]],
     ) -> RoundSummary:
         s = self.services
+        model = self.model(round_)
         threshold = s.settings.pulse_min_responses
         results: list[AspectScore] = []
-        for aspect in s.model.aspects:
+        for aspect in model.aspects:
             mine = figures.get(aspect.key) or _Figures(0, 0, None, None, (0, 0, 0, 0), "")
             if mine.scored < threshold:
                 results.append(AspectScore(aspect, mine.responses, mine.scored, hidden=True))
@@ -87,9 +106,10 @@ class Digests:
         weakest_next = None
         if weakest is not None and weakest.median is not None and int(weakest.median) < 4:
             weakest_next = weakest.aspect.level(int(weakest.median) + 1)
+        assert round_.id is not None
         return RoundSummary(
             round_id=round_.id,
-            title=f"Results: {round_.title}",
+            title=RoundTitle(round_.week),
             opened_at=round_.opened_at,
             closed_at=round_.closed_at,
             respondents=round_.respondents if round_.respondents is not None else 0,
@@ -98,7 +118,7 @@ class Digests:
             min_responses=threshold,
             weakest=weakest,
             weakest_next=weakest_next,
-            attribution=s.model.attribution.line,
+            attribution=model.attribution.line,
         )
 
     async def build(self, place: Place, with_chart: bool = True) -> Digest | None:
@@ -112,10 +132,12 @@ class Digests:
         chart = None
         if with_chart:
             stored = await s.db.read(scores.stored, [r.id for r in history])
-            series = _trend(
-                list(reversed(history)), stored, s.settings.pulse_min_responses, place.timezone
-            )
-            aspects = [(a.key, a.name) for a in s.model.aspects]
+            # The chart is drawn here, once for everyone in the conversation: in its language.
+            with speaking(latest.language):
+                series = _trend(
+                    list(reversed(history)), stored, s.settings.pulse_min_responses, place.timezone
+                )
+                aspects = [(a.key, a.name) for a in self.model(latest).aspects]
             chart = await asyncio.to_thread(_render_chart, series, aspects)
         return Digest(summary, rounds_compared=len(history), chart_png=chart)
 
@@ -126,7 +148,7 @@ class Digests:
             return None
         digest = await self.build(place)
         if digest is None:
-            return private("No pulse has closed here yet, so there is nothing to digest.")
+            return private(t("No pulse has closed here yet, so there is nothing to digest."))
         await chat.post(place, digest)
         await s.db.write(_record_post, place.id, digest.summary.round_id, s.now())
         return None
@@ -169,7 +191,7 @@ def _trend(
     """Per round (oldest first), each aspect's mean, or None where it is below the threshold."""
     series = []
     for round_ in history:
-        label = f"{round_.opened_at.astimezone(zone(timezone)):%d %b}"
+        label = str(Moment(round_.opened_at, timezone, style="day"))
         means = {
             aspect: (score.mean if score.scored >= threshold else None)
             for aspect, score in stored.get(round_.id, {}).items()

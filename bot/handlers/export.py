@@ -10,10 +10,13 @@ import csv
 import io
 import json
 
+from bot import phrases
 from bot.model import MaturityModel
+from bot.replies import RoundTitle
+from bot.wording import speaking
 from storage import conversations, rounds, scores
 from storage.engine import Database
-from storage.tables import Conversation
+from storage.tables import Conversation, Round
 
 FIELDS = (
     "round_id", "title", "template", "opened_at", "closed_at", "respondents", "members",
@@ -21,6 +24,12 @@ FIELDS = (
     "level_4", "note",
 )  # fmt: skip
 MAX_ROUNDS = 10_000
+
+
+def _title(round_: Round) -> str:
+    """The title as the round's conversation saw it."""
+    with speaking(round_.language):
+        return str(phrases.round_title(RoundTitle(round_.week)))
 
 
 class ExportError(Exception):
@@ -41,7 +50,7 @@ def _rows(session: object, aspects: list[str], conversation: str, threshold: int
             score = stored.get(round_.id, {}).get(aspect)
             row: dict[str, object] = {
                 "round_id": round_.id,
-                "title": round_.title,
+                "title": _title(round_),
                 "template": round_.template,
                 "opened_at": round_.opened_at.isoformat(),
                 "closed_at": round_.closed_at.isoformat() if round_.closed_at else None,

@@ -14,6 +14,7 @@ from bot.replies import (
     Reply,
     UnknownAnswer,
 )
+from bot.wording import t
 
 EXAMPLES = (
     "what is level 3 measurement",
@@ -50,5 +51,7 @@ def answer(intent: u.Intent, model: MaturityModel) -> Reply:
     if intent.kind == u.HELP:
         return HelpAnswer(EXAMPLES)
     if intent.out_of_range is not None:
-        return UnknownAnswer(problem=f"The model has levels 1 to 4, not {intent.out_of_range}.")
+        return UnknownAnswer(
+            problem=t("The model has levels 1 to 4, not {number}.", number=intent.out_of_range)
+        )
     return UnknownAnswer(suggestion=intent.suggestion)

@@ -14,12 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.chat import MessageRef
+from bot.assembly import Assembly
 from bot.config import Settings
-from bot.context import Person, Place, Turn
-from bot.model import MaturityModel
+from bot.context import MessageRef, Person, Place, Turn
+from bot.model import Content
 from bot.platforms.text import render
 from bot.replies import Digest, Reply, is_private
+from bot.wording import speaking, t
 
 PLATFORM = "console"
 CONSOLE_USER = "you"
@@ -33,9 +34,10 @@ class ConsoleChat:
     platform = PLATFORM
     count_interval = 1.0
 
-    def __init__(self, out: TextIO, chart_dir: Path) -> None:
+    def __init__(self, out: TextIO, chart_dir: Path, language: str | None = None) -> None:
         self.out = out
         self.chart_dir = chart_dir
+        self.language = language  # the terminal user's, for what only they see
         self.people: set[str] = {CONSOLE_USER}
         self._ids = itertools.count(1)
 
@@ -43,22 +45,23 @@ class ConsoleChat:
         self.out.write(text.rstrip() + "\n")
         self.out.flush()
 
-    def _text(self, reply: Reply) -> str:
+    def _text(self, reply: Reply, language: str | None) -> str:
         if isinstance(reply, Digest) and reply.chart_png:
             self.chart_dir.mkdir(parents=True, exist_ok=True)
             path = self.chart_dir / f"digest-round-{reply.summary.round_id}.png"
             path.write_bytes(reply.chart_png)
             reply = replace(reply, chart_path=str(path))
-        return render(reply)
+        with speaking(language):
+            return render(reply)
 
     async def post(self, place: Place, reply: Reply) -> MessageRef:
-        self.say(f"[{place.label}] {self._text(reply)}")
+        self.say(f"[{place.label}] {self._text(reply, place.language)}")
         return MessageRef(place.channel, f"m{next(self._ids)}")
 
     async def post_in_thread(
         self, place: Place, parent: MessageRef, reply: Reply, broadcast: bool = False
     ) -> MessageRef:
-        text = self._text(reply).replace("\n", "\n    ")
+        text = self._text(reply, place.language).replace("\n", "\n    ")
         self.say(f"  ↳ {text}")
         return MessageRef(place.channel, f"m{next(self._ids)}")
 
@@ -68,10 +71,14 @@ class ConsoleChat:
     async def tell(
         self, place: Place, person_id: str, reply: Reply, thread: MessageRef | None = None
     ) -> None:
-        self.say(f"(private to {person_id}) {self._text(reply)}")
+        text = self._text(reply, self.language)
+        with speaking(self.language):
+            self.say(str(t("(private to {person}) {text}", person=person_id, text=text)))
 
     async def direct(self, place: Place, person_id: str, reply: Reply) -> bool:
-        self.say(f"(direct message to {person_id}) {self._text(reply)}")
+        text = self._text(reply, None)
+        with speaking(self.language):
+            self.say(str(t("(direct message to {person}) {text}", person=person_id, text=text)))
         return True
 
     async def members(self, place: Place) -> list[str]:
@@ -79,70 +86,97 @@ class ConsoleChat:
         return sorted(self.people)
 
 
-def run_chat(settings: Settings, model: MaturityModel, stdin: TextIO, stdout: TextIO) -> int:
-    """``maturitybot chat``: read lines until end of input, answer each."""
-    from bot.model import load_surveys
-    from storage.engine import migrate
+class ConsoleAdapter:
+    """Reads lines from standard input, answers each, until end of input."""
 
-    migrate(settings.database_url)
-    surveys = load_surveys(model)
-    settings = replace(settings, admins=settings.admins | {CONSOLE_USER})
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return asyncio.run(_chat(settings, model, surveys, stdin, stdout))
+    name = PLATFORM
 
+    def __init__(self, bot: Assembly, stdin: TextIO, stdout: TextIO, language: str | None) -> None:
+        self.bot = bot
+        self.stdin = stdin
+        self.stdout = stdout
+        self.chat = ConsoleChat(stdout, bot.services.settings.chart_dir, language)
+        bot.serve(self.chat)
 
-async def _chat(settings, model, surveys, stdin: TextIO, stdout: TextIO) -> int:
-    from bot.core import Core
-    from bot.scheduler import Scheduler
-    from bot.services import Services
-    from storage.engine import Database
-
-    db = Database(settings.database_url, workers=2)
-    chat = ConsoleChat(stdout, settings.chart_dir)
-    services = Services(settings, model, surveys, db, chats={PLATFORM: chat})
-    core = Core(services)
-    scheduler = Scheduler(core, [PLATFORM])
-    await scheduler.start()
-    place = await core.place(PLATFORM, "local", "terminal", "#terminal")
-    person = Person(CONSOLE_USER)
-    interactive = stdin.isatty()
-    if interactive:
-        stdout.write(
-            "maturity-bot in your terminal. Ask about the maturity model, or try "
-            "`pulse start`. `/as NAME` speaks as someone else; Ctrl-D leaves.\n"
-        )
-    loop = asyncio.get_running_loop()
-    try:
+    async def session(self) -> None:
+        place = await self.bot.places.place(PLATFORM, "local", "terminal", "#terminal")
+        person = Person(CONSOLE_USER, locale=self.chat.language)
+        interactive = self.stdin.isatty()
+        if interactive:
+            with speaking(self.chat.language):
+                self.stdout.write(
+                    str(
+                        t(
+                            "maturity-bot in your terminal. Ask about the maturity model, or "
+                            "try `pulse start`. `/as NAME` speaks as someone else; Ctrl-D "
+                            "leaves."
+                        )
+                    )
+                    + "\n"
+                )
+        loop = asyncio.get_running_loop()
         while True:
             if interactive:
-                stdout.write(PROMPT.format(name=person.id))
-                stdout.flush()
-            line = await loop.run_in_executor(None, stdin.readline)
+                self.stdout.write(PROMPT.format(name=person.id))
+                self.stdout.flush()
+            line = await loop.run_in_executor(None, self.stdin.readline)
             if not line:
-                return 0
+                return
             text = line.strip()
             if not text:
                 continue
             if text.startswith("/as"):
-                person = _switch(text, person, chat)
+                person = self._switch(text, person)
                 continue
-            replies = await core.on_text(Turn(person, place, text, chat))
-            for reply in replies:
+            for reply in await self.bot.core.on_text(Turn(person, place, text)):
                 if is_private(reply):
-                    await chat.tell(place, person.id, reply)
+                    await self.chat.tell(place, person.id, reply)
                 else:
-                    await chat.post(place, reply)
+                    await self.chat.post(place, reply)
+
+    def _switch(self, text: str, person: Person) -> Person:
+        name = text[3:].strip()
+        with speaking(self.chat.language):
+            if not _NAME.match(name):
+                self.chat.say(str(t("Usage: /as NAME (letters, digits, . _ @ -)")))
+                return person
+            self.chat.people.add(name)
+            self.chat.say(str(t("(now speaking as {name})", name=name)))
+        return Person(name, locale=self.chat.language)
+
+
+def run_chat(
+    settings: Settings,
+    content: Content,
+    stdin: TextIO,
+    stdout: TextIO,
+    language: str | None = None,
+) -> int:
+    """``maturitybot chat``: read lines until end of input, answer each."""
+    from storage.engine import migrate
+
+    migrate(settings.database_url)
+    settings = replace(settings, admins=settings.admins | {CONSOLE_USER})
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(_chat(settings, content, stdin, stdout, language))
+    return 0
+
+
+async def _chat(
+    settings: Settings, content: Content, stdin: TextIO, stdout: TextIO, language: str | None
+) -> None:
+    from bot.assembly import assemble
+    from bot.scheduler import Scheduler
+    from storage.engine import Database
+
+    db = Database(settings.database_url, workers=2)
+    bot = assemble(settings, content, db)
+    adapter = ConsoleAdapter(bot, stdin, stdout, language)
+    scheduler = Scheduler(bot, [PLATFORM])
+    await scheduler.start()
+    try:
+        await adapter.session()
     finally:
-        await core.pulses.flush_counts()
+        await bot.stop()
         await scheduler.stop()
         db.close()
-
-
-def _switch(text: str, person: Person, chat: ConsoleChat) -> Person:
-    name = text[3:].strip()
-    if not _NAME.match(name):
-        chat.say("Usage: /as NAME (letters, digits, . _ @ -)")
-        return person
-    chat.people.add(name)
-    chat.say(f"(now speaking as {name})")
-    return Person(name)

@@ -1,16 +1,16 @@
 """Plain-text rendering of replies: the terminal chat, ``maturitybot ask``, and the fallback
-text that Slack and Teams show in notifications."""
+text that Slack and Teams show in notifications. Layout only: the sentences come from the
+catalog (``bot.phrases`` and ``t``), in the language in force."""
 
 from __future__ import annotations
 
 import re
 from functools import singledispatch
 
-from bot.model import Aspect, GenericLevel, Level
+from bot import phrases
 from bot.replies import (
     AnswerRecorded,
     AspectAnswer,
-    AspectScore,
     CompareAnswer,
     Confirm,
     Digest,
@@ -26,22 +26,18 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.when import short_when, when
+from bot.wording import Moment, Say, t, tn
 
 BULLET = "•"
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 
 
 def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
-def level_heading(aspect: Aspect, level: Level, generic: GenericLevel) -> str:
-    return f"{aspect.name} · Level {level.number} {generic.name} — {level.title}"
-
-
-def level_name(generic: GenericLevel, level: Level) -> str:
-    return f"Level {level.number} {generic.name} — {level.title}"
+def lines_of(*parts: Say | str) -> str:
+    return "\n".join(str(part) for part in parts)
 
 
 @singledispatch
@@ -52,19 +48,21 @@ def render(reply: object) -> str:
 @render.register
 def _(reply: LevelAnswer) -> str:
     level = reply.level
-    lines = [level_heading(reply.aspect, level, reply.generic), "", level.description, ""]
-    lines.append("Characteristics:")
+    lines = [str(phrases.level_heading(reply.aspect, level, reply.generic)), "", level.description]
+    lines += ["", str(phrases.characteristics())]
     lines += [f"  {BULLET} {item}" for item in level.characteristics]
-    lines += ["", f"Example: {level.scenarios[0]}"]
+    lines += ["", str(phrases.example(level.scenarios[0]))]
     if reply.next_level is not None:
         nxt = reply.next_level
-        lines += [
-            "",
-            f"Next: Level {nxt.number} — {nxt.title} "
-            f'(ask "how do we get to level {nxt.number} {reply.aspect.key}")',
-        ]
+        hint = t(
+            'Next: Level {number} — {title} (ask "how do we get to level {number} {aspect}")',
+            number=nxt.number,
+            title=nxt.title,
+            aspect=reply.aspect.key,
+        )
+        lines += ["", str(hint)]
     else:
-        lines += ["", "This is the top level; the model warns it is not a goal in itself."]
+        lines += ["", str(phrases.top_level())]
     lines += ["", reply.attribution]
     return "\n".join(lines)
 
@@ -72,26 +70,34 @@ def _(reply: LevelAnswer) -> str:
 @render.register
 def _(reply: LevelAcrossAnswer) -> str:
     generic = reply.generic
-    lines = [f"Level {generic.number} — {generic.name}", generic.summary, ""]
+    lines = [str(phrases.generic_heading(generic)), generic.summary, ""]
     for aspect, level in reply.rows:
-        lines.append(f"{BULLET} {aspect.name}: {level.title}. {first_sentence(level.description)}")
-    lines += [
-        "",
-        f'Ask about one aspect for the detail, e.g. "level {generic.number} '
-        f'{reply.rows[0][0].key}".',
-        reply.attribution,
-    ]
+        row = t(
+            "{aspect}: {title}. {sentence}",
+            aspect=aspect.name,
+            title=level.title,
+            sentence=first_sentence(level.description),
+        )
+        lines.append(f"{BULLET} {row}")
+    hint = t(
+        'Ask about one aspect for the detail, e.g. "level {number} {aspect}".',
+        number=generic.number,
+        aspect=reply.rows[0][0].key,
+    )
+    lines += ["", str(hint), reply.attribution]
     return "\n".join(lines)
 
 
 @render.register
 def _(reply: AspectAnswer) -> str:
     aspect = reply.aspect
-    lines = [f"{aspect.name} — {aspect.question}", "", aspect.intro, ""]
+    lines = [str(t("{aspect} — {question}", aspect=aspect.name, question=aspect.question))]
+    lines += ["", aspect.intro, ""]
     for generic, level in zip(reply.generics, aspect.levels, strict=True):
         lines.append(f"{level.number}. {generic.name} — {level.title}")
         lines.append(f"   {first_sentence(level.description)}")
-    lines += ["", f'Ask "level 3 {aspect.key}" for one level in detail.', reply.attribution]
+    hint = t('Ask "level 3 {aspect}" for one level in detail.', aspect=aspect.key)
+    lines += ["", str(hint), reply.attribution]
     return "\n".join(lines)
 
 
@@ -99,16 +105,15 @@ def _(reply: AspectAnswer) -> str:
 def _(reply: OverviewAnswer) -> str:
     model = reply.model
     lines = [
-        f"{model.attribution.model}: {len(model.aspects)} aspects × 4 levels. "
-        "Assess each aspect on its own; no level is good or bad in itself.",
+        f"{model.attribution.model}: {phrases.overview_line(len(model.aspects))}",
         "",
-        "Levels: " + ", ".join(f"{g.number} {g.name}" for g in model.levels),
+        f"{phrases.levels_heading()} " + ", ".join(f"{g.number} {g.name}" for g in model.levels),
         "",
     ]
     for aspect in model.aspects:
         titles = " → ".join(level.title for level in aspect.levels)
         lines.append(f"{BULLET} {aspect.name}: {titles}")
-    lines += ["", 'Ask "what is level 2 adoption" or "tell me about measurement".']
+    lines += ["", str(t('Ask "what is level 2 adoption" or "tell me about measurement".'))]
     lines.append(model.attribution.line)
     return "\n".join(lines)
 
@@ -119,83 +124,115 @@ def _(reply: CompareAnswer) -> str:
     lines: list[str] = []
     if reply.aspect is not None:
         ((_, low, high),) = reply.pairs
+        heading = t(
+            "{aspect}: from {low} to {high}",
+            aspect=reply.aspect.name,
+            low=phrases.level_name(low_generic, low),
+            high=phrases.level_name(high_generic, high),
+        )
         lines += [
-            f"{reply.aspect.name}: from Level {low.number} {low_generic.name} — {low.title} "
-            f"to Level {high.number} {high_generic.name} — {high.title}",
+            str(heading),
             "",
-            f"At level {low.number}: {low.description}",
+            f"{phrases.at_level(low, low_generic)} {low.description}",
             "",
-            f"At level {high.number}: {high.description}",
+            f"{phrases.at_level(high, high_generic)} {high.description}",
             "",
-            "Moves to get there:",
+            f"{phrases.moves_heading()}:",
         ]
         steps = [reply.aspect.level(n) for n in range(low.number + 1, high.number + 1)]
         for step in steps:
             if len(steps) > 1:
-                lines.append(f"  To level {step.number} ({step.title}):")
+                lines.append(f"  {phrases.to_level(step)}")
             lines += [f"  {BULLET} {move}" for move in step.how_to_get_here]
     else:
-        lines += [
-            f"From level {reply.lower} {low_generic.name} to level {reply.upper} "
-            f"{high_generic.name}, aspect by aspect:",
-            "",
-        ]
+        heading = t(
+            "From level {lower} {low} to level {upper} {high}, aspect by aspect:",
+            lower=reply.lower,
+            low=low_generic.name,
+            upper=reply.upper,
+            high=high_generic.name,
+        )
+        lines += [str(heading), ""]
         for aspect, low, high in reply.pairs:
             lines.append(f"{BULLET} {aspect.name}: {low.title} → {high.title}")
-            lines.append(f"    First move: {aspect.level(reply.lower + 1).how_to_get_here[0]}")
-        lines += ["", f'Name an aspect for the detail, e.g. "from {reply.lower} to '
-                  f'{reply.upper} in {reply.pairs[0][0].key}".']  # fmt: skip
+            move = aspect.level(reply.lower + 1).how_to_get_here[0]
+            lines.append(f"    {phrases.first_move(move)}")
+        hint = t(
+            'Name an aspect for the detail, e.g. "from {lower} to {upper} in {aspect}".',
+            lower=reply.lower,
+            upper=reply.upper,
+            aspect=reply.pairs[0][0].key,
+        )
+        lines += ["", str(hint)]
     lines += ["", reply.attribution]
     return "\n".join(lines)
 
 
 @render.register
 def _(reply: HelpAnswer) -> str:
-    lines = [
-        "I explain the CNCF Platform Engineering Maturity Model and run pulse surveys on it.",
-        "Ask me things like:",
-    ]
+    lines = [str(phrases.introduction()), str(phrases.ask_examples())]
     lines += [f"  {BULLET} {example}" for example in reply.examples]
     if reply.commands:
-        lines += ["", "Pulse commands:"]
-        lines += [f"  {command:<44} {meaning}" for command, meaning in reply.commands]
+        lines += ["", f"{phrases.pulse_commands()}:"]
+        for command in reply.commands:
+            meaning = str(command.meaning)
+            if command.admin:
+                meaning += f" ({phrases.admins_only()})"
+            lines.append(f"  {command.usage:<44} {meaning}")
     return "\n".join(lines)
 
 
 @render.register
 def _(reply: UnknownAnswer) -> str:
-    if reply.problem:
-        return f'{reply.problem} Try "what is level 3 measurement" or "help".'
-    if reply.suggestion:
-        return (
-            f"Sorry, I didn't get that. Did you mean “{reply.suggestion}”? "
-            'Try "what is level 3 measurement" or "help".'
+    if reply.problem is not None:
+        return str(
+            t('{problem} Try "what is level 3 measurement" or "help".', problem=reply.problem)
         )
-    return 'Sorry, I didn\'t get that. Try "what is level 3 measurement", "overview" or "help".'
+    if reply.suggestion:
+        return str(
+            t(
+                "Sorry, I didn't get that. Did you mean “{suggestion}”? "
+                'Try "what is level 3 measurement" or "help".',
+                suggestion=reply.suggestion,
+            )
+        )
+    return str(
+        t('Sorry, I didn\'t get that. Try "what is level 3 measurement", "overview" or "help".')
+    )
 
 
 @render.register
 def _(reply: Notice) -> str:
-    return f"{reply.heading}\n{reply.text}" if reply.heading else reply.text
+    lines = [str(reply.heading)] if reply.heading is not None else []
+    lines.append(str(reply.text))
+    lines += [f"{BULLET} {line}" for line in reply.lines]
+    return "\n".join(line for line in lines if line)
 
 
 @render.register
 def _(reply: Refusal) -> str:
-    return reply.text
+    return str(reply.text)
 
 
 @render.register
 def _(reply: Confirm) -> str:
-    return f"{reply.text}\nType “{reply.phrase}” to go ahead; anything else cancels."
+    return lines_of(reply.text, confirm_hint(reply))
+
+
+def confirm_hint(reply: Confirm) -> Say:
+    return t("Type “yes” to go ahead; anything else cancels.")
 
 
 @render.register
 def _(reply: PulseParent) -> str:
-    return (
-        f"{reply.title}\n{reply.template_name}: {reply.question_count} questions in this thread, "
-        f"closes {when(reply.closes_at, reply.timezone)}. Answers are confidential: only "
-        "aggregates are ever shown."
+    detail = tn(
+        "{survey}: {n} question in this thread, closes {moment}.",
+        "{survey}: {n} questions in this thread, closes {moment}.",
+        reply.question_count,
+        survey=reply.template_name,
+        moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
     )
+    return lines_of(phrases.round_title(reply.title), f"{detail} {phrases.confidential()}")
 
 
 @render.register
@@ -203,71 +240,95 @@ def _(reply: SurveyQuestion) -> str:
     question = reply.question
     lines = [f"[{reply.position}/{reply.total}] {reply.aspect.name}: {question.text}"]
     lines += [f"  {n}. {option}" for n, option in enumerate(question.options, 1)]
-    lines.append("  ?. Not sure")
-    state = "closed" if reply.closed else f"answer {question.id} <1-4|not sure>"
-    lines.append(f"  ({reply.responses} {_plural(reply.responses, 'response')} · {state})")
+    lines.append(f"  ?. {phrases.not_sure()}")
+    if reply.closed:
+        state = t("closed")
+    else:
+        state = t("answer {question} 1-4 or “not sure”", question=question.id)
+    lines.append(f"  ({phrases.responses(reply.responses)} · {state})")
     return "\n".join(lines)
 
 
 @render.register
 def _(reply: AnswerRecorded) -> str:
-    choice = "Not sure" if reply.level is None else f"Level {reply.level}"
-    verb = "Changed to" if reply.changed else "Recorded"
-    extra = " with your comment" if reply.comment_saved else ""
-    text = (
-        f"{verb}: {choice}{extra} for “{reply.question.text}” — you can change it until "
-        f"{short_when(reply.closes_at, reply.timezone)}. Only you see this."
-    )
+    return str(answer_recorded(reply))
+
+
+def answer_recorded(reply: AnswerRecorded) -> Say:
+    """The clicker's private confirmation, in one sentence (two when typed in public)."""
+    params = {
+        "choice": phrases.choice(reply.level),
+        "question": reply.question.text,
+        "moment": Moment(reply.closes_at, reply.timezone, style="short"),
+    }
+    if reply.changed and reply.comment_saved:
+        text = t(
+            "Changed to: {choice} with your comment for “{question}” — you can change it until "
+            "{moment}. Only you see this.",
+            **params,
+        )
+    elif reply.changed:
+        text = t(
+            "Changed to: {choice} for “{question}” — you can change it until {moment}. Only "
+            "you see this.",
+            **params,
+        )
+    elif reply.comment_saved:
+        text = t(
+            "Recorded: {choice} with your comment for “{question}” — you can change it until "
+            "{moment}. Only you see this.",
+            **params,
+        )
+    else:
+        text = t(
+            "Recorded: {choice} for “{question}” — you can change it until {moment}. Only you "
+            "see this.",
+            **params,
+        )
     if reply.typed_in_public:
-        text += " Your typed message stays visible in the thread; the buttons keep answers private."
+        note = t(
+            "Your typed message stays visible in the thread; the buttons keep answers private."
+        )
+        return t("{text} {note}", text=text, note=note)
     return text
 
 
 @render.register
 def _(reply: PulseStatus) -> str:
-    rate = f" of {reply.members}" if reply.members else ""
     lines = [
-        f"{reply.title}: open, closes {when(reply.closes_at, reply.timezone)}.",
-        f"{reply.respondents}{rate} {_plural(reply.respondents, 'person', 'people')} answered.",
+        str(
+            t(
+                "{title}: open, closes {moment}.",
+                title=phrases.round_title(reply.title),
+                moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
+            )
+        ),
+        str(phrases.people_answered(reply.respondents, reply.members)),
     ]
-    lines += [f"  {BULLET} {qid}: {count}" for qid, count in reply.per_question]
+    lines += [
+        f"  {BULLET} {count.aspect.name} ({count.question_id}): {count.responses}"
+        for count in reply.per_question
+    ]
     return "\n".join(lines)
-
-
-def score_line(score: AspectScore, min_responses: int) -> str:
-    name = score.aspect.name
-    if score.hidden:
-        return (
-            f"{BULLET} {name}: not enough responses ({score.responses}; results show from "
-            f"{min_responses})"
-        )
-    bars = " ".join(f"L{n}:{count}" for n, count in enumerate(score.distribution, 1))
-    change = ""
-    if score.change is not None:
-        change = f", {score.change:+.2f} since last round"
-    elif not score.comparable:
-        change = ", not comparable with last round (questions changed)"
-    return (
-        f"{BULLET} {name}: median {score.median:g}, mean {score.mean:.2f} "
-        f"({score.responses} {_plural(score.responses, 'response')}; {bars}{change})"
-    )
 
 
 @render.register
 def _(reply: RoundSummary) -> str:
-    lines = [reply.title, _participation(reply), ""]
-    lines += [score_line(score, reply.min_responses) for score in reply.scores]
-    if reply.weakest is not None and reply.weakest_next is not None:
-        nxt = reply.weakest_next
-        lines += [
-            "",
-            f"Weakest: {reply.weakest.aspect.name}. Level {nxt.number} ({nxt.title}) asks for:",
-        ]
-        lines += [f"  {BULLET} {move}" for move in nxt.how_to_get_here]
-    comments = [(s.aspect.name, c) for s in reply.scores if not s.hidden for c in s.comments]
+    lines = [str(phrases.results_title(reply.title)), str(phrases.participation(reply)), ""]
+    lines += [f"{BULLET} {phrases.score_line(s, reply.min_responses)}" for s in reply.scores]
+    weakest = phrases.weakest(reply)
+    if weakest is not None and reply.weakest_next is not None:
+        lines += ["", str(weakest)]
+        lines += [f"  {BULLET} {move}" for move in reply.weakest_next.how_to_get_here]
+    comments = [
+        phrases.aspect_comment(s.aspect, c)
+        for s in reply.scores
+        if not s.hidden
+        for c in s.comments
+    ]
     if comments:
-        lines += ["", "Comments (unattributed):"]
-        lines += [f"  {BULLET} {aspect}: {comment}" for aspect, comment in comments]
+        lines += ["", f"{phrases.comments_heading()}:"]
+        lines += [f"  {BULLET} {comment}" for comment in comments]
     if reply.attribution:
         lines += ["", reply.attribution]
     return "\n".join(lines)
@@ -277,17 +338,5 @@ def _(reply: RoundSummary) -> str:
 def _(reply: Digest) -> str:
     text = render(reply.summary)
     if reply.chart_path:
-        text += f"\nChart: {reply.chart_path}"
+        text += "\n" + str(t("Chart: {path}", path=reply.chart_path))
     return text
-
-
-def _participation(summary: RoundSummary) -> str:
-    people = _plural(summary.respondents, "person", "people")
-    if summary.members:
-        rate = 100 * summary.respondents / summary.members
-        return f"Participation: {summary.respondents} of {summary.members} {people} ({rate:.0f}%)."
-    return f"Participation: {summary.respondents} {people}."
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return one if count == 1 else (many or one + "s")

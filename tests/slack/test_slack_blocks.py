@@ -12,8 +12,9 @@ from bot.handlers.knowledge import answer
 from bot.model import MaturityModel, Surveys
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.home import home_view
-from bot.replies import AspectScore, Digest, Notice, RoundSummary, SurveyQuestion
+from bot.replies import AspectScore, Digest, Notice, RoundSummary, RoundTitle, SurveyQuestion
 from bot.understand import understand
+from bot.wording import Say
 
 QUESTIONS = [
     "what is level 3 adoption",
@@ -85,7 +86,8 @@ def test_every_survey_question_fits_with_one_button_per_level(
 
 
 def test_markup_in_text_is_escaped() -> None:
-    content = message(Notice("<!channel> & <@U123>", private=True))
+    said = Say("{text}", (("text", "<!channel> & <@U123>"),))  # user text in a notice
+    content = message(Notice(said, private=True))
     assert content["blocks"][0]["text"]["text"] == "&lt;!channel&gt; &amp; &lt;@U123&gt;"
 
 
@@ -95,7 +97,7 @@ def test_a_long_summary_is_cut_to_fit(model: MaturityModel) -> None:
         for a in model.aspects
     )
     now = datetime(2025, 1, 6, tzinfo=UTC)
-    summary = RoundSummary(1, "Results", now, now, 9, 12, scores, 3, attribution="CC BY 4.0")
+    summary = RoundSummary(1, RoundTitle(2), now, now, 9, 12, scores, 3, attribution="CC BY 4.0")
     check_limits(message(summary))
     check_limits(message(Digest(summary, rounds_compared=4)))
     view = home_view(model, [("C1", summary, "UTC")] * 10)

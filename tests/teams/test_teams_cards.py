@@ -23,11 +23,14 @@ from bot.replies import (
     Notice,
     PulseParent,
     PulseStatus,
+    QuestionCount,
     Refusal,
     RoundSummary,
+    RoundTitle,
     SurveyQuestion,
 )
 from bot.understand import understand
+from bot.wording import t
 
 CLOSES = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 QUESTIONS = [
@@ -124,15 +127,19 @@ def test_pulse_and_result_replies_render(model, surveys) -> None:
         for i, a in enumerate(model.aspects)
     )
     summary = RoundSummary(
-        1, "Results: week 48", CLOSES, CLOSES, 3, 6, scores, 2, scores[0],
+        1, RoundTitle(48), CLOSES, CLOSES, 3, 6, scores, 2, scores[0],
         scores[0].aspect.level(3), model.attribution.line,
     )  # fmt: skip
+    adoption = model.aspect("adoption")
     replies = [
-        Notice("Plain news", heading="Heads up"),
-        Refusal("Sorry, only pulse admins can start a pulse."),
-        Confirm("This deletes every answer you gave.", "forget me confirm"),
-        PulseParent(1, "Platform maturity pulse — week 48", "Quick check", CLOSES, 5, "UTC"),
-        PulseStatus(1, "week 48", CLOSES, CLOSES, 3, 6, "UTC", (("adoption", 3),)),
+        Notice(t("No pulse is open here."), heading=t("Schedules here:")),
+        Refusal(t("A pulse stays open between a minute and 60 days.")),
+        Confirm(t("The comment was empty, so nothing changed."), "forget me confirm"),
+        PulseParent(1, RoundTitle(48), "Quick check", CLOSES, 5, "UTC"),
+        PulseStatus(
+            1, RoundTitle(48), CLOSES, CLOSES, 3, 6, "UTC",
+            (QuestionCount(adoption, "adoption", 3),),
+        ),  # fmt: skip
         summary,
     ]
     for reply in replies:

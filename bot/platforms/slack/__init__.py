@@ -5,18 +5,21 @@ Every slack_bolt and slack_sdk import of the project lives in this package.
 
 from __future__ import annotations
 
-from bot.config import ConfigError, Settings
-from bot.core import Core
-from bot.platforms.slack.adapter import SlackAdapter
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.platforms.slack.settings import check
+
+if TYPE_CHECKING:
+    from bot.assembly import Assembly
+    from bot.platforms.slack.adapter import SlackAdapter
 
 
-def create(core: Core, settings: Settings) -> SlackAdapter:
-    if not settings.slack_api_url.startswith(("https://", "http://")):
-        raise ConfigError(
-            f"SLACK_API_URL must be an http(s) URL like https://slack.com/api/, "
-            f"got {settings.slack_api_url!r}"
-        )
-    return SlackAdapter(core, settings)
+def create(bot: Assembly, settings: Settings) -> SlackAdapter:
+    from bot.platforms.slack.adapter import SlackAdapter
+
+    check(settings)
+    return SlackAdapter(bot, settings)
 
 
-__all__ = ["SlackAdapter", "create"]
+__all__ = ["create"]

@@ -10,8 +10,8 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
+from bot.assembly import Assembly
 from bot.config import ConfigError, Settings
-from bot.core import Core
 from bot.platforms.slack.app import build_app
 from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.client import web_client
@@ -27,14 +27,14 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 class SlackAdapter:
     name = PLATFORM
 
-    def __init__(self, core: Core, settings: Settings) -> None:
-        self.core = core
+    def __init__(self, bot: Assembly, settings: Settings) -> None:
+        self.bot = bot
         self.settings = settings
         self.mode = "socket" if settings.slack_app_token else "http"
         self.client = web_client(settings, session=None)  # the session needs the running loop
         self.chat = SlackChat(self.client, ChannelPacer())
         self.work = InFlight()
-        self.app = build_app(core, self.chat, self.client, settings, self.work)
+        self.app = build_app(bot, self.chat, self.client, settings, self.work)
         self._session: aiohttp.ClientSession | None = None
         self._socket = None  # AsyncSocketModeHandler, in Socket Mode
         self._connecting: asyncio.Task[None] | None = None

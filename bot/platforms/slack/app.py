@@ -14,8 +14,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.assembly import Assembly
 from bot.config import Settings
-from bot.core import Core
 from bot.platforms.slack.blocks import (
     ANSWER_ACTION,
     COMMENT_ACTION,
@@ -36,6 +36,7 @@ from bot.platforms.slack.payloads import (
     message_event,
     slash_command,
 )
+from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ READ_SUBTYPES = (None, "thread_broadcast")
 
 
 def build_app(
-    core: Core, chat: SlackChat, client: AsyncWebClient, settings: Settings, work: InFlight
+    bot: Assembly, chat: SlackChat, client: AsyncWebClient, settings: Settings, work: InFlight
 ) -> AsyncApp:
     app = AsyncApp(
         client=client,
@@ -67,9 +68,9 @@ def build_app(
         name="maturity-bot",
         logger=_BOLT_LOG,
     )
-    talk = Conversations(core, chat)
-    buttons = Buttons(core, chat, client)
-    home = HomeTab(core, client)
+    talk = Conversations(bot, chat)
+    buttons = Buttons(bot, chat, client)
+    home = HomeTab(bot, client)
 
     # Bolt tries listeners in the order they were added, running each one's matchers;
     # the pulse click is by far the busiest input, so it is tried first.
@@ -101,7 +102,7 @@ def build_app(
         elif (
             said.thread_ts
             and said.thread_ts != said.ts
-            and not mentions(said.text, context.bot_user_id or chat.bot_user_id)
+            and not mentions(body, context.bot_user_id or chat.bot_user_id)
         ):
             # Mentions come as app_mention too; answering here as well would answer twice.
             await talk.thread_reply(said)
@@ -135,7 +136,9 @@ def build_app(
     async def on_comment(ack: AsyncAck, body: dict[str, Any]) -> None:
         comment = comment_from(body)
         if comment is not None and not comment.text.strip():
-            await ack(response_action="errors", errors={COMMENT_BLOCK: "Write a comment first."})
+            with speaking(comment.language):
+                error = str(t("Write a comment first."))
+            await ack(response_action="errors", errors={COMMENT_BLOCK: error})
             return
         await ack()
         if comment is not None:

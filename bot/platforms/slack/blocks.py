@@ -1,5 +1,7 @@
 """Block Kit rendering of every reply, with the plain-text rendering as the message's ``text``
-(what notifications and screen readers show).
+(what notifications and screen readers show). Layout only: sentences come from the catalog,
+in the language in force; everything else shown (content, user text) is escaped, in the
+blocks and in ``text`` alike, because Slack reads both as mrkdwn.
 
 Slack's limits are kept here, once: 50 blocks a message, 3000 characters a section, 150 a
 header, 75 a button label, 2000 a button value.
@@ -11,8 +13,10 @@ import json
 from functools import singledispatch
 from typing import Any
 
+from bot import phrases
 from bot.model import Level
-from bot.platforms.text import BULLET, first_sentence, render, score_line
+from bot.platforms.slack.markup import escape
+from bot.platforms.text import BULLET, confirm_hint, first_sentence, render
 from bot.replies import (
     AnswerRecorded,
     AspectAnswer,
@@ -32,7 +36,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.when import when
+from bot.wording import Moment, Say, t, tn
 
 Block = dict[str, Any]
 
@@ -56,14 +60,12 @@ def message(reply: Reply) -> dict[str, Any]:
     """``text`` and ``blocks`` for chat.postMessage, chat.update, chat.postEphemeral, respond."""
     blocks = render_blocks(reply)
     if len(blocks) > MAX_BLOCKS:
-        blocks = [*blocks[: MAX_BLOCKS - 1], _context("(shortened to fit in one message)")]
-    text = _cut(render(reply), MAX_TEXT)
+        blocks = [
+            *blocks[: MAX_BLOCKS - 1],
+            _context(escape(str(t("(shortened to fit in one message)")))),
+        ]
+    text = _cut(escape(render(reply)), MAX_TEXT)
     return {"text": text, "blocks": blocks} if blocks else {"text": text}
-
-
-def escape(text: str) -> str:
-    """Content is ours, but ``&``, ``<`` and ``>`` still mean markup to Slack's mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def button_value(**fields: object) -> str:
@@ -77,22 +79,44 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": _cut(text, MAX_HEADER)}}
+def _e(value: Say | str) -> str:
+    """Rendered and escaped: catalog sentences carry content and user text in parameters."""
+    return escape(str(value))
+
+
+def _header(text: Say | str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": _cut(str(text), MAX_HEADER)}}
 
 
 def _section(markdown: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(markdown, MAX_SECTION)}}
 
 
+def _sections(heading: str, lines: list[str]) -> list[Block]:
+    """A heading and lines, split over as many sections as the text needs: a long comment is
+    never cut off, and never drops the ones after it."""
+    blocks: list[Block] = []
+    current = heading
+    for line in lines:
+        line = _cut(line, MAX_SECTION - 1)
+        if current and len(current) + 1 + len(line) > MAX_SECTION:
+            blocks.append(_section(current))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(_section(current))
+    return blocks
+
+
 def _context(markdown: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(markdown, 2000)}]}
 
 
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+def _button(label: Say | str, action_id: str, value: str, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": _cut(label, MAX_BUTTON)},
+        "text": {"type": "plain_text", "text": _cut(str(label), MAX_BUTTON)},
         "action_id": action_id,
         "value": value,
     }
@@ -101,8 +125,8 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
     return button
 
 
-def _bullets(items: list[str] | tuple[str, ...]) -> str:
-    return "\n".join(f"{BULLET} {escape(item)}" for item in items)
+def _bullets(items: list[str] | tuple[str, ...] | list[Say]) -> str:
+    return "\n".join(f"{BULLET} {_e(item)}" for item in items)
 
 
 # --- answers about the model ---------------------------------------------------------------
@@ -110,36 +134,39 @@ def _bullets(items: list[str] | tuple[str, ...]) -> str:
 
 @singledispatch
 def render_blocks(reply: object) -> list[Block]:
-    """Any reply without its own layout: its plain text in one section."""
-    return [_section(escape(render(reply)))]
+    raise TypeError(f"no Block Kit rendering for {type(reply).__name__}")
 
 
 @render_blocks.register
 def _(reply: LevelAnswer) -> list[Block]:
     aspect, level, generic = reply.aspect, reply.level, reply.generic
     blocks = [
-        _header(f"{aspect.name} · Level {level.number} {generic.name}"),
+        _header(
+            t(
+                "{aspect} · {level}",
+                aspect=aspect.name,
+                level=phrases.level_label(level.number, generic),
+            )
+        ),
         _section(f"*{escape(level.title)}*\n{escape(level.description)}"),
-        _section(f"*Characteristics*\n{_bullets(level.characteristics)}"),
-        _section(f"_Example:_ {escape(level.scenarios[0])}"),
+        _section(f"*{_e(phrases.characteristics())}*\n{_bullets(level.characteristics)}"),
+        _section(_e(phrases.example(level.scenarios[0]))),
     ]
     nxt = reply.next_level
     if nxt is not None:
-        blocks.append(_context(f"Next: Level {nxt.number} — {escape(nxt.title)}"))
+        blocks.append(_context(_e(phrases.next_level(nxt))))
         value = button_value(a=aspect.key, l=level.number)
         blocks.append(
             {
                 "type": "actions",
                 "elements": [
-                    _button("Next level", NEXT_LEVEL_ACTION, value, style="primary"),
-                    _button("Compare with next", COMPARE_ACTION, value),
+                    _button(t("Next level"), NEXT_LEVEL_ACTION, value, style="primary"),
+                    _button(t("Compare with next"), COMPARE_ACTION, value),
                 ],
             }
         )
     else:
-        blocks.append(
-            _context("This is the top level; the model warns it is not a goal in itself.")
-        )
+        blocks.append(_context(_e(phrases.top_level())))
     blocks.append(_context(escape(reply.attribution)))
     return blocks
 
@@ -152,14 +179,16 @@ def _(reply: LevelAcrossAnswer) -> list[Block]:
         f"{escape(first_sentence(level.description))}"
         for aspect, level in reply.rows
     ]
+    hint = t(
+        'Ask about one aspect for the detail, e.g. "level {number} {aspect}".',
+        number=generic.number,
+        aspect=reply.rows[0][0].key,
+    )
     return [
-        _header(f"Level {generic.number} — {generic.name}"),
+        _header(phrases.generic_heading(generic)),
         _section(escape(generic.summary)),
         _section("\n".join(lines)),
-        _context(
-            f'Ask about one aspect for the detail, e.g. "level {generic.number} '
-            f'{reply.rows[0][0].key}". {escape(reply.attribution)}'
-        ),
+        _context(f"{_e(hint)} {escape(reply.attribution)}"),
     ]
 
 
@@ -171,25 +200,24 @@ def _(reply: AspectAnswer) -> list[Block]:
         f"{escape(first_sentence(level.description))}"
         for generic, level in zip(reply.generics, aspect.levels, strict=True)
     )
+    hint = t('Ask "level 3 {aspect}" for one level in detail.', aspect=aspect.key)
     return [
         _header(aspect.name),
         _section(f"_{escape(aspect.question)}_\n{escape(aspect.intro)}"),
         _section(levels),
-        _context(
-            f'Ask "level 3 {aspect.key}" for one level in detail. {escape(reply.attribution)}'
-        ),
+        _context(f"{_e(hint)} {escape(reply.attribution)}"),
     ]
 
 
 @render_blocks.register
 def _(reply: OverviewAnswer) -> list[Block]:
     model = reply.model
+    levels = ", ".join(f"{g.number} {escape(g.name)}" for g in model.levels)
     blocks = [
-        _header(f"{model.attribution.model}"),
+        _header(model.attribution.model),
         _section(
-            f"{len(model.aspects)} aspects × 4 levels. Assess each aspect on its own; no level "
-            "is good or bad in itself.\n*Levels:* "
-            + ", ".join(f"{g.number} {escape(g.name)}" for g in model.levels)
+            f"{_e(phrases.overview_line(len(model.aspects)))}\n"
+            f"*{_e(phrases.levels_heading())}* {levels}"
         ),
     ]
     blocks += [_aspect_row(aspect.name, aspect.levels) for aspect in model.aspects]
@@ -207,28 +235,39 @@ def _(reply: CompareAnswer) -> list[Block]:
     if reply.aspect is None:
         lines = [
             f"*{escape(aspect.name)}*: {escape(low.title)} → {escape(high.title)}\n"
-            f"First move: {escape(aspect.level(reply.lower + 1).how_to_get_here[0])}"
+            + _e(phrases.first_move(aspect.level(reply.lower + 1).how_to_get_here[0]))
             for aspect, low, high in reply.pairs
         ]
-        return [
-            _header(
-                f"From level {reply.lower} {low_generic.name} to {reply.upper} {high_generic.name}"
-            ),
-            _section("\n".join(lines)),
-            _context(escape(reply.attribution)),
-        ]
+        heading = t(
+            "From level {lower} {low} to {upper} {high}",
+            lower=reply.lower,
+            low=low_generic.name,
+            upper=reply.upper,
+            high=high_generic.name,
+        )
+        return [_header(heading), _section("\n".join(lines)), _context(escape(reply.attribution))]
     ((_, low, high),) = reply.pairs
     steps = [reply.aspect.level(n) for n in range(low.number + 1, high.number + 1)]
     moves = "\n".join(
-        (f"_To level {step.number} ({escape(step.title)}):_\n" if len(steps) > 1 else "")
+        (f"_{_e(phrases.to_level(step))}_\n" if len(steps) > 1 else "")
         + _bullets(step.how_to_get_here)
         for step in steps
     )
+    heading = t(
+        "{aspect}: level {low} → {high}", aspect=reply.aspect.name, low=low.number,
+        high=high.number,
+    )  # fmt: skip
     return [
-        _header(f"{reply.aspect.name}: level {low.number} → {high.number}"),
-        _section(f"*Level {low.number} — {escape(low.title)}*\n{escape(low.description)}"),
-        _section(f"*Level {high.number} — {escape(high.title)}*\n{escape(high.description)}"),
-        _section(f"*Moves to get there*\n{moves}"),
+        _header(heading),
+        _section(
+            f"*{_e(phrases.at_level(low, low_generic))}* {escape(low.title)}\n"
+            f"{escape(low.description)}"
+        ),
+        _section(
+            f"*{_e(phrases.at_level(high, high_generic))}* {escape(high.title)}\n"
+            f"{escape(high.description)}"
+        ),
+        _section(f"*{_e(phrases.moves_heading())}*\n{moves}"),
         _context(escape(reply.attribution)),
     ]
 
@@ -237,13 +276,18 @@ def _(reply: CompareAnswer) -> list[Block]:
 def _(reply: HelpAnswer) -> list[Block]:
     blocks = [
         _section(
-            "I explain the CNCF Platform Engineering Maturity Model and run pulse surveys on "
-            "it. Ask me things like:\n" + _bullets(reply.examples)
+            f"{_e(phrases.introduction())} {_e(phrases.ask_examples())}\n"
+            + _bullets(reply.examples)
         )
     ]
     if reply.commands:
-        lines = [f"`{escape(command)}` — {escape(meaning)}" for command, meaning in reply.commands]
-        blocks.append(_section("*Pulse commands*\n" + "\n".join(lines)))
+        lines = []
+        for command in reply.commands:
+            meaning = _e(command.meaning)
+            if command.admin:
+                meaning += f" ({_e(phrases.admins_only())})"
+            lines.append(f"`{escape(command.usage)}` — {meaning}")
+        blocks += _sections(f"*{_e(phrases.pulse_commands())}*", lines)
     return blocks
 
 
@@ -254,19 +298,20 @@ def _(reply: UnknownAnswer) -> list[Block]:
 
 @render_blocks.register
 def _(reply: Notice) -> list[Block]:
-    if reply.heading:
-        return [_section(f"*{escape(reply.heading)}*\n{escape(reply.text)}")]
-    return [_section(escape(reply.text))]
+    heading = f"*{_e(reply.heading)}*" if reply.heading is not None else ""
+    body = [_e(reply.text)] if str(reply.text) else []
+    lines = body + [f"{BULLET} {_e(line)}" for line in reply.lines]
+    return _sections(heading, lines)
 
 
 @render_blocks.register
 def _(reply: Refusal) -> list[Block]:
-    return [_section(f":no_entry_sign: {escape(reply.text)}")]
+    return [_section(f":no_entry_sign: {_e(reply.text)}")]
 
 
 @render_blocks.register
 def _(reply: Confirm) -> list[Block]:
-    return [_section(f"{escape(reply.text)}\nType “{escape(reply.phrase)}” to go ahead.")]
+    return [_section(f"{_e(reply.text)}\n{_e(confirm_hint(reply))}")]
 
 
 # --- pulse ---------------------------------------------------------------------------------
@@ -274,14 +319,19 @@ def _(reply: Confirm) -> list[Block]:
 
 @render_blocks.register
 def _(reply: PulseParent) -> list[Block]:
+    detail = tn(
+        "*{survey}*: {n} question in this thread, closes *{moment}*. Click the level that "
+        "fits best; you can change your answer until then.",
+        "*{survey}*: {n} questions in this thread, closes *{moment}*. Click the level that "
+        "fits best; you can change your answer until then.",
+        reply.question_count,
+        survey=escape(reply.template_name),
+        moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
+    )
     return [
-        _header(reply.title),
-        _section(
-            f"*{escape(reply.template_name)}*: {reply.question_count} questions in this thread, "
-            f"closes *{when(reply.closes_at, reply.timezone)}*. Click the level that fits "
-            "best; you can change your answer until then."
-        ),
-        _context("Answers are confidential: only totals are ever shown, never who said what."),
+        _header(phrases.round_title(reply.title)),
+        _section(str(detail)),
+        _context(_e(phrases.confidential())),
     ]
 
 
@@ -294,9 +344,8 @@ def _(reply: SurveyQuestion) -> list[Block]:
             f"{escape(question.text)}"
         )
     ]
-    count = f"{reply.responses} {'response' if reply.responses == 1 else 'responses'}"
     if reply.closed:
-        blocks.append(_context(f"Closed · {count}"))
+        blocks.append(_context(_e(phrases.closed_count(reply.responses))))
         return blocks
     buttons = [
         _button(
@@ -308,7 +357,9 @@ def _(reply: SurveyQuestion) -> list[Block]:
     ]
     buttons.append(
         _button(
-            "Not sure", f"{ANSWER_ACTION}not_sure", button_value(r=reply.round_id, q=question.id)
+            phrases.not_sure(),
+            f"{ANSWER_ACTION}not_sure",
+            button_value(r=reply.round_id, q=question.id),
         )
     )
     blocks.append({"type": "actions", "block_id": f"answer:{question.id}", "elements": buttons})
@@ -318,14 +369,15 @@ def _(reply: SurveyQuestion) -> list[Block]:
             "block_id": f"more:{question.id}",
             "elements": [
                 _button(
-                    "Add a comment",
+                    t("Add a comment"),
                     COMMENT_ACTION,
                     button_value(r=reply.round_id, q=question.id),
                 )
             ],
         }
     )
-    blocks.append(_context(f"{count} · only totals are shown"))
+    count = t("{responses} · only totals are shown", responses=phrases.responses(reply.responses))
+    blocks.append(_context(_e(count)))
     return blocks
 
 
@@ -348,23 +400,21 @@ def _(reply: RoundSummary) -> list[Block]:
 def _(reply: Digest) -> list[Block]:
     blocks = _summary_blocks(reply.summary)
     if reply.rounds_compared > 1:
-        blocks.insert(2, _context(f"Trend over the last {reply.rounds_compared} rounds below."))
+        blocks.insert(2, _context(_e(phrases.trend_over(reply.rounds_compared))))
     return blocks
 
 
 def _summary_blocks(summary: RoundSummary) -> list[Block]:
-    lines = render(summary).splitlines()
-    participation = lines[1] if len(lines) > 1 else ""
-    blocks = [_header(summary.title), _context(escape(participation))]
-    scores = [escape(score_line(score, summary.min_responses)) for score in summary.scores]
-    blocks.append(_section("\n".join(scores)))
-    if summary.weakest is not None and summary.weakest_next is not None:
-        nxt = summary.weakest_next
+    blocks = [
+        _header(phrases.results_title(summary.title)),
+        _context(_e(phrases.participation(summary))),
+    ]
+    scores = [_e(phrases.score_line(score, summary.min_responses)) for score in summary.scores]
+    blocks += _sections("", [f"{BULLET} {line}" for line in scores])
+    weakest = phrases.weakest(summary)
+    if weakest is not None and summary.weakest_next is not None:
         blocks.append(
-            _section(
-                f"*Weakest: {escape(summary.weakest.aspect.name)}.* Level {nxt.number} "
-                f"({escape(nxt.title)}) asks for:\n{_bullets(nxt.how_to_get_here)}"
-            )
+            _section(f"*{_e(weakest)}*\n{_bullets(summary.weakest_next.how_to_get_here)}")
         )
     comments = [
         f"{BULLET} _{escape(score.aspect.name)}:_ {escape(comment)}"
@@ -373,7 +423,12 @@ def _summary_blocks(summary: RoundSummary) -> list[Block]:
         for comment in score.comments
     ]
     if comments:
-        blocks.append(_section("*Comments (unattributed)*\n" + "\n".join(comments)))
+        room = MAX_BLOCKS - len(blocks) - 2  # keep the attribution and a note
+        said = _sections(f"*{_e(phrases.comments_heading())}*", comments)
+        if len(said) > room:
+            left_out = t("More comments did not fit in this message.")
+            said = [*said[: max(room - 1, 0)], _context(_e(left_out))]
+        blocks += said
     if summary.attribution:
         blocks.append(_context(escape(summary.attribution)))
     return blocks
@@ -388,15 +443,15 @@ def comment_view(question_text: str, metadata: str) -> Block:
         "type": "modal",
         "callback_id": COMMENT_VIEW,
         "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": "Add a comment"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _cut(str(t("Add a comment")), 24)},
+        "submit": {"type": "plain_text", "text": _cut(str(t("Save")), 24)},
+        "close": {"type": "plain_text", "text": _cut(str(t("Cancel")), 24)},
         "blocks": [
             _section(escape(question_text)),
             {
                 "type": "input",
                 "block_id": COMMENT_BLOCK,
-                "label": {"type": "plain_text", "text": "Your comment"},
+                "label": {"type": "plain_text", "text": str(t("Your comment"))},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": COMMENT_INPUT,
@@ -405,8 +460,12 @@ def comment_view(question_text: str, metadata: str) -> Block:
                 },
             },
             _context(
-                "Comments appear in the summary without your name, and only for aspects with "
-                "enough responses."
+                _e(
+                    t(
+                        "Comments appear in the summary without your name, and only for "
+                        "aspects with enough responses."
+                    )
+                )
             ),
         ],
     }

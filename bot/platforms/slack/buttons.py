@@ -13,8 +13,9 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import Person
-from bot.core import Core
+from bot.assembly import Assembly
+from bot.context import Click, Person, Place
+from bot.handlers.answers import unknown_question
 from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import COMMENT_BLOCK, COMMENT_INPUT, comment_view, message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
@@ -37,10 +38,14 @@ CLOCK_SKEW = timedelta(seconds=60)
 
 
 class Buttons:
-    def __init__(self, core: Core, chat: SlackChat, client: AsyncWebClient) -> None:
-        self.core = core
+    def __init__(self, bot: Assembly, chat: SlackChat, client: AsyncWebClient) -> None:
+        self.bot = bot
         self.chat = chat
         self.client = client
+
+    async def _place(self, channel: str) -> Place | None:
+        """The conversation the press came from, as Slack's request says (not the button)."""
+        return await self.bot.places.find(PLATFORM, channel)
 
     async def answer(self, body: dict[str, Any]) -> None:
         """A level (or "Not sure") pressed on a pulse question."""
@@ -49,13 +54,19 @@ class Buttons:
             return
         try:
             picked = choice(pressed.value)
-            reply = await self.core.on_click(
-                Person(pressed.user, pressed.user_name),
-                picked.round_id,
-                picked.question_id,
-                picked.level,
-                self._clicked_at(pressed),
-            )
+            place = await self._place(pressed.channel)
+            if place is None:
+                reply: Reply = unknown_question()
+            else:
+                click = Click(
+                    Person(pressed.user, pressed.user_name),
+                    place,
+                    picked.round_id,
+                    picked.question_id,
+                    picked.level,
+                    self._clicked_at(pressed),
+                )
+                reply = await self.bot.core.on_click(click)
         except PayloadError as error:
             log.warning("ignored a pulse button with a bad value: %s", error)
             return
@@ -75,15 +86,14 @@ class Buttons:
         except PayloadError as error:
             log.warning("ignored a comment button with a bad value: %s", error)
             return
-        question = self.core.services.surveys.question(picked.question_id)
         target = CommentTarget(
             picked.round_id, picked.question_id, pressed.channel, pressed.thread_ts
         )
+        info = await self.bot.answers.facts.get(picked.round_id)
+        asked = info.question(picked.question_id) if info else None
         try:
-            await self.client.views_open(
-                trigger_id=pressed.trigger_id,
-                view=comment_view(question.text if question else "", target.dumps()),
-            )
+            view = comment_view(asked.text if asked else "", target.dumps())
+            await self.client.views_open(trigger_id=pressed.trigger_id, view=view)
         except Exception:
             log.exception("could not open the comment modal")
             HANDLER_ERRORS.labels(PLATFORM).inc()
@@ -93,12 +103,17 @@ class Buttons:
         """The comment modal was submitted (and closed by the ack)."""
         target = comment.target
         try:
-            reply = await self.core.on_comment(
-                Person(comment.user, comment.user_name),
-                target.round_id,
-                target.question_id,
-                comment.text,
-            )
+            place = await self._place(target.channel)
+            if place is None:
+                reply: Reply = unknown_question()
+            else:
+                reply = await self.bot.core.on_comment(
+                    Person(comment.user, comment.user_name),
+                    place,
+                    target.round_id,
+                    target.question_id,
+                    comment.text,
+                )
         except Exception:
             log.exception("could not save a pulse comment")
             HANDLER_ERRORS.labels(PLATFORM).inc()
@@ -123,7 +138,7 @@ class Buttons:
             if compare
             else f"level {at.level + 1} {at.aspect}"
         )
-        reply = self.core.knowledge(question)
+        reply = self.bot.core.knowledge(question)
         try:
             await respond_checked(respond, replace_original=True, **message(reply))
         except Exception:
@@ -133,7 +148,7 @@ class Buttons:
     def _clicked_at(self, pressed: Pressed) -> datetime:
         """When the person clicked, by Slack's clock, unless that clock disagrees with ours:
         a late-arriving older click must not overwrite a newer one."""
-        now = self.core.services.now()
+        now = self.bot.services.now()
         if pressed.action_ts is None:
             return now
         clicked = datetime.fromtimestamp(pressed.action_ts, UTC)

@@ -12,12 +12,12 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat import MessageRef
-from bot.context import Place
+from bot.context import MessageRef, Place
 from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.pacing import ChannelPacer
 from bot.replies import Digest, Reply
+from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -36,17 +36,22 @@ class SlackChat:
     # --- the Chat port ---------------------------------------------------------------
 
     async def post(self, place: Place, reply: Reply) -> MessageRef | None:
-        return await self.post_to(place.channel, reply)
+        return await self.post_to(place.channel, reply, language=place.language)
 
     async def post_in_thread(
         self, place: Place, parent: MessageRef, reply: Reply, broadcast: bool = False
     ) -> MessageRef | None:
         return await self.post_to(
-            parent.conversation, reply, thread_ts=parent.id, broadcast=broadcast
+            parent.conversation,
+            reply,
+            thread_ts=parent.id,
+            broadcast=broadcast,
+            language=place.language,
         )
 
     async def update(self, place: Place, ref: MessageRef, reply: Reply) -> None:
-        content = message(reply)
+        with speaking(place.language):
+            content = message(reply)
 
         async def send() -> None:
             await self.client.chat_update(channel=ref.conversation, ts=ref.id, **content)
@@ -106,9 +111,12 @@ class SlackChat:
         reply: Reply,
         thread_ts: str | None = None,
         broadcast: bool = False,
+        language: str | None = None,
     ) -> MessageRef:
-        """Post in a channel (or a thread of it), paced; a digest brings its chart along."""
-        content: dict[str, Any] = message(reply)
+        """Post in a channel (or a thread of it), paced; a digest brings its chart along.
+        ``language`` is the readers' (None: the language in force)."""
+        with speaking(language):
+            content: dict[str, Any] = message(reply)
         if thread_ts:
             content["thread_ts"] = thread_ts
             if broadcast:
@@ -123,7 +131,8 @@ class SlackChat:
         ref = MessageRef(response.get("channel") or channel, response["ts"])
         if isinstance(reply, Digest) and reply.chart_png:
             try:
-                await self._upload_chart(ref.conversation, reply)
+                with speaking(language):
+                    await self._upload_chart(ref.conversation, reply)
             except Exception:
                 # The digest itself is out; failing here would make the caller post it again.
                 log.warning("slack: the digest's chart could not be uploaded", exc_info=True)
@@ -131,10 +140,16 @@ class SlackChat:
         return ref
 
     async def whisper(
-        self, channel: str, user: str, reply: Reply, thread_ts: str | None = None
+        self,
+        channel: str,
+        user: str,
+        reply: Reply,
+        thread_ts: str | None = None,
+        language: str | None = None,
     ) -> None:
         """An ephemeral message: only ``user`` sees it, and only in this session."""
-        content = message(reply)
+        with speaking(language):
+            content = message(reply)
         if thread_ts:
             content["thread_ts"] = thread_ts
         await self.client.chat_postEphemeral(channel=channel, user=user, **content)
@@ -142,14 +157,16 @@ class SlackChat:
 
     async def _upload_chart(self, channel: str, digest: Digest) -> None:
         round_id = digest.summary.round_id
+        title = str(t("Platform maturity digest: chart"))
+        alt = str(t("Radar of the aspects' mean levels and their trend over recent rounds"))
 
         async def send() -> None:
             await self.client.files_upload_v2(
                 channel=channel,
                 file=digest.chart_png,
                 filename=f"maturity-digest-round-{round_id}.png",
-                title=f"{digest.summary.title}: chart",
-                alt_txt="Radar of the aspects' median levels and their trend over recent rounds",
+                title=title,
+                alt_txt=alt,
             )
             POSTS.labels(PLATFORM, "file").inc()
 

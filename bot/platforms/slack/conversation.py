@@ -14,25 +14,30 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot import commands
+from bot.assembly import Assembly
 from bot.context import Person, Place, Turn
-from bot.core import Core
 from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.client import respond_checked
 from bot.platforms.slack.payloads import Said, place_name
-from bot.replies import Notice, Reply, is_private
+from bot.replies import Notice, Reply, is_private, private
+from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Awaitable[Any]]
 
-FAILED = Notice(
-    "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.",
-    private=True,
+FAILED = private(
+    t(
+        "Sorry, something went wrong on my side and nothing was changed. Please try again in "
+        "a moment."
+    )
 )
-NOT_IN_CHANNEL = Notice(
-    "I'm not a member of this channel yet. Invite me with `/invite @maturity-bot`, then try again.",
-    private=True,
+NOT_IN_CHANNEL = private(
+    t(
+        "I'm not a member of this channel yet. Invite me with `/invite @maturity-bot`, then "
+        "try again."
+    )
 )
 
 
@@ -47,16 +52,16 @@ def trouble_notice(error: Exception) -> Notice:
 
 
 class Conversations:
-    def __init__(self, core: Core, chat: SlackChat) -> None:
-        self.core = core
+    def __init__(self, bot: Assembly, chat: SlackChat) -> None:
+        self.bot = bot
         self.chat = chat
 
     async def first_delivery(self, event_id: str | None) -> bool:
         """Slack retries an event it thinks we missed; the database says if we saw it."""
-        return not event_id or await self.core.first_delivery(PLATFORM, event_id)
+        return not event_id or await self.bot.places.first_delivery(PLATFORM, event_id)
 
     async def place(self, said: Said) -> Place:
-        return await self.core.place(
+        return await self.bot.places.place(
             PLATFORM, said.team, said.channel, place_name(said.channel, said.direct)
         )
 
@@ -66,12 +71,12 @@ class Conversations:
             if not await self.first_delivery(said.event_id):
                 return
             if await self._outside(said):
-                await self.deliver(said, NOT_IN_CHANNEL, respond)
+                await self.deliver(said, NOT_IN_CHANNEL, None, respond)
                 return
             place = await self.place(said)
-            turn = Turn(Person(said.user, said.user_name), place, said.text, self.chat, said.thread)
-            for reply in await self.core.on_text(turn):
-                await self.deliver(said, reply, respond)
+            turn = Turn(Person(said.user, said.user_name), place, said.text, said.thread)
+            for reply in await self.bot.core.on_text(turn):
+                await self.deliver(said, reply, place, respond)
         except Exception as error:
             log.exception("could not answer a Slack message")
             HANDLER_ERRORS.labels(PLATFORM).inc()
@@ -94,30 +99,40 @@ class Conversations:
         except commands.CommandError:
             return  # people talking in a thread; not for us
         try:
-            place = await self.core.pulse_thread(PLATFORM, said.channel, said.thread_ts)
+            thread = said.thread_ts or ""
+            place = await self.bot.places.pulse_thread(PLATFORM, said.channel, thread)
             if place is None or not await self.first_delivery(said.event_id):
                 return
-            turn = Turn(Person(said.user), place, said.text, self.chat, said.thread)
-            for reply in await self.core.on_text(turn):
+            turn = Turn(Person(said.user), place, said.text, said.thread)
+            for reply in await self.bot.core.on_text(turn):
                 await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
         except Exception as error:
             log.exception("could not take a typed answer in a pulse thread")
             HANDLER_ERRORS.labels(PLATFORM).inc()
             await self.apologise(said, error)
 
-    async def deliver(self, said: Said, reply: Reply, respond: Respond | None = None) -> None:
+    async def deliver(
+        self, said: Said, reply: Reply, place: Place | None, respond: Respond | None = None
+    ) -> None:
+        """Where the person expects it: privately for a slash command or a private reply, in
+        the DM, or in the mention's thread (in the conversation's language)."""
+        shared = place.language if place is not None else None
         if respond is not None:  # slash command: everything it returns is for the person only
-            await respond_checked(respond, response_type="ephemeral", **message(reply))
+            with speaking(None):
+                content = message(reply)
+            await respond_checked(respond, response_type="ephemeral", **content)
         elif said.direct:
             await self.chat.post_to(said.channel, reply)
         elif is_private(reply):
             # An ephemeral shows in a thread only once the thread exists.
             await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
         else:
-            await self.chat.post_to(said.channel, reply, thread_ts=said.reply_thread)
+            await self.chat.post_to(
+                said.channel, reply, thread_ts=said.reply_thread, language=shared
+            )
 
     async def apologise(self, said: Said, error: Exception, respond: Respond | None = None) -> None:
         try:
-            await self.deliver(said, trouble_notice(error), respond)
+            await self.deliver(said, trouble_notice(error), None, respond)
         except Exception:
             log.warning("could not tell %s that something went wrong", said.user, exc_info=True)

@@ -9,13 +9,15 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import Core
+from bot import phrases
+from bot.assembly import Assembly
 from bot.metrics import HANDLER_ERRORS
 from bot.model import MaturityModel
-from bot.platforms.slack.blocks import Block, escape
+from bot.platforms.slack.blocks import Block
 from bot.platforms.slack.chat import PLATFORM
+from bot.platforms.slack.markup import escape
 from bot.replies import AspectScore, RoundSummary
-from bot.when import when
+from bot.wording import Moment, speaking, t, tn
 
 log = logging.getLogger(__name__)
 MAX_CHANNELS = 10  # Home views hold 100 blocks; two per channel leaves room for the model
@@ -24,8 +26,8 @@ FRESH_SECONDS = 30.0  # people flick between tabs; users.conversations is rate-l
 
 
 class HomeTab:
-    def __init__(self, core: Core, client: AsyncWebClient) -> None:
-        self.core = core
+    def __init__(self, bot: Assembly, client: AsyncWebClient) -> None:
+        self.bot = bot
         self.client = client
         self._published: dict[str, float] = {}  # user -> when their Home was last published
 
@@ -36,11 +38,12 @@ class HomeTab:
         self._published[user] = now
         try:
             channels = await self._channels_of(user)
-            results = await self.core.latest_results(PLATFORM, channels, MAX_CHANNELS)
-            view = home_view(
-                self.core.services.model,
-                [(place.channel, summary, place.timezone) for place, summary in results],
-            )
+            results = await self.bot.digests.latest_results(PLATFORM, channels, MAX_CHANNELS)
+            with speaking(None):
+                view = home_view(
+                    self.bot.services.content.model(),
+                    [(place.channel, summary, place.timezone) for place, summary in results],
+                )
             await self.client.views_publish(user_id=user, view=view)
         except Exception:
             self._published.pop(user, None)
@@ -68,17 +71,15 @@ class HomeTab:
 
 def home_view(model: MaturityModel, results: list[tuple[str, RoundSummary, str]]) -> dict[str, Any]:
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Platform maturity at a glance"}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"{escape(model.attribution.model)}: {len(model.aspects)} aspects × "
-                    "4 levels. Ask me about any of them: `/maturity what is level 3 adoption`.",
-                }
-            ],
-        },
+        _header(t("Platform maturity at a glance")),
+        _context(
+            t(
+                "{model}: {aspects} aspects × 4 levels. Ask me about any of them: "
+                "`/maturity what is level 3 adoption`.",
+                model=escape(model.attribution.model),
+                aspects=len(model.aspects),
+            )
+        ),
     ]
     for aspect in model.aspects:
         blocks.append(
@@ -95,54 +96,59 @@ def home_view(model: MaturityModel, results: list[tuple[str, RoundSummary, str]]
                 ],
             }
         )
-    blocks += [
-        {"type": "divider"},
-        {"type": "header", "text": {"type": "plain_text", "text": "Your channels' latest pulse"}},
-    ]
+    blocks += [{"type": "divider"}, _header(t("Your channels' latest pulse"))]
     if not results:
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": "No pulse has closed yet in a channel you're in. An admin can start "
-                    "one there with `/maturity pulse start`.",
-                },
-            }
+            _section(
+                t(
+                    "No pulse has closed yet in a channel you're in. An admin can start one "
+                    "there with `/maturity pulse start`."
+                )
+            )
         )
     for channel, summary, timezone in results:
-        closed = when(summary.closed_at, timezone) if summary.closed_at else "open"
+        closed = (
+            t("closed {moment}", moment=Moment(summary.closed_at, timezone, zone_shown=True))
+            if summary.closed_at
+            else t("open")
+        )
+        title = escape(str(phrases.results_title(summary.title)))
         blocks.append(
             {
                 "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*<#{channel}>* · {escape(summary.title)} · closed {closed}",
-                },
+                "text": {"type": "mrkdwn", "text": f"*<#{channel}>* · {title} · {closed}"},
                 # A section holds at most 10 fields: more than enough for the model's aspects.
                 "fields": [_score_field(s, summary.min_responses) for s in summary.scores][:10]
-                or [{"type": "mrkdwn", "text": "No answers."}],
+                or [{"type": "mrkdwn", "text": str(t("No answers."))}],
             }
         )
-        people = "person" if summary.respondents == 1 else "people"
         blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"{summary.respondents} {people} answered."}
-                ],
-            }
+            _context(tn("{n} person answered.", "{n} people answered.", summary.respondents))
         )
-    blocks.append({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": escape(model.attribution.line)}
-    ]})  # fmt: skip
+    blocks.append(_context(escape(model.attribution.line)))
     return {"type": "home", "blocks": blocks}
+
+
+def _header(text: object) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": str(text)[:150]}}
+
+
+def _section(text: object) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": escape(str(text))}}
+
+
+def _context(text: object) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": str(text)}]}
 
 
 def _score_field(score: AspectScore, min_responses: int) -> dict[str, str]:
     name = escape(score.aspect.name)
     if score.hidden:
-        text = f"*{name}*\nnot enough responses ({score.responses}; shown from {min_responses})"
+        detail = phrases.hidden_score(score, min_responses)
     else:
-        text = f"*{name}*\nmedian {score.median:g} · {score.responses} responses"
-    return {"type": "mrkdwn", "text": text}
+        detail = t(
+            "median {median} · {responses}",
+            median=f"{score.median:g}",
+            responses=phrases.responses(score.responses),
+        )
+    return {"type": "mrkdwn", "text": f"*{name}*\n{escape(str(detail))}"}

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.chat import MessageRef
+from bot.context import MessageRef
+from bot.platforms.slack.markup import plain
 
 
 class PayloadError(ValueError):
@@ -77,7 +78,7 @@ def message_event(body: dict[str, Any]) -> Said:
         team=_optional(body, "team_id") or _optional(event, "team") or "",
         channel=channel,
         user=_required(event, "user"),
-        text=_optional(event, "text") or "",
+        text=plain(_optional(event, "text") or ""),
         ts=_required(event, "ts"),
         thread_ts=_optional(event, "thread_ts"),
         direct=_is_direct(channel, _optional(event, "channel_type")),
@@ -91,15 +92,17 @@ def slash_command(body: dict[str, Any]) -> Said:
         team=_optional(body, "team_id") or "",
         channel=channel,
         user=_required(body, "user_id"),
-        text=_optional(body, "text") or "help",  # a bare /maturity asks for help
+        text=plain(_optional(body, "text") or "") or "help",  # a bare /maturity asks for help
         direct=_is_direct(channel, None) or body.get("channel_name") == "directmessage",
         user_name=_optional(body, "user_name") or "",
         response_url=_optional(body, "response_url"),
     )
 
 
-def mentions(text: str, user_id: str | None) -> bool:
-    return bool(user_id) and f"<@{user_id}" in text
+def mentions(body: dict[str, Any], user_id: str | None) -> bool:
+    """Whether a message event's raw text mentions this user (the bot)."""
+    raw = _optional(body.get("event"), "text") or ""
+    return bool(user_id) and f"<@{user_id}" in raw
 
 
 # --- buttons ------------------------------------------------------------------------------
@@ -216,10 +219,12 @@ class CommentTarget:
 
 @dataclass(frozen=True)
 class Comment:
+    team: str
     user: str
     user_name: str
     target: CommentTarget
     text: str
+    language: str | None = None  # the person's, once known
 
 
 def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> Comment:
@@ -234,6 +239,7 @@ def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> C
     values = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
     text = values.get(action_id, {}).get("value") if isinstance(values, dict) else None
     return Comment(
+        team=_optional(body, "team", "id") or _optional(body, "user", "team_id") or "",
         user=_required(body, "user", "id"),
         user_name=_optional(body, "user", "username") or "",
         target=CommentTarget(

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.platforms.teams.settings import check
+
 if TYPE_CHECKING:
+    from bot.assembly import Assembly
     from bot.config import Settings
-    from bot.core import Core
     from bot.platforms.teams.adapter import TeamsAdapter
 
 
-def create(core: Core, settings: Settings) -> TeamsAdapter:
+def create(bot: Assembly, settings: Settings) -> TeamsAdapter:
     """The Teams adapter for ``maturitybot run``."""
     from bot.platforms.teams.adapter import TeamsAdapter
 
-    return TeamsAdapter(core, settings)
+    check(settings)
+    return TeamsAdapter(bot, settings)

@@ -13,8 +13,8 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 from msrest.exceptions import DeserializationError
 
+from bot.assembly import Assembly
 from bot.config import Settings
-from bot.core import Core
 from bot.platforms.teams.bot import MaturityBot
 from bot.platforms.teams.chat import PLATFORM, TeamsChat
 from bot.platforms.teams.connectors import ReusingAuthentication
@@ -36,12 +36,12 @@ def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
 class TeamsAdapter:
     name = PLATFORM
 
-    def __init__(self, core: Core, settings: Settings) -> None:
+    def __init__(self, bot: Assembly, settings: Settings) -> None:
         self.settings = settings
         self.authenticated = bool(settings.microsoft_app_id)
         self.cloud = CloudAdapter(ReusingAuthentication(bot_framework_configuration(settings)))
-        self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", core)
-        self.bot = MaturityBot(core, self.chat)
+        self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", bot.places)
+        self.bot = MaturityBot(bot, self.chat)
 
     async def start(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self.messages)

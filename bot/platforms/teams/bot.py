@@ -17,27 +17,29 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse
 
-from bot.context import Place, Turn
-from bot.core import Core
+from bot.assembly import Assembly
+from bot.context import Click, Place, Turn
 from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.teams import actions, cards
 from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
 from bot.platforms.teams.inbound import Inbound, read
+from bot.platforms.teams.markup import plain
 from bot.platforms.teams.references import CHANNEL, PERSONAL
-from bot.replies import AnswerRecorded, Notice, Reply, is_private
+from bot.replies import AnswerRecorded, Reply, is_private, private
+from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
 CARD_ACTION = "adaptiveCard/action"
 ERROR_TYPE = "application/vnd.microsoft.error"
-UNNAMED_CHANNEL = "your team's channel"
+UNNAMED_CHANNEL = t("your team's channel")
 TURN_KEY = "maturitybot.turn"
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+SORRY = t("Sorry, something went wrong on my side. Please try again in a moment.")
 
 
 class MaturityBot(TeamsActivityHandler):
-    def __init__(self, core: Core, chat: TeamsChat) -> None:
+    def __init__(self, bot: Assembly, chat: TeamsChat) -> None:
         super().__init__()
-        self.core = core
+        self.bot = bot
         self.chat = chat
 
     # --- every activity ---------------------------------------------------------------
@@ -60,11 +62,13 @@ class MaturityBot(TeamsActivityHandler):
     async def _place(self, inbound: Inbound) -> Place:
         """The stored conversation, with its reference refreshed when Teams changed it."""
         origin = inbound.origin
-        core = self.core
-        place = await core.place(PLATFORM, origin.workspace, origin.channel, origin.name)
+        places = self.bot.places
+        place = await places.place(PLATFORM, origin.workspace, origin.channel, origin.name)
         if not place.name and origin.kind == CHANNEL:
-            place = await core.place(PLATFORM, origin.workspace, origin.channel, UNNAMED_CHANNEL)
-        return await core.remember_reference(place, origin.reference.dumps())
+            with speaking(place.language):
+                unnamed = str(UNNAMED_CHANNEL)
+            place = await places.place(PLATFORM, origin.workspace, origin.channel, unnamed)
+        return await places.remember_reference(place, origin.reference.dumps())
 
     def _turn(self, turn_context: TurnContext) -> tuple[Inbound, Place] | None:
         return turn_context.turn_state.get(TURN_KEY)
@@ -82,9 +86,9 @@ class MaturityBot(TeamsActivityHandler):
             if action is not None:
                 await self._submitted(turn_context, inbound, place, action)
             return
-        text = _without_bot_mention(activity)
-        replies = await self.core.on_text(
-            Turn(inbound.person, place, text, self.chat, inbound.origin.thread)
+        text = plain(_without_bot_mention(activity))
+        replies = await self.bot.core.on_text(
+            Turn(inbound.person, place, text, inbound.origin.thread)
         )
         await self._deliver(turn_context, inbound, place, replies)
 
@@ -96,7 +100,7 @@ class MaturityBot(TeamsActivityHandler):
         action: actions.CardAction,
     ) -> None:
         """An ``Action.Submit`` fallback: older clients cannot replace the card in place."""
-        reply = await self._act(inbound, action)
+        reply = await self._act(inbound, place, action)
         await self._deliver(turn_context, inbound, place, [reply], point=False)
 
     async def _deliver(
@@ -112,19 +116,24 @@ class MaturityBot(TeamsActivityHandler):
         for reply in replies:
             if not is_private(reply) or inbound.origin.kind == PERSONAL:
                 POSTS.labels(PLATFORM, "reply").inc()
-                await turn_context.send_activity(message(reply))
+                shared = None if inbound.origin.kind == PERSONAL else place.language
+                await turn_context.send_activity(message(reply, shared))
                 continue
             reached = await self.chat.direct(place, inbound.person.id, reply)
             if point or not reached:
                 await self.chat.point_to_private(place, inbound.origin.thread, reached)
 
-    async def _act(self, inbound: Inbound, action: actions.CardAction) -> Reply:
-        core, person = self.core, inbound.person
+    async def _act(self, inbound: Inbound, place: Place, action: actions.CardAction) -> Reply:
+        """A card's button: the conversation is the one the activity came from, whatever
+        the card's data says (a round of another conversation is unknown here)."""
+        core, person = self.bot.core, inbound.person
         match action:
             case actions.CardAnswer(round_id, question_id, level, comment):
-                return await core.on_click(person, round_id, question_id, level, comment=comment)
+                now = self.bot.services.now()
+                click = Click(person, place, round_id, question_id, level, now, comment)
+                return await core.on_click(click)
             case actions.CardComment(round_id, question_id, text):
-                return await core.on_comment(person, round_id, question_id, text)
+                return await core.on_comment(person, place, round_id, question_id, text)
             case actions.CardAsk(text):
                 return core.knowledge(text)
         raise AssertionError(f"unhandled card action {action!r}")  # pragma: no cover
@@ -142,9 +151,9 @@ class MaturityBot(TeamsActivityHandler):
         action = actions.parse(pressed.get("data"), pressed.get("verb"))
         if action is None:
             return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "Not a maturity-bot card.")
-        inbound, _ = turn
+        inbound, place = turn
         try:
-            reply = await self._act(inbound, action)
+            reply = await self._act(inbound, place, action)
         except Exception:
             log.exception("teams: a card action failed")
             HANDLER_ERRORS.labels(PLATFORM).inc()
@@ -163,7 +172,7 @@ class MaturityBot(TeamsActivityHandler):
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Say hello where the app was added (not on upgrades); the reference is stored."""
         if turn_context.activity.action == "add":
-            await turn_context.send_activity(message(self.core.knowledge("help")))
+            await turn_context.send_activity(message(self.bot.core.knowledge("help")))
 
 
 def _without_bot_mention(activity: Activity) -> str:
@@ -187,7 +196,7 @@ def _without_bot_mention(activity: Activity) -> str:
 
 
 def _sorry() -> Reply:
-    return Notice(SORRY, private=True)
+    return private(SORRY)
 
 
 def _invoke_card(card: cards.Card) -> InvokeResponse:

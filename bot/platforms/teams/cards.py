@@ -11,9 +11,10 @@ import base64
 import io
 from functools import singledispatch
 
+from bot import phrases
 from bot.model import Question
 from bot.platforms.teams import actions
-from bot.platforms.text import first_sentence, score_line
+from bot.platforms.text import answer_recorded, confirm_hint, first_sentence
 from bot.platforms.text import render as render_text
 from bot.replies import (
     AnswerRecorded,
@@ -34,7 +35,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.when import short_when, when
+from bot.wording import Moment, Say, t, tn
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -56,39 +57,40 @@ def card(body: list[Element], actions_: list[Element] | None = None) -> Card:
     return built
 
 
-def text(value: str, **style: object) -> Element:
-    return {"type": "TextBlock", "text": value, "wrap": True, **style}
+def text(value: Say | str, **style: object) -> Element:
+    return {"type": "TextBlock", "text": str(value), "wrap": True, **style}
 
 
-def heading(value: str) -> Element:
+def heading(value: Say | str) -> Element:
     return text(value, size="Large", weight="Bolder")
 
 
-def subtle(value: str, **style: object) -> Element:
+def subtle(value: Say | str, **style: object) -> Element:
     return text(value, **{"isSubtle": True, "spacing": "Small", **style})
 
 
-def bullets(items: list[str] | tuple[str, ...]) -> Element:
+def bullets(items: list[str] | tuple[str, ...] | list[Say]) -> Element:
+    """A real (markdown) list: plain lines in one TextBlock would run together in Teams."""
     return text("\n".join(f"- {item}" for item in items), spacing="Small")
 
 
 def facts(pairs: list[tuple[str, str]]) -> Element:
-    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in pairs]}
+    return {"type": "FactSet", "facts": [{"title": t_, "value": v} for t_, v in pairs]}
 
 
-def execute(title: str, verb: str, data: dict[str, object], **style: object) -> Element:
+def execute(title: Say | str, verb: str, data: dict[str, object], **style: object) -> Element:
     """A Universal Action, falling back to a submit with the same data on older clients."""
     return {
         "type": "Action.Execute",
-        "title": title,
+        "title": str(title),
         "verb": verb,
         "data": data,
         **style,
-        "fallback": {"type": "Action.Submit", "title": title, "data": data},
+        "fallback": {"type": "Action.Submit", "title": str(title), "data": data},
     }
 
 
-def ask(title: str, question: str) -> Element:
+def ask(title: Say | str, question: str) -> Element:
     return execute(title, actions.ASK, actions.ask_data(question))
 
 
@@ -107,26 +109,33 @@ def render(reply: object) -> Card:
 def _(reply: LevelAnswer) -> Card:
     aspect, level, generic = reply.aspect, reply.level, reply.generic
     body = [
-        subtle(f"{aspect.name} · Level {level.number} {generic.name}", spacing="None"),
+        subtle(
+            t(
+                "{aspect} · {level}",
+                aspect=aspect.name,
+                level=phrases.level_label(level.number, generic),
+            ),
+            spacing="None",
+        ),
         heading(level.title),
         text(level.description),
-        text("Characteristics", weight="Bolder"),
+        text(phrases.characteristics(), weight="Bolder"),
         bullets(level.characteristics),
-        subtle(f"Example: {level.scenarios[0]}"),
+        subtle(phrases.example(level.scenarios[0])),
     ]
     buttons: list[Element] = []
     nxt = reply.next_level
     if nxt is not None:
-        body.append(text(f"**Next:** Level {nxt.number} — {nxt.title}"))
+        body.append(text(phrases.next_level(nxt), weight="Bolder"))
         buttons = [
-            ask("Next level", f"level {nxt.number} {aspect.key}"),
+            ask(t("Next level"), f"level {nxt.number} {aspect.key}"),
             ask(
-                "Compare with next",
+                t("Compare with next"),
                 f"from level {level.number} to level {nxt.number} in {aspect.key}",
             ),
         ]
     else:
-        body.append(text("This is the top level; the model warns it is not a goal in itself."))
+        body.append(text(phrases.top_level()))
     body.append(subtle(reply.attribution, size="Small"))
     return card(body, buttons)
 
@@ -134,14 +143,14 @@ def _(reply: LevelAnswer) -> Card:
 @render.register
 def _(reply: LevelAcrossAnswer) -> Card:
     generic = reply.generic
-    body = [heading(f"Level {generic.number} — {generic.name}"), text(generic.summary)]
+    body = [heading(phrases.generic_heading(generic)), text(generic.summary)]
     for aspect, level in reply.rows:
-        body.append(text(f"**{aspect.name}: {level.title}**", spacing="Medium"))
+        body.append(text(f"{aspect.name}: {level.title}", weight="Bolder", spacing="Medium"))
         body.append(text(first_sentence(level.description), spacing="None"))
     body.append(subtle(reply.attribution, size="Small"))
     buttons = [ask(aspect.name, f"level {generic.number} {aspect.key}") for aspect, _ in reply.rows]
     if generic.number < 4:
-        buttons.append(ask("Next level", f"level {generic.number + 1}"))
+        buttons.append(ask(t("Next level"), f"level {generic.number + 1}"))
     return card(body, buttons[:6])
 
 
@@ -150,10 +159,14 @@ def _(reply: AspectAnswer) -> Card:
     aspect = reply.aspect
     body = [heading(aspect.name), text(aspect.question, weight="Bolder"), text(aspect.intro)]
     for generic, level in zip(reply.generics, aspect.levels, strict=True):
-        body.append(text(f"**{level.number}. {generic.name} — {level.title}**", spacing="Medium"))
+        body.append(
+            text(
+                f"{level.number}. {generic.name} — {level.title}", weight="Bolder", spacing="Medium"
+            )
+        )
         body.append(text(first_sentence(level.description), spacing="None"))
     body.append(subtle(reply.attribution, size="Small"))
-    buttons = [ask(f"Level {n}", f"level {n} {aspect.key}") for n in range(1, 5)]
+    buttons = [ask(phrases.choice(n), f"level {n} {aspect.key}") for n in range(1, 5)]
     return card(body, buttons)
 
 
@@ -162,15 +175,12 @@ def _(reply: OverviewAnswer) -> Card:
     model = reply.model
     body = [
         heading(model.attribution.model),
-        text(
-            f"{len(model.aspects)} aspects × 4 levels. Assess each aspect on its own; no level "
-            "is good or bad in itself."
-        ),
-        facts([(f"Level {g.number}", g.name) for g in model.levels]),
+        text(phrases.overview_line(len(model.aspects))),
+        facts([(str(phrases.choice(g.number)), g.name) for g in model.levels]),
     ]
     for aspect in model.aspects:
         titles = " → ".join(level.title for level in aspect.levels)
-        body.append(text(f"**{aspect.name}:** {titles}", spacing="Small"))
+        body.append(text(f"{aspect.name}: {titles}", spacing="Small"))
     body.append(subtle(model.attribution.line, size="Small"))
     buttons = [ask(aspect.name, f"tell me about {aspect.key}") for aspect in model.aspects]
     return card(body, buttons[:6])
@@ -183,27 +193,46 @@ def _(reply: CompareAnswer) -> Card:
     if reply.aspect is not None:
         ((_, low, high),) = reply.pairs
         body += [
-            subtle(f"{reply.aspect.name} · from level {low.number} to {high.number}"),
+            subtle(
+                t(
+                    "{aspect} · from level {low} to {high}",
+                    aspect=reply.aspect.name,
+                    low=low.number,
+                    high=high.number,
+                )
+            ),
             heading(f"{low.title} → {high.title}"),
-            text(f"**At level {low.number} ({low_generic.name}):** {low.description}"),
-            text(f"**At level {high.number} ({high_generic.name}):** {high.description}"),
-            text("Moves to get there", weight="Bolder"),
+            text(phrases.at_level(low, low_generic), weight="Bolder"),
+            text(low.description, spacing="None"),
+            text(phrases.at_level(high, high_generic), weight="Bolder"),
+            text(high.description, spacing="None"),
+            text(phrases.moves_heading(), weight="Bolder"),
         ]
         for number in range(low.number + 1, high.number + 1):
             step = reply.aspect.level(number)
             if high.number - low.number > 1:
-                body.append(text(f"To level {step.number} ({step.title}):", spacing="Small"))
+                body.append(text(phrases.to_level(step), spacing="Small"))
             body.append(bullets(step.how_to_get_here))
     else:
-        body += [
+        body.append(
             heading(
-                f"Level {reply.lower} {low_generic.name} → level {reply.upper} {high_generic.name}"
-            ),
-        ]
+                t(
+                    "Level {lower} {low} → level {upper} {high}",
+                    lower=reply.lower,
+                    low=low_generic.name,
+                    upper=reply.upper,
+                    high=high_generic.name,
+                )
+            )
+        )
         for aspect, low, high in reply.pairs:
-            body.append(text(f"**{aspect.name}:** {low.title} → {high.title}", spacing="Medium"))
+            body.append(
+                text(
+                    f"{aspect.name}: {low.title} → {high.title}", weight="Bolder", spacing="Medium"
+                )
+            )
             first_move = aspect.level(reply.lower + 1).how_to_get_here[0]
-            body.append(subtle(f"First move: {first_move}"))
+            body.append(subtle(phrases.first_move(first_move)))
     body.append(subtle(reply.attribution, size="Small"))
     return card(body)
 
@@ -211,16 +240,19 @@ def _(reply: CompareAnswer) -> Card:
 @render.register
 def _(reply: HelpAnswer) -> Card:
     body = [
-        text(
-            "I explain the CNCF Platform Engineering Maturity Model and run pulse surveys on it.",
-            weight="Bolder",
-        ),
-        text("Ask me things like:"),
+        text(phrases.introduction(), weight="Bolder"),
+        text(phrases.ask_examples()),
         bullets(reply.examples),
     ]
     if reply.commands:
-        body.append(text("Pulse commands", weight="Bolder"))
-        body.append(facts([(command, meaning) for command, meaning in reply.commands]))
+        body.append(text(phrases.pulse_commands(), weight="Bolder"))
+        rows = []
+        for command in reply.commands:
+            meaning = str(command.meaning)
+            if command.admin:
+                meaning += f" ({phrases.admins_only()})"
+            rows.append((command.usage, meaning))
+        body.append(facts(rows))
     return card(body)
 
 
@@ -231,8 +263,10 @@ def _(reply: UnknownAnswer) -> Card:
 
 @render.register
 def _(reply: Notice) -> Card:
-    body = [text(reply.heading, weight="Bolder")] if reply.heading else []
-    body.append(text(reply.text))
+    body = [text(reply.heading, weight="Bolder")] if reply.heading is not None else []
+    if str(reply.text):
+        body.append(text(reply.text))
+    body += [text(f"• {line}", spacing="Small") for line in reply.lines]
     return card(body)
 
 
@@ -243,35 +277,35 @@ def _(reply: Refusal) -> Card:
 
 @render.register
 def _(reply: Confirm) -> Card:
-    return card(
-        [text(reply.text), text(f"Type “{reply.phrase}” to go ahead; anything else cancels.")]
-    )
+    return card([text(reply.text), text(confirm_hint(reply))])
 
 
 @render.register
 def _(reply: PulseParent) -> Card:
+    detail = tn(
+        "{survey}: {n} question in this thread. Closes {moment}.",
+        "{survey}: {n} questions in this thread. Closes {moment}.",
+        reply.question_count,
+        survey=reply.template_name,
+        moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
+    )
     return card(
-        [
-            heading(reply.title),
-            text(
-                f"{reply.template_name}: {reply.question_count} questions in this thread. "
-                f"Closes {when(reply.closes_at, reply.timezone)}."
-            ),
-            subtle("Answers are confidential: only aggregates are ever shown."),
-        ]
+        [heading(phrases.round_title(reply.title)), text(detail), subtle(phrases.confidential())]
     )
 
 
-def _question_body(question: Question, position: str) -> list[Element]:
+def _question_body(question: Question, position: Say) -> list[Element]:
     body = [subtle(position, spacing="None"), text(question.text, weight="Bolder", size="Medium")]
-    body.append(text("\n".join(f"{n}. {opt}" for n, opt in enumerate(question.options, 1))))
+    body += [
+        text(f"{n}. {option}", spacing="Small") for n, option in enumerate(question.options, 1)
+    ]
     return body
 
 
 def _answer_buttons(round_id: int, question_id: str, chosen: int | None = -1) -> list[Element]:
     buttons = []
     for level in (1, 2, 3, 4, None):
-        title = "Not sure" if level is None else f"Level {level}"
+        title = str(phrases.choice(level))
         style = {"style": "positive"} if level == chosen else {}
         buttons.append(
             execute(
@@ -288,90 +322,93 @@ def _comment_box() -> Element:
     return {
         "type": "Input.Text",
         "id": actions.COMMENT_INPUT,
-        "placeholder": "Optional comment (shown without your name, with enough responses)",
+        "placeholder": str(t("Optional comment (shown without your name, with enough responses)")),
         "isMultiline": True,
         "maxLength": actions.MAX_COMMENT,
     }
 
 
-def _count(responses: int) -> str:
-    return f"{responses} {'response' if responses == 1 else 'responses'}"
-
-
 @render.register
 def _(reply: SurveyQuestion) -> Card:
     question = reply.question
-    position = f"Question {reply.position} of {reply.total} · {reply.aspect.name}"
+    position = t(
+        "Question {position} of {total} · {aspect}",
+        position=reply.position,
+        total=reply.total,
+        aspect=reply.aspect.name,
+    )
     body = _question_body(question, position)
     if reply.closed:
-        body.append(subtle(f"Closed · {_count(reply.responses)}"))
+        body.append(subtle(phrases.closed_count(reply.responses)))
         return card(body)
     body.append(_comment_box())
-    body.append(subtle(f"{_count(reply.responses)} so far · only totals are ever shown"))
+    body.append(
+        subtle(
+            t(
+                "{responses} so far · only totals are ever shown",
+                responses=phrases.responses(reply.responses),
+            )
+        )
+    )
     return card(body, _answer_buttons(reply.round_id, question.id))
 
 
 def answered_card(recorded: AnswerRecorded, round_id: int) -> Card:
     """What the clicker alone sees after answering: their choice, and a way to change it."""
     question = recorded.question
-    choice = "Not sure" if recorded.level is None else f"Level {recorded.level}"
-    verb = "Changed to" if recorded.changed else "Recorded"
-    extra = " with your comment" if recorded.comment_saved else ""
-    body = _question_body(question, "Your answer · only you see this")
-    body.append(
-        text(f"✓ {verb}: **{choice}**{extra}.", color="Good", weight="Bolder", spacing="Medium")
-    )
+    choice = phrases.choice(recorded.level)
+    if recorded.changed and recorded.comment_saved:
+        said = t("✓ Changed to: **{choice}** with your comment.", choice=choice)
+    elif recorded.changed:
+        said = t("✓ Changed to: **{choice}**.", choice=choice)
+    elif recorded.comment_saved:
+        said = t("✓ Recorded: **{choice}** with your comment.", choice=choice)
+    else:
+        said = t("✓ Recorded: **{choice}**.", choice=choice)
+    body = _question_body(question, t("Your answer · only you see this"))
+    body.append(text(said, color="Good", weight="Bolder", spacing="Medium"))
     body.append(
         subtle(
-            f"You can change it until {short_when(recorded.closes_at, recorded.timezone)}; "
-            "the latest click counts."
+            t(
+                "You can change it until {moment}; the latest click counts.",
+                moment=Moment(recorded.closes_at, recorded.timezone, style="short"),
+            )
         )
     )
     body.append(_comment_box())
     buttons = _answer_buttons(round_id, question.id, chosen=recorded.level)
     buttons.append(
-        execute("Save comment", actions.COMMENT, actions.comment_data(round_id, question.id))
+        execute(t("Save comment"), actions.COMMENT, actions.comment_data(round_id, question.id))
     )
     return card(body, buttons)
 
 
 @render.register
 def _(reply: AnswerRecorded) -> Card:
-    return card([text(render_text(reply))])
+    return card([text(answer_recorded(reply))])
 
 
 def _summary_body(summary: RoundSummary) -> list[Element]:
-    body = [heading(summary.title), text(_participation(summary))]
-    rows = []
-    for score in summary.scores:
-        line = score_line(score, summary.min_responses)
-        rows.append((score.aspect.name, line.split(": ", 1)[1] if ": " in line else line))
+    body = [heading(phrases.results_title(summary.title)), text(phrases.participation(summary))]
+    rows = [
+        (score.aspect.name, str(phrases.score_text(score, summary.min_responses)))
+        for score in summary.scores
+    ]
     body.append(facts(rows))
-    if summary.weakest is not None and summary.weakest_next is not None:
-        nxt = summary.weakest_next
-        body.append(
-            text(
-                f"**Weakest: {summary.weakest.aspect.name}.** Level {nxt.number} ({nxt.title}) "
-                "asks for:",
-                spacing="Medium",
-            )
-        )
-        body.append(bullets(nxt.how_to_get_here))
-    comments = [(s.aspect.name, c) for s in summary.scores if not s.hidden for c in s.comments]
+    weakest = phrases.weakest(summary)
+    if weakest is not None and summary.weakest_next is not None:
+        body.append(text(weakest, weight="Bolder", spacing="Medium"))
+        body.append(bullets(summary.weakest_next.how_to_get_here))
+    comments = [
+        phrases.aspect_comment(s.aspect, c) for s in summary.scores if not s.hidden
+        for c in s.comments
+    ]  # fmt: skip
     if comments:
-        body.append(text("Comments (unattributed)", weight="Bolder"))
-        body.append(bullets([f"{aspect}: {comment}" for aspect, comment in comments]))
+        body.append(text(phrases.comments_heading(), weight="Bolder"))
+        body += [text(f"• {comment}", spacing="Small") for comment in comments]
     if summary.attribution:
         body.append(subtle(summary.attribution, size="Small"))
     return body
-
-
-def _participation(summary: RoundSummary) -> str:
-    people = "person" if summary.respondents == 1 else "people"
-    if summary.members:
-        rate = 100 * summary.respondents / summary.members
-        return f"Participation: {summary.respondents} of {summary.members} {people} ({rate:.0f}%)."
-    return f"Participation: {summary.respondents} {people}."
 
 
 @render.register
@@ -382,11 +419,11 @@ def _(reply: RoundSummary) -> Card:
 @render.register
 def _(reply: Digest) -> Card:
     body = _summary_body(reply.summary)
-    body.insert(1, subtle(f"Digest · trend over {reply.rounds_compared} rounds"))
+    body.insert(1, subtle(phrases.trend_over(reply.rounds_compared)))
     if reply.chart_png:
         image = small_chart(reply.chart_png)
-        alt = "Radar of the mean level per aspect, and each aspect's trend"
-        too_large = "The chart is too large for a Teams message; `digest` in Slack shows it."
+        alt = str(t("Radar of the mean level per aspect, and each aspect's trend"))
+        too_large = t("The chart is too large for a Teams message; `digest` in Slack shows it.")
         chart = {"type": "Image", "url": image, "altText": alt, "size": "Stretch"}
         body.insert(3, chart if image else subtle(too_large))
     return card(body)
@@ -414,13 +451,21 @@ def small_chart(png: bytes) -> str | None:
 
 @render.register
 def _(reply: PulseStatus) -> Card:
-    rate = f" of {reply.members}" if reply.members else ""
-    people = "person" if reply.respondents == 1 else "people"
     return card(
         [
-            heading(reply.title),
-            text(f"Open, closes {when(reply.closes_at, reply.timezone)}."),
-            text(f"{reply.respondents}{rate} {people} answered."),
-            facts([(qid, _count(count)) for qid, count in reply.per_question]),
+            heading(phrases.round_title(reply.title)),
+            text(
+                t(
+                    "Open, closes {moment}.",
+                    moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
+                )
+            ),
+            text(phrases.people_answered(reply.respondents, reply.members)),
+            facts(
+                [
+                    (count.aspect.name, str(phrases.responses(count.responses)))
+                    for count in reply.per_question
+                ]
+            ),
         ]
     )

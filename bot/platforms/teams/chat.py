@@ -27,10 +27,9 @@ from botbuilder.schema import (
     ConversationParameters,
 )
 
-from bot.chat import MessageRef
-from bot.context import Place
-from bot.core import Core
+from bot.context import MessageRef, Place
 from bot.metrics import POSTS
+from bot.places import Places
 from bot.platforms.teams import cards
 from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
 from bot.platforms.teams.inbound import personal_key
@@ -43,24 +42,27 @@ from bot.platforms.teams.references import (
     thread_root,
 )
 from bot.replies import Notice, Reply
+from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 MEMBER_PAGE_SIZE = 500
-PRIVATE_ELSEWHERE = "I've answered you in our private chat."
-PRIVATE_UNREACHABLE = (
+PRIVATE_ELSEWHERE = t("I've answered you in our private chat.")
+PRIVATE_UNREACHABLE = t(
     "I couldn't reply to you privately. Open a chat with me (Apps → maturity-bot) and ask "
     "again there."
 )
 
 
-def message(reply: Reply) -> Activity:
-    """A reply as a Teams message: one Adaptive Card, with a one-line summary."""
-    return Activity(
-        type=ActivityTypes.message,
-        summary=cards.summary_of(reply),
-        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=cards.render(reply))],
-    )
+def message(reply: Reply, language: str | None = None) -> Activity:
+    """A reply as a Teams message: one Adaptive Card, with a one-line summary, in
+    ``language`` (None: the language in force)."""
+    with speaking(language):
+        return Activity(
+            type=ActivityTypes.message,
+            summary=cards.summary_of(reply),
+            attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=cards.render(reply))],
+        )
 
 
 class TeamsChat:
@@ -69,10 +71,10 @@ class TeamsChat:
     # questions share its thread: counts are refreshed at most every 10 s per question.
     count_interval = 10.0
 
-    def __init__(self, adapter: CloudAdapter, app_id: str, core: Core) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, places: Places) -> None:
         self.adapter = adapter
         self.app_id = app_id
-        self.core = core
+        self.places = places
         # person id -> 29: id, learnt from inbound activities and member lists; needed to open
         # a 1:1 chat with someone whose person id is their AAD object id.
         self._teams_ids: dict[str, str] = {}
@@ -87,8 +89,10 @@ class TeamsChat:
         if reference is None:
             return None
         if reference.is_channel:
-            return await self._new_thread(reference, message(reply))
-        sent = await self._send(reference, reference.conversation_id, message(reply))
+            return await self._new_thread(reference, message(reply, place.language))
+        sent = await self._send(
+            reference, reference.conversation_id, message(reply, place.language)
+        )
         return MessageRef(reference.conversation_id, sent) if sent else None
 
     async def post_in_thread(
@@ -101,14 +105,14 @@ class TeamsChat:
         conversation = reference.conversation_id
         if reference.is_channel and thread_root(parent.conversation):
             conversation = parent.conversation
-        sent = await self._send(reference, conversation, message(reply))
+        sent = await self._send(reference, conversation, message(reply, place.language))
         return MessageRef(conversation, sent) if sent else None
 
     async def update(self, place: Place, message_ref: MessageRef, reply: Reply) -> None:
         reference = await self._reference(place)
         if reference is None:
             return
-        replacement = message(reply)
+        replacement = message(reply, place.language)
         replacement.id = message_ref.id
         POSTS.labels(PLATFORM, "update").inc()
 
@@ -139,7 +143,7 @@ class TeamsChat:
 
     async def direct(self, place: Place, person_id: str, reply: Reply) -> bool:
         try:
-            stored = await self.core.reference_of(PLATFORM, personal_key(person_id))
+            stored = await self.places.reference_of(PLATFORM, personal_key(person_id))
             personal = StoredReference.loads(stored)
             if personal is not None:
                 await self._send(personal, personal.conversation_id, message(reply))
@@ -193,7 +197,7 @@ class TeamsChat:
 
     async def _reference(self, place: Place) -> StoredReference | None:
         """The freshest stored reference: places cached in rounds may predate a move."""
-        reference = StoredReference.loads(await self.core.stored_reference(place))
+        reference = StoredReference.loads(await self.places.stored_reference(place))
         if reference is None:
             log.warning(
                 "teams: no conversation reference for %s yet; the bot must receive a message "
@@ -306,7 +310,7 @@ class TeamsChat:
             bot_name=reference.bot_name,
             tenant_id=reference.tenant_id,
         )
-        await self.core.remember_conversation(
+        await self.places.remember_conversation(
             PLATFORM, reference.tenant_id or "", personal_key(person_id), "personal chat",
             personal.dumps(),
         )  # fmt: skip

@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings
 from bot.model import MaturityModel
 from bot.platforms.teams.icons import colour_icon, outline_icon
+from bot.wording import t
 
 MANIFEST_VERSION = "1.22"
 SCHEMA = (
@@ -24,16 +25,16 @@ ACCENT_COLOUR = "#2F6FDE"
 DEVELOPER_URL = "https://example.com/maturity-bot"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 COMMANDS = (
-    ("help", "What I can do"),
-    ("what is level 3 measurement", "One level of one aspect, in detail"),
-    ("overview", "The whole model at a glance"),
-    ("pulse start", "Open a pulse round in this channel (admins)"),
-    ("pulse status", "Responses so far and the closing time"),
-    ("pulse close", "Close the round and post the summary (admins)"),
-    ("pulse remind", "Remind people who have not answered (admins)"),
-    ("digest", "The latest results with a chart"),
-    ("my answers", "What you answered; only you see it"),
-    ("forget me", "Delete every answer you gave"),
+    ("help", t("What I can do")),
+    ("what is level 3 measurement", t("One level of one aspect, in detail")),
+    ("overview", t("The whole model at a glance")),
+    ("pulse start", t("Open a pulse round in this channel (admins)")),
+    ("pulse status", t("Responses so far and the closing time")),
+    ("pulse close", t("Close the round and post the summary (admins)")),
+    ("pulse remind", t("Remind people who have not answered (admins)")),
+    ("digest", t("The latest results with a chart")),
+    ("my answers", t("What you answered; only you see it")),
+    ("forget me", t("Delete every answer you gave")),
 )
 
 
@@ -64,13 +65,19 @@ def manifest(settings: Settings, model: MaturityModel) -> dict[str, object]:
             "privacyUrl": f"{DEVELOPER_URL}/privacy",
             "termsOfUseUrl": f"{DEVELOPER_URL}/terms",
         },
-        "name": {"short": "maturity-bot", "full": "Platform Engineering Maturity bot"},
+        "name": {"short": "maturity-bot", "full": str(t("Platform Engineering Maturity bot"))},
         "description": {
-            "short": "Explains the platform engineering maturity model; runs team pulses.",
-            "full": (
-                f"Ask about the {attribution.model} (5 aspects × 4 levels) and run pulse "
-                "surveys in a channel thread: one question per aspect, confidential answers, "
-                f"aggregate results and a digest chart. Model: {attribution.line}"
+            "short": str(t("Explains the platform engineering maturity model; runs team pulses."))[
+                :80
+            ],
+            "full": str(
+                t(
+                    "Ask about the {model} (5 aspects × 4 levels) and run pulse surveys in a "
+                    "channel thread: one question per aspect, confidential answers, aggregate "
+                    "results and a digest chart. Model: {attribution}",
+                    model=attribution.model,
+                    attribution=attribution.line,
+                )
             )[:4000],
         },
         "icons": {"color": "color.png", "outline": "outline.png"},
@@ -85,7 +92,7 @@ def manifest(settings: Settings, model: MaturityModel) -> dict[str, object]:
                     {
                         "scopes": SCOPES,
                         "commands": [
-                            {"title": title, "description": description}
+                            {"title": title, "description": str(description)[:128]}
                             for title, description in COMMANDS
                         ],
                     }

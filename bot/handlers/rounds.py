@@ -1,0 +1,279 @@
+"""Pulse rounds: open, status, remind, close. Platform-neutral; speaks through the ``Chat``
+port of the round's conversation, reached through the directory, and keeps everything in
+storage."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot import commands, phrases
+from bot.chat import Chat
+from bot.context import MessageRef, Person, Place
+from bot.handlers.counts import Counts
+from bot.handlers.digest import Digests
+from bot.handlers.questions import RoundFacts, question_reply
+from bot.places import Places
+from bot.replies import Notice, PulseParent, PulseStatus, QuestionCount, Reply, RoundTitle, private
+from bot.services import Services
+from bot.when import ClosingTime, iso_week
+from bot.wording import Moment, t, tn
+from storage import answers, rounds
+from storage.rounds import NewRound, PlannedQuestion, RoundInfo
+from storage.tables import Round
+
+log = logging.getLogger(__name__)
+MIN_OPEN = timedelta(minutes=1)
+
+
+class Rounds:
+    def __init__(
+        self,
+        services: Services,
+        places: Places,
+        digests: Digests,
+        counts: Counts,
+        facts: RoundFacts,
+    ) -> None:
+        self.services = services
+        self.places = places
+        self.digests = digests  # a round's summary is the first part of its digest
+        self.counts = counts
+        self.facts = facts
+
+    # --- opening ----------------------------------------------------------------------
+
+    async def start(
+        self,
+        place: Place,
+        person: Person,
+        template: str | None = None,
+        closing: ClosingTime | None = None,
+        close_after: timedelta | None = None,
+        schedule_id: int | None = None,
+        claim: str | None = None,
+    ) -> list[Reply]:
+        """Open a round here: the parent post, then every question in its thread."""
+        s = self.services
+        chat = self.places.chat(place.platform)
+        if chat is None:  # pragma: no cover - turns and schedules come from served platforms
+            log.warning("no chat port for %s; not opening a round", place.platform)
+            return []
+        surveys = s.content.survey_set(place.language)
+        key = template or surveys.default
+        survey = surveys.get(key)
+        if survey is None:
+            names = ", ".join(sorted(surveys.templates))
+            return [
+                private(
+                    t(
+                        "There is no survey template {key!r}. Templates: {names}.",
+                        key=key,
+                        names=names,
+                    )
+                )
+            ]
+        now = s.now()
+        closes_at = (
+            closing.resolve(now, place.timezone)
+            if closing
+            else now + (close_after or commands.DEFAULT_CLOSE)
+        )
+        if closes_at < now + MIN_OPEN:
+            return [private(t("That closing time is in the past; pick a later one."))]
+        new = NewRound(
+            conversation_id=place.id,
+            template=survey.key,
+            week=iso_week(now, place.timezone),
+            language=place.language,
+            opened_by=person.id,
+            opened_at=now,
+            closes_at=closes_at,
+            questions=tuple(
+                PlannedQuestion(q.id, q.version, q.aspect, q.text, tuple(q.options))
+                for q in survey.questions
+            ),
+            schedule_id=schedule_id,
+        )
+        opened = await s.db.write(rounds.open_claimed, new, claim, s.instance)
+        if opened is None or opened.id is None:
+            return [await self._already_open(place)]
+        try:
+            await self._post_round(place, chat, opened, survey.name)
+        except Exception:
+            # Nobody can see a round whose parent post failed (the bot was removed from the
+            # channel, say): take it back instead of leaving an open round behind.
+            log.exception("could not post round %s in %s; withdrawing it", opened.id, place.label)
+            await s.db.write(rounds.withdraw, opened.id)
+            return [private(t("I could not post the pulse here, so I did not start it."))]
+        s.timetable.round_opened(opened.id, closes_at)
+        return []
+
+    async def _already_open(self, place: Place) -> Notice:
+        existing = await self.services.db.read(rounds.current, place.id)
+        if existing is None:  # a scheduled claim was taken by another instance
+            return private(t("This pulse was already started."))
+        return private(
+            t(
+                "A pulse is already open here ({title}), closing {moment}. Use `pulse status` "
+                "or `pulse close`.",
+                title=phrases.round_title(RoundTitle(existing.week)),
+                moment=Moment(existing.closes_at, place.timezone, zone_shown=True),
+            )
+        )
+
+    async def _post_round(self, place: Place, chat: Chat, round_: Round, survey_name: str) -> None:
+        assert round_.id is not None
+        info = await self.services.db.read(rounds.load_info, round_.id)
+        assert info is not None, "the round was just opened"
+        parent_reply = PulseParent(
+            round_.id,
+            RoundTitle(round_.week),
+            survey_name,
+            round_.closes_at,
+            len(info.questions),
+            place.timezone,
+        )
+        parent = await chat.post(place, parent_reply)
+        if parent is None:
+            raise LookupError(f"{chat.platform} could not post in {place.label}")
+        await self.services.db.write(rounds.set_parent_ref, round_.id, parent.dumps())
+        await self._post_questions(place, chat, info, parent)
+
+    async def _post_questions(
+        self, place: Place, chat: Chat, info: RoundInfo, parent: MessageRef
+    ) -> None:
+        """Once the parent is out the round is visible: a question that fails to post is
+        logged and the others still go (`pulse status` shows what people can answer)."""
+        for question in info.questions:
+            reply = question_reply(self.services, info, question)
+            try:
+                ref = await chat.post_in_thread(place, parent, reply)
+            except Exception:
+                log.exception("could not post question %s of round %s", question.question_id,
+                              info.round_id)  # fmt: skip
+                continue
+            if ref is not None:
+                await self.services.db.write(
+                    rounds.set_question_ref, info.round_id, question.question_id, ref.dumps()
+                )
+        self.facts.forget(info.round_id)
+
+    # --- status, reminders, closing -------------------------------------------------
+
+    async def status(self, place: Place) -> Reply:
+        db = self.services.db
+        current = await db.read(rounds.current, place.id)
+        if current is None or current.id is None:
+            return private(t("No pulse is open here. An admin can start one with `pulse start`."))
+        counts = await db.read(answers.counts_by_question, current.id)
+        people = await db.read(answers.answered_by, current.id)
+        info = await self.facts.get(current.id)
+        members = await _members(self.places.chat(place.platform), place)
+        model = self.services.content.model(current.language)
+        return PulseStatus(
+            current.id,
+            RoundTitle(current.week),
+            current.opened_at,
+            current.closes_at,
+            len(people),
+            len(members) if members else None,
+            place.timezone,
+            tuple(
+                QuestionCount(model.aspect(q.aspect), q.question_id, counts.get(q.question_id, 0))
+                for q in (info.questions if info else ())
+            ),
+        )
+
+    async def remind(self, place: Place) -> Reply:
+        s = self.services
+        chat = self.places.chat(place.platform)
+        current = await s.db.read(rounds.current, place.id)
+        if current is None or current.id is None or chat is None:
+            return private(t("No pulse is open here, so there is nobody to remind."))
+        if not await s.db.write(rounds.mark_reminded, current.id, s.now()):
+            return private(t("I already sent this round's reminder; I only remind once."))
+        reminder = Notice(
+            t(
+                "Reminder: the platform maturity pulse in {place} closes {moment}. It takes "
+                "about a minute, and only totals are ever shown.",
+                place=place.label,
+                moment=Moment(current.closes_at, place.timezone, zone_shown=True),
+            )
+        )
+        members = await _members(chat, place)
+        if members is None:  # the platform cannot list members: one reminder for everyone
+            parent = MessageRef.loads(current.parent_ref)
+            if parent is not None:
+                await chat.post_in_thread(place, parent, reminder, broadcast=True)
+            else:
+                await chat.post(place, reminder)
+            return private(t("I can't list this conversation's members, so I posted one reminder."))
+        questions = await s.db.read(rounds.questions, current.id)
+        answered = await s.db.read(answers.answered_by, current.id)
+        pending = [m for m in members if len(answered.get(m, ())) < len(questions)]
+        reached = 0
+        for member in pending:
+            if await chat.direct(place, member, reminder):
+                reached += 1
+        return private(
+            tn(
+                "Reminded {n} person who hasn't answered yet.",
+                "Reminded {n} people who haven't answered yet.",
+                reached,
+            )
+        )
+
+    async def close(self, round_id: int) -> bool:
+        """Close a round once (across instances) and post its summary in the thread."""
+        s = self.services
+        round_ = await s.db.read(rounds.get, round_id)
+        if round_ is None or round_.closed_at is not None:
+            return False
+        reached = await self.places.reach(round_.conversation_id)
+        if reached is None:  # an instance serving that platform will close it
+            log.warning("round %s is due, but its platform is not served here", round_id)
+            return False
+        place, chat = reached
+        members = await _members(chat, place)
+        closed = await s.db.write(
+            rounds.close_claimed, round_id, s.now(), len(members) if members else None, s.instance
+        )
+        if closed is None:
+            return False
+        self.facts.forget(round_id)
+        self.counts.cancel(round_id)
+        summary = await self.digests.summary(closed, place)
+        parent = MessageRef.loads(closed.parent_ref)
+        if parent is not None:
+            await chat.post_in_thread(place, parent, summary, broadcast=True)
+        else:
+            await chat.post(place, summary)
+        await self._mark_questions_closed(round_id, place, chat)
+        return True
+
+    async def _mark_questions_closed(self, round_id: int, place: Place, chat: Chat) -> None:
+        info = await self.services.db.read(rounds.load_info, round_id)
+        if info is None:
+            return
+        counts = await self.services.db.read(answers.counts_by_question, round_id)
+        for question in info.questions:
+            ref = MessageRef.loads(question.message_ref)
+            if ref is None:
+                continue
+            count = counts.get(question.question_id, 0)
+            reply = question_reply(self.services, info, question, count, closed=True)
+            try:
+                await chat.update(place, ref, reply)
+            except Exception:
+                log.exception("could not mark a question closed")
+
+
+async def _members(chat: Chat | None, place: Place) -> list[str] | None:
+    if chat is None:
+        return None
+    try:
+        return await chat.members(place)
+    except Exception:
+        log.warning("could not list the members of %s", place.label, exc_info=True)
+        return None

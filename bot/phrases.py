@@ -1,0 +1,242 @@
+"""Sentences said in more than one place: each exists once, here, as a catalog message.
+
+Renderers lay these out (a line in the terminal, a section in Block Kit, a TextBlock in a
+card); handlers put them into notices. Everything returns a ``Say``: it is translated when
+it is rendered, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.model import Aspect, GenericLevel, Level
+from bot.replies import AspectScore, RoundSummary, RoundTitle
+from bot.wording import Moment, Say, t, tc, tn
+
+# --- the model --------------------------------------------------------------------------------
+
+
+def level_name(generic: GenericLevel, level: Level) -> Say:
+    """``Level 3 Scalable — Insights``."""
+    return t(
+        "Level {number} {name} — {title}",
+        number=level.number,
+        name=generic.name,
+        title=level.title,
+    )
+
+
+def level_heading(aspect: Aspect, level: Level, generic: GenericLevel) -> Say:
+    """``Measurement · Level 3 Scalable — Insights``."""
+    return t("{aspect} · {level}", aspect=aspect.name, level=level_name(generic, level))
+
+
+def level_label(number: int, generic: GenericLevel) -> Say:
+    """``Level 3 Scalable``."""
+    return t("Level {number} {name}", number=number, name=generic.name)
+
+
+def generic_heading(generic: GenericLevel) -> Say:
+    """``Level 3 — Scalable``."""
+    return t("Level {number} — {name}", number=generic.number, name=generic.name)
+
+
+def next_level(level: Level) -> Say:
+    return t("Next: Level {number} — {title}", number=level.number, title=level.title)
+
+
+def top_level() -> Say:
+    return t("This is the top level; the model warns it is not a goal in itself.")
+
+
+def characteristics() -> Say:
+    return t("Characteristics")
+
+
+def example(scenario: str) -> Say:
+    return t("Example: {scenario}", scenario=scenario)
+
+
+def moves_heading() -> Say:
+    return t("Moves to get there")
+
+
+def to_level(level: Level) -> Say:
+    return t("To level {number} ({title}):", number=level.number, title=level.title)
+
+
+def first_move(move: str) -> Say:
+    return t("First move: {move}", move=move)
+
+
+def at_level(level: Level, generic: GenericLevel) -> Say:
+    return t("At level {number} ({name}):", number=level.number, name=generic.name)
+
+
+def overview_line(aspects: int) -> Say:
+    return tn(
+        "{n} aspect × 4 levels. Assess each aspect on its own; no level is good or bad in itself.",
+        "{n} aspects × 4 levels. Assess each aspect on its own; no level is good or bad in itself.",
+        aspects,
+    )
+
+
+def levels_heading() -> Say:
+    return t("Levels:")
+
+
+def introduction() -> Say:
+    return t("I explain the CNCF Platform Engineering Maturity Model and run pulse surveys on it.")
+
+
+def ask_examples() -> Say:
+    return t("Ask me things like:")
+
+
+def pulse_commands() -> Say:
+    return t("Pulse commands")
+
+
+def admins_only() -> Say:
+    return tc("command help", "admins")
+
+
+# --- pulse --------------------------------------------------------------------------------------
+
+
+def round_title(title: RoundTitle) -> Say:
+    return t("Platform maturity pulse — week {week}", week=title.week)
+
+
+def results_title(title: RoundTitle) -> Say:
+    return t("Results: {title}", title=round_title(title))
+
+
+def confidential() -> Say:
+    return t("Answers are confidential: only totals are ever shown, never who said what.")
+
+
+def closes(moment: datetime, timezone: str) -> Say:
+    return t("Closes {moment}.", moment=Moment(moment, timezone, zone_shown=True))
+
+
+def choice(level: int | None) -> Say:
+    """What a person picked: ``Level 3`` or ``Not sure``."""
+    if level is None:
+        return not_sure()
+    return t("Level {number}", number=level)
+
+
+def not_sure() -> Say:
+    return t("Not sure")
+
+
+def responses(count: int) -> Say:
+    return tn("{n} response", "{n} responses", count)
+
+
+def people_answered(respondents: int, members: int | None) -> Say:
+    """``4 of 5 people answered.``"""
+    if members:
+        return tn(
+            "{respondents} of {n} person answered.",
+            "{respondents} of {n} people answered.",
+            members,
+            respondents=respondents,
+        )
+    return tn("{n} person answered.", "{n} people answered.", respondents)
+
+
+def participation(summary: RoundSummary) -> Say:
+    """``Participation: 4 of 5 people (80%).``"""
+    if summary.members:
+        rate = round(100 * summary.respondents / summary.members)
+        return tn(
+            "Participation: {respondents} of {n} person ({rate}%).",
+            "Participation: {respondents} of {n} people ({rate}%).",
+            summary.members,
+            respondents=summary.respondents,
+            rate=rate,
+        )
+    return tn("Participation: {n} person.", "Participation: {n} people.", summary.respondents)
+
+
+def trend_over(rounds: int) -> Say:
+    return tn("Trend over the last {n} round.", "Trend over the last {n} rounds.", rounds)
+
+
+def score_text(score: AspectScore, min_responses: int) -> Say:
+    """What one aspect's line says after its name: the figures, or why there are none."""
+    if score.hidden:
+        return hidden_score(score, min_responses)
+    figures = {
+        "median": f"{score.median:g}",
+        "mean": f"{score.mean:.2f}",
+        "responses": responses(score.responses),
+        "distribution": " ".join(f"L{n}:{count}" for n, count in enumerate(score.distribution, 1)),
+    }
+    if score.change is not None:
+        return t(
+            "median {median}, mean {mean} ({responses}; {distribution}, {change} since last round)",
+            change=f"{score.change:+.2f}",
+            **figures,
+        )
+    if not score.comparable:
+        return t(
+            "median {median}, mean {mean} ({responses}; {distribution}, not comparable with "
+            "last round (questions changed))",
+            **figures,
+        )
+    return t("median {median}, mean {mean} ({responses}; {distribution})", **figures)
+
+
+def hidden_score(score: AspectScore, min_responses: int) -> Say:
+    """Below the threshold: counts only. The threshold counts answers with a level."""
+    if score.responses and not score.scored:
+        counted = tn(
+            "{n} response, none with a level", "{n} responses, none with a level",
+            score.responses,
+        )  # fmt: skip
+    elif score.scored < score.responses:
+        counted = tn(
+            "{n} response, {scored} with a level",
+            "{n} responses, {scored} with a level",
+            score.responses,
+            scored=score.scored,
+        )
+    else:
+        counted = responses(score.responses)
+    return tn(
+        "not enough responses ({counted}; results show from {n} with a level)",
+        "not enough responses ({counted}; results show from {n} with a level)",
+        min_responses,
+        counted=counted,
+    )
+
+
+def score_line(score: AspectScore, min_responses: int) -> Say:
+    return t("{aspect}: {score}", aspect=score.aspect.name, score=score_text(score, min_responses))
+
+
+def weakest(summary: RoundSummary) -> Say | None:
+    if summary.weakest is None or summary.weakest_next is None:
+        return None
+    step = summary.weakest_next
+    return t(
+        "Weakest: {aspect}. Level {number} ({title}) asks for:",
+        aspect=summary.weakest.aspect.name,
+        number=step.number,
+        title=step.title,
+    )
+
+
+def comments_heading() -> Say:
+    return t("Comments (unattributed)")
+
+
+def aspect_comment(aspect: Aspect, comment: str) -> Say:
+    return t("{aspect}: {comment}", aspect=aspect.name, comment=comment)
+
+
+def closed_count(count: int) -> Say:
+    return t("Closed · {responses}", responses=responses(count))
