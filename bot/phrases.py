@@ -176,9 +176,9 @@ def score_text(score: AspectScore, min_responses: int) -> Say:
         "distribution": " ".join(f"L{n}:{count}" for n, count in enumerate(score.distribution, 1)),
     }
     if score.change is not None:
+        figures["change"] = f"{score.change:+.2f}"
         return t(
             "median {median}, mean {mean} ({responses}; {distribution}, {change} since last round)",
-            change=f"{score.change:+.2f}",
             **figures,
         )
     if not score.comparable:

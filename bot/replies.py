@@ -75,7 +75,7 @@ class CommandHelp:
 class HelpAnswer:
     """What the bot can do; ``commands`` lists pulse commands where the place supports them."""
 
-    examples: tuple[str, ...]
+    examples: tuple[Say, ...]
     commands: tuple[CommandHelp, ...] = ()
 
 

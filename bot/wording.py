@@ -30,6 +30,9 @@ BABEL_LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "messages"
 
+# What `pybabel extract` looks for (README, Development; the catalog test uses the same).
+EXTRACT_KEYWORDS = ("t", "tn:1,2", "tc:1c,2", "tcn:1c,2,3")
+
 _current: ContextVar[str] = ContextVar("maturitybot_language", default=SOURCE)
 
 

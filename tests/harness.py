@@ -132,15 +132,11 @@ class Bot:
         """Where the transcript is now: ``expect(..., after=mark)`` looks only at what follows."""
         return len(self.transcript)
 
-    def expect(
-        self, to: str, says: str, private: bool | None = None, after: int = 0
-    ) -> list[Seen]:
+    def expect(self, to: str, says: str, private: bool | None = None, after: int = 0) -> list[Seen]:
         """What ``to`` saw (as a person, or ``"everyone"``) that contains ``says``; fails with
         the transcript when there is nothing of the kind, or when its privacy differs."""
         found = [
-            seen
-            for seen in self.transcript[after:]
-            if seen.audience == to and says in seen.text
+            seen for seen in self.transcript[after:] if seen.audience == to and says in seen.text
         ]
         shown = "\n".join(f"  {s.audience} @ {s.where} ({'private' if s.private else 'shared'}):"
                           f" {s.text[:120]!r}" for s in self.transcript[after:])  # fmt: skip

@@ -181,18 +181,15 @@ def describe(schedule: Schedule) -> Say:
             timezone=schedule.timezone,
         )
     minutes = schedule.close_after_minutes or 0
-    if minutes >= 24 * 60:
-        span = (
-            tn("{n} day", "{n} days", minutes // (24 * 60))
-            if minutes % 1440 == 0
-            else (t("{days} days", days=f"{minutes / 1440:g}"))
-        )
+    days_, hours = f"{minutes / 1440:g}", f"{minutes / 60:g}"
+    if minutes % 1440 == 0:
+        span = tn("{n} day", "{n} days", minutes // 1440)
+    elif minutes >= 1440:
+        span = t("{days} days", days=days_)
+    elif minutes % 60 == 0:
+        span = tn("{n} hour", "{n} hours", minutes // 60)
     else:
-        span = (
-            tn("{n} hour", "{n} hours", minutes // 60)
-            if minutes % 60 == 0
-            else (t("{hours} hours", hours=f"{minutes / 60:g}"))
-        )
+        span = t("{hours} hours", hours=hours)
     return t(
         "a {template} pulse {days} at {time} ({timezone}), closing after {span}",
         template=schedule.template,

@@ -14,15 +14,16 @@ from bot.replies import (
     Reply,
     UnknownAnswer,
 )
-from bot.wording import t
+from bot.wording import t, tc
 
+# Example questions are sentences too: each language asks them its own way.
 EXAMPLES = (
-    "what is level 3 measurement",
-    "tell me about adoption",
-    "how do we get from 2 to 3 in operations",
-    "extrinsic push vs intrinsic pull",
-    "what is scalable",
-    "overview",
+    tc("example question", "what is level 3 measurement"),
+    tc("example question", "tell me about adoption"),
+    tc("example question", "how do we get from 2 to 3 in operations"),
+    tc("example question", "extrinsic push vs intrinsic pull"),
+    tc("example question", "what is scalable"),
+    tc("example question", "overview"),
 )
 
 

@@ -13,9 +13,7 @@ from storage.answers import AnswerInput, Outcome, Recorded
 from storage.writer import AnswerWriter
 
 pytestmark = pytest.mark.timeout(20)
-ITEM = AnswerInput(
-    1, 1, "adoption", 1, "adoption", "U1", 3, None, datetime(2025, 1, 6, tzinfo=UTC)
-)
+ITEM = AnswerInput(1, 1, "adoption", 1, "adoption", "U1", 3, None, datetime(2025, 1, 6, tzinfo=UTC))
 
 
 class InstantDatabase:

@@ -137,9 +137,15 @@ def test_pulse_and_result_replies_render(model, surveys) -> None:
         Confirm(t("The comment was empty, so nothing changed."), "forget me confirm"),
         PulseParent(1, RoundTitle(48), "Quick check", CLOSES, 5, "UTC"),
         PulseStatus(
-            1, RoundTitle(48), CLOSES, CLOSES, 3, 6, "UTC",
+            1,
+            RoundTitle(48),
+            CLOSES,
+            CLOSES,
+            3,
+            6,
+            "UTC",
             (QuestionCount(adoption, "adoption", 3),),
-        ),  # fmt: skip
+        ),
         summary,
     ]
     for reply in replies:

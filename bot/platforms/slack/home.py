@@ -146,9 +146,10 @@ def _score_field(score: AspectScore, min_responses: int) -> dict[str, str]:
     if score.hidden:
         detail = phrases.hidden_score(score, min_responses)
     else:
+        median = f"{score.median:g}"
         detail = t(
             "median {median} · {responses}",
-            median=f"{score.median:g}",
+            median=median,
             responses=phrases.responses(score.responses),
         )
     return {"type": "mrkdwn", "text": f"*{name}*\n{escape(str(detail))}"}
