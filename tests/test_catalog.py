@@ -54,7 +54,9 @@ def test_each_language_translates_every_sentence_alike(language: str) -> None:
         catalog = read_po(source)
     translated = {_key(m.id, m.context): m for m in catalog if m.id}
     assert set(translated) == _template(), "run pybabel update (README, Development)"
-    compiled = gettext.GNUTranslations((LOCALE / language / "LC_MESSAGES" / "messages.mo").open("rb"))
+    compiled = gettext.GNUTranslations(
+        (LOCALE / language / "LC_MESSAGES" / "messages.mo").open("rb")
+    )
     for (context, _), message in translated.items():
         forms = message.string if isinstance(message.string, tuple | list) else [message.string]
         ids = message.id if isinstance(message.id, tuple | list) else [message.id]
