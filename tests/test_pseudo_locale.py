@@ -20,13 +20,15 @@ from harness import Bot, make_bot
 from bot import commands, wording
 from bot.model import Content, MaturityModel, Survey, Surveys
 from bot.platforms.slack import conversation as slack_conversation
-from bot.platforms.slack.blocks import comment_view, message
+from bot.platforms.slack.blocks import message
 from bot.platforms.slack.home import home_view
 from bot.platforms.slack.markup import escape as slack_escape
+from bot.platforms.slack.pulse_blocks import comment_view
 from bot.platforms.teams import bot as teams_bot
 from bot.platforms.teams import cards
 from bot.platforms.teams import chat as teams_chat
 from bot.platforms.teams.package import manifest
+from bot.platforms.teams.pulse_cards import answered_card
 from bot.platforms.text import render
 from bot.replies import AnswerRecorded, Reply
 from bot.wording import speaking
@@ -250,7 +252,7 @@ def _every_rendering(replies: list[Reply]) -> Iterator[tuple[str, str]]:
             yield f"slack {name}", _slack_texts(message(reply))
             yield f"teams {name}", card_texts(cards.render(reply)) + "\n" + cards.summary_of(reply)
             if isinstance(reply, AnswerRecorded):
-                yield "teams answered card", card_texts(cards.answered_card(reply, 1))
+                yield "teams answered card", card_texts(answered_card(reply, 1))
 
 
 def test_a_whole_conversation_speaks_only_through_the_catalog(

@@ -15,7 +15,7 @@ from slack_bot import ADMIN, health, start_bot
 from slack_fake import FakeSlack
 from slack_sender import SlackSender, envelope, mention, message, view_submission
 
-from bot.platforms.slack.blocks import comment_view
+from bot.platforms.slack.pulse_blocks import comment_view
 
 pytestmark = pytest.mark.timeout(60)
 CHANNEL = "CPLATFORM"

@@ -15,6 +15,7 @@ from teams_dialogue import texts
 from bot.handlers.chart import render as render_chart
 from bot.handlers.knowledge import answer
 from bot.platforms.teams import actions, cards
+from bot.platforms.teams.pulse_cards import answered_card
 from bot.replies import (
     AnswerRecorded,
     AspectScore,
@@ -110,7 +111,7 @@ def test_a_question_card_answers_back_to_the_same_question(model, surveys) -> No
 def test_the_clickers_card_shows_their_choice_and_lets_them_change_it(surveys) -> None:
     question = surveys.get(surveys.default).questions[1]
     recorded = AnswerRecorded(question, 2, CLOSES, "Europe/Berlin", comment_saved=True)
-    card = check(cards.answered_card(recorded, 7))
+    card = check(answered_card(recorded, 7))
     assert "Recorded: **Level 2** with your comment" in texts(card)
     chosen = [b for b in buttons(card) if b.get("style") == "positive"]
     assert [b["title"] for b in chosen] == ["✓ Level 2"]

@@ -16,7 +16,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assembly import Assembly
 from bot.config import Settings
-from bot.platforms.slack.blocks import (
+from bot.platforms.slack.buttons import Buttons, comment_from
+from bot.platforms.slack.chat import SlackChat
+from bot.platforms.slack.conversation import Conversations, Respond
+from bot.platforms.slack.home import HomeTab
+from bot.platforms.slack.inflight import InFlight
+from bot.platforms.slack.kit import (
     ANSWER_ACTION,
     COMMENT_ACTION,
     COMMENT_BLOCK,
@@ -24,11 +29,6 @@ from bot.platforms.slack.blocks import (
     COMPARE_ACTION,
     NEXT_LEVEL_ACTION,
 )
-from bot.platforms.slack.buttons import Buttons, comment_from
-from bot.platforms.slack.chat import SlackChat
-from bot.platforms.slack.conversation import Conversations, Respond
-from bot.platforms.slack.home import HomeTab
-from bot.platforms.slack.inflight import InFlight
 from bot.platforms.slack.payloads import (
     PayloadError,
     Said,

@@ -17,10 +17,11 @@ from bot.assembly import Assembly
 from bot.context import Click, Person, Place
 from bot.handlers.answers import unknown_question
 from bot.metrics import HANDLER_ERRORS
-from bot.platforms.slack.blocks import COMMENT_BLOCK, COMMENT_INPUT, comment_view, message
+from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.client import respond_checked
 from bot.platforms.slack.conversation import FAILED, Respond
+from bot.platforms.slack.kit import COMMENT_BLOCK, COMMENT_INPUT
 from bot.platforms.slack.payloads import (
     Comment,
     CommentTarget,
@@ -31,6 +32,7 @@ from bot.platforms.slack.payloads import (
     comment_submission,
     level_step,
 )
+from bot.platforms.slack.pulse_blocks import comment_view
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from bot import phrases
 from bot.assembly import Assembly
 from bot.metrics import HANDLER_ERRORS
 from bot.model import MaturityModel
-from bot.platforms.slack.blocks import Block
 from bot.platforms.slack.chat import PLATFORM
+from bot.platforms.slack.kit import Block
 from bot.platforms.slack.markup import escape
 from bot.replies import AspectScore, RoundSummary
 from bot.wording import Moment, speaking, t, tn

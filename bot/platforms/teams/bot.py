@@ -23,7 +23,9 @@ from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.teams import actions, cards
 from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
 from bot.platforms.teams.inbound import Inbound, read
+from bot.platforms.teams.kit import CONTENT_TYPE, Card
 from bot.platforms.teams.markup import plain
+from bot.platforms.teams.pulse_cards import answered_card
 from bot.platforms.teams.references import CHANNEL, PERSONAL
 from bot.replies import AnswerRecorded, Reply, is_private, private
 from bot.wording import speaking, t
@@ -159,7 +161,7 @@ class MaturityBot(TeamsActivityHandler):
             HANDLER_ERRORS.labels(PLATFORM).inc()
             return _invoke_card(cards.render(_sorry()))
         if isinstance(reply, AnswerRecorded) and isinstance(action, actions.CardAnswer):
-            return _invoke_card(cards.answered_card(reply, action.round_id))
+            return _invoke_card(answered_card(reply, action.round_id))
         return _invoke_card(cards.render(reply))
 
     # --- installation -------------------------------------------------------------------
@@ -199,14 +201,14 @@ def _sorry() -> Reply:
     return private(SORRY)
 
 
-def _invoke_card(card: cards.Card) -> InvokeResponse:
+def _invoke_card(card: Card) -> InvokeResponse:
     # The body must stay a model: CloudAdapter serialises it, and a dict fails there
     # ("'dict' object has no attribute 'is_xml_model'"), which is also why the stock
     # on_adaptive_card_invoke path (it pre-serialises) cannot be used with CloudAdapter.
     return InvokeResponse(
         status=int(HTTPStatus.OK),
         body=AdaptiveCardInvokeResponse(
-            status_code=int(HTTPStatus.OK), type=cards.CONTENT_TYPE, value=card
+            status_code=int(HTTPStatus.OK), type=CONTENT_TYPE, value=card
         ),
     )
 

@@ -33,6 +33,7 @@ from bot.places import Places
 from bot.platforms.teams import cards
 from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
 from bot.platforms.teams.inbound import personal_key
+from bot.platforms.teams.kit import CONTENT_TYPE
 from bot.platforms.teams.people import account_of
 from bot.platforms.teams.references import (
     CHANNEL_ID,
@@ -61,7 +62,7 @@ def message(reply: Reply, language: str | None = None) -> Activity:
         return Activity(
             type=ActivityTypes.message,
             summary=cards.summary_of(reply),
-            attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=cards.render(reply))],
+            attachments=[Attachment(content_type=CONTENT_TYPE, content=cards.render(reply))],
         )
 
 

@@ -1,0 +1,218 @@
+"""Adaptive Cards for pulses: the round's post, each question with its level buttons and
+comment box, the clicker's own view after answering, status, the close summary and the
+digest with its chart. Shared cards never name a person."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from bot import phrases
+from bot.model import Question
+from bot.platforms.teams import actions
+from bot.platforms.teams.kit import (
+    Card,
+    Element,
+    bullets,
+    card,
+    execute,
+    facts,
+    heading,
+    subtle,
+    text,
+)
+from bot.platforms.text import answer_recorded as recorded_sentence
+from bot.replies import (
+    AnswerRecorded,
+    Digest,
+    PulseParent,
+    PulseStatus,
+    RoundSummary,
+    SurveyQuestion,
+)
+from bot.wording import Moment, Say, t, tn
+
+
+def parent(reply: PulseParent) -> Card:
+    detail = tn(
+        "{survey}: {n} question in this thread. Closes {moment}.",
+        "{survey}: {n} questions in this thread. Closes {moment}.",
+        reply.question_count,
+        survey=reply.template_name,
+        moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
+    )
+    return card(
+        [heading(phrases.round_title(reply.title)), text(detail), subtle(phrases.confidential())]
+    )
+
+
+def _question_body(question: Question, position: Say) -> list[Element]:
+    body = [subtle(position, spacing="None"), text(question.text, weight="Bolder", size="Medium")]
+    body += [
+        text(f"{n}. {option}", spacing="Small") for n, option in enumerate(question.options, 1)
+    ]
+    return body
+
+
+def _answer_buttons(round_id: int, question_id: str, chosen: int | None = -1) -> list[Element]:
+    buttons = []
+    for level in (1, 2, 3, 4, None):
+        title = str(phrases.choice(level))
+        style = {"style": "positive"} if level == chosen else {}
+        buttons.append(
+            execute(
+                ("✓ " if level == chosen else "") + title,
+                actions.ANSWER,
+                actions.answer_data(round_id, question_id, level),
+                **style,
+            )
+        )
+    return buttons
+
+
+def _comment_box() -> Element:
+    return {
+        "type": "Input.Text",
+        "id": actions.COMMENT_INPUT,
+        "placeholder": str(t("Optional comment (shown without your name, with enough responses)")),
+        "isMultiline": True,
+        "maxLength": actions.MAX_COMMENT,
+    }
+
+
+def question(reply: SurveyQuestion) -> Card:
+    question = reply.question
+    position = t(
+        "Question {position} of {total} · {aspect}",
+        position=reply.position,
+        total=reply.total,
+        aspect=reply.aspect.name,
+    )
+    body = _question_body(question, position)
+    if reply.closed:
+        body.append(subtle(phrases.closed_count(reply.responses)))
+        return card(body)
+    body.append(_comment_box())
+    body.append(
+        subtle(
+            t(
+                "{responses} so far · only totals are ever shown",
+                responses=phrases.responses(reply.responses),
+            )
+        )
+    )
+    return card(body, _answer_buttons(reply.round_id, question.id))
+
+
+def answered_card(recorded: AnswerRecorded, round_id: int) -> Card:
+    """What the clicker alone sees after answering: their choice, and a way to change it."""
+    question = recorded.question
+    choice = phrases.choice(recorded.level)
+    if recorded.changed and recorded.comment_saved:
+        said = t("✓ Changed to: **{choice}** with your comment.", choice=choice)
+    elif recorded.changed:
+        said = t("✓ Changed to: **{choice}**.", choice=choice)
+    elif recorded.comment_saved:
+        said = t("✓ Recorded: **{choice}** with your comment.", choice=choice)
+    else:
+        said = t("✓ Recorded: **{choice}**.", choice=choice)
+    body = _question_body(question, t("Your answer · only you see this"))
+    body.append(text(said, color="Good", weight="Bolder", spacing="Medium"))
+    body.append(
+        subtle(
+            t(
+                "You can change it until {moment}; the latest click counts.",
+                moment=Moment(recorded.closes_at, recorded.timezone, style="short"),
+            )
+        )
+    )
+    body.append(_comment_box())
+    buttons = _answer_buttons(round_id, question.id, chosen=recorded.level)
+    buttons.append(
+        execute(t("Save comment"), actions.COMMENT, actions.comment_data(round_id, question.id))
+    )
+    return card(body, buttons)
+
+
+def answer_recorded(reply: AnswerRecorded) -> Card:
+    return card([text(recorded_sentence(reply))])
+
+
+def _summary_body(summary: RoundSummary) -> list[Element]:
+    body = [heading(phrases.results_title(summary.title)), text(phrases.participation(summary))]
+    rows = [
+        (score.aspect.name, str(phrases.score_text(score, summary.min_responses)))
+        for score in summary.scores
+    ]
+    body.append(facts(rows))
+    weakest = phrases.weakest(summary)
+    if weakest is not None and summary.weakest_next is not None:
+        body.append(text(weakest, weight="Bolder", spacing="Medium"))
+        body.append(bullets(summary.weakest_next.how_to_get_here))
+    comments = [
+        phrases.aspect_comment(s.aspect, c) for s in summary.scores if not s.hidden
+        for c in s.comments
+    ]  # fmt: skip
+    if comments:
+        body.append(text(phrases.comments_heading(), weight="Bolder"))
+        body += [text(f"• {comment}", spacing="Small") for comment in comments]
+    if summary.attribution:
+        body.append(subtle(summary.attribution, size="Small"))
+    return body
+
+
+def summary(reply: RoundSummary) -> Card:
+    return card(_summary_body(reply))
+
+
+def digest(reply: Digest) -> Card:
+    body = _summary_body(reply.summary)
+    body.insert(1, subtle(phrases.trend_over(reply.rounds_compared)))
+    if reply.chart_png:
+        image = small_chart(reply.chart_png)
+        alt = str(t("Radar of the mean level per aspect, and each aspect's trend"))
+        too_large = t("The chart is too large for a Teams message; `digest` in Slack shows it.")
+        chart = {"type": "Image", "url": image, "altText": alt, "size": "Stretch"}
+        body.insert(3, chart if image else subtle(too_large))
+    return card(body)
+
+
+CHART_WIDTH = 560
+CHART_COLOURS = 32
+CHART_MAX_BYTES = 20_000  # Teams refuses bot messages over about 28 KB, card included
+
+
+def small_chart(png: bytes) -> str | None:
+    """The chart as a data URI small enough for a Teams message (narrower, 32 colours), or
+    None when even that is too large."""
+    from PIL import Image  # comes with matplotlib
+
+    with Image.open(io.BytesIO(png)) as original:
+        height = round(original.height * CHART_WIDTH / original.width)
+        small = original.convert("RGB").resize((CHART_WIDTH, height), Image.Resampling.BOX)
+    buffer = io.BytesIO()
+    flat = small.quantize(colors=CHART_COLOURS, dither=Image.Dither.NONE)  # dithering bloats
+    flat.save(buffer, format="PNG", optimize=True)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"data:image/png;base64,{encoded}" if len(encoded) <= CHART_MAX_BYTES else None
+
+
+def status(reply: PulseStatus) -> Card:
+    return card(
+        [
+            heading(phrases.round_title(reply.title)),
+            text(
+                t(
+                    "Open, closes {moment}.",
+                    moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
+                )
+            ),
+            text(phrases.people_answered(reply.respondents, reply.members)),
+            facts(
+                [
+                    (count.aspect.name, str(phrases.responses(count.responses)))
+                    for count in reply.per_question
+                ]
+            ),
+        ]
+    )
