@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.model import ContentError, MaturityModel, load_model
+from bot.wording import LANGUAGES
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -65,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings()
+        if args.command == "ask":  # the fast path reads only the question's language
+            return _ask(" ".join(args.question), settings, as_json=args.json)
         model = load_model(settings.content_path, settings.cache_dir)
         return _dispatch(args, settings, model)
     except (ConfigError, ContentError, UsageError, DatabaseError) as error:
@@ -75,19 +78,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, model: MaturityModel) -> int:
-    if args.command == "ask":
-        return _ask(" ".join(args.question), model, as_json=args.json)
     if args.command == "chat":
         from bot.model import load_content
         from bot.platforms.console import run_chat
 
-        content = load_content(model=model)
-        return run_chat(settings, content, sys.stdin, sys.stdout, args.lang)
+        content = load_content(settings.content_path, settings.cache_dir, model)
+        content.check_all(LANGUAGES)
+        return run_chat(
+            settings, content, sys.stdin, sys.stdout, args.lang or settings.terminal_language
+        )
     if args.command == "run":
         from bot.model import load_content
         from bot.server import run_server
 
-        return run_server(settings, load_content(model=model))
+        content = load_content(settings.content_path, settings.cache_dir, model)
+        content.check_all(LANGUAGES)
+        return run_server(settings, content)
     if args.command == "db":
         from storage.engine import current_revision, migrate
 
@@ -127,16 +133,26 @@ def _export(
     return EXIT_OK
 
 
-def _ask(question: str, model: MaturityModel, as_json: bool) -> int:
+def _ask(question: str, settings: Settings, as_json: bool) -> int:
+    """One question, answered in its own language; only that language's content is read."""
+    from bot.chinese import language_of
     from bot.handlers.knowledge import answer
+    from bot.model import load_content
     from bot.platforms.text import render
     from bot.understand import understand
+    from bot.wording import speaking
 
-    intent = understand(question, model)
-    text = render(answer(intent, model))
+    content = load_content(settings.content_path, settings.cache_dir)
+    lang = language_of(question)
+    model = content.model(lang)
+    also = (content.model(),) if lang != content.source else ()
+    intent = understand(question, model, *also)
+    with speaking(lang):
+        text = render(answer(intent, model, lang))
     if as_json:
         payload: dict[str, object] = {
             "intent": intent.kind,
+            "lang": lang,
             "aspect": intent.aspect,
             "level": intent.level,
             "text": text,

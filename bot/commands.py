@@ -9,22 +9,33 @@ commands, what a refusal calls the action; the help and the admin checks are der
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import ClassVar
 
 from bot import when
+from bot.chinese import has_chinese
 from bot.replies import CommandHelp
 from bot.wording import Say, t
 
-NOT_SURE_WORDS = {"?", "not sure", "notsure", "unsure", "dont know", "don't know", "n/a", "idk"}
+NOT_SURE_WORDS = {
+    "?", "not sure", "notsure", "unsure", "dont know", "don't know", "n/a", "idk",
+    "不确定", "不清楚", "不知道", "说不准", "不好说", "不太确定",
+}  # fmt: skip
+# A level at the end of a Chinese answer: 3, 第三级, 3级, 三, L3, level 3 (spaces optional).
+_CHINESE_LEVEL = re.compile(
+    r"(?:(?:level|lvl|l)\s*-?\s*|第\s*)?([0-9]+|[一二三四五六七八九十])\s*(?:级|级别)?$"
+)
+_CHINESE_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                    "九": 9, "十": 10}  # fmt: skip
 _LEVEL_WORDS = {
     "1": 1, "2": 2, "3": 3, "4": 4, "one": 1, "two": 2, "three": 3, "four": 4,
     "i": 1, "ii": 2, "iii": 3, "iv": 4,
 }  # fmt: skip
 _LEVEL = re.compile(r"^(?:level|lvl|l)?\s*-?\s*([0-9]+|one|two|three|four|iv|iii|ii|i)$")
 DEFAULT_CLOSE = timedelta(days=4)
-YES_WORDS = {"yes", "y", "yes please", "confirm"}
+YES_WORDS = {"yes", "y", "yes please", "confirm", "是", "是的", "确认", "确定", "好", "好的", "对"}
 FORGET_CONFIRMATION = "forget me confirm"
 
 
@@ -132,6 +143,21 @@ class ForgetMe(_Declared):
 
 
 @dataclass(frozen=True)
+class Language(_Declared):
+    """``language zh`` sets what everyone here reads; ``language`` alone says which it is."""
+
+    code: str
+    usage = "language [en|zh]"
+    meaning = t("the language everyone here reads")
+    admin_action = t("change the language here")
+
+
+@dataclass(frozen=True)
+class ShowLanguage(_Declared):
+    pass
+
+
+@dataclass(frozen=True)
 class Confirmed(_Declared):
     """``yes`` after a question that asked for it; what it confirms is remembered elsewhere."""
 
@@ -148,6 +174,8 @@ Command = (
     | DigestNow
     | MyAnswers
     | ForgetMe
+    | Language
+    | ShowLanguage
     | Confirmed
 )
 COMMANDS: tuple[type[_Declared], ...] = (
@@ -162,6 +190,8 @@ COMMANDS: tuple[type[_Declared], ...] = (
     DigestNow,
     MyAnswers,
     ForgetMe,
+    Language,
+    ShowLanguage,
     Confirmed,
 )
 
@@ -193,6 +223,8 @@ def parse(text: str) -> Command | None:
         return _digest(rest)
     if head == "answer":
         return answer(" ".join(rest))
+    if head in ("language", "lang", "语言"):
+        return _language(rest)
     lowered = " ".join(word.lower() for word in words)
     if lowered in ("my answers", "show my answers", "my answer"):
         return MyAnswers()
@@ -288,6 +320,21 @@ def _schedule(kind: str, words: list[str]) -> Command:
     return ScheduleSet(kind, weekly, template, close_after)
 
 
+_LANGUAGE_NAMES = {
+    "en": "en", "english": "en", "英文": "en", "英语": "en",
+    "zh": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh", "zh-cn": "zh",
+}  # fmt: skip
+
+
+def _language(words: list[str]) -> Command:
+    if not words:
+        return ShowLanguage()
+    code = _LANGUAGE_NAMES.get(" ".join(words).lower())
+    if code is None or len(words) > 1:
+        raise CommandError(t("Say `language en` or `language zh`."))
+    return Language(code)
+
+
 def _digest(words: list[str]) -> Command:
     if not words or [w.lower() for w in words] == ["now"]:
         return DigestNow()
@@ -298,12 +345,16 @@ def _digest(words: list[str]) -> Command:
 
 
 def answer(text: str) -> Answer:
-    """``adoption 3``, ``investment-people 2 -- our note``, ``not sure``, ``L3``, ``3``."""
+    """``adoption 3``, ``investment-people 2 -- our note``, ``not sure``, ``L3``, ``3``;
+    in Chinese too: ``采纳 3``, ``度量第三级``, ``运营 不确定``."""
     body, _, comment_part = text.partition("--")
     comment = comment_part.strip() or None
+    body = unicodedata.normalize("NFKC", body)
     words = body.strip().split()
     if not words:
         raise CommandError(t("Answer with an aspect and a level, e.g. `answer adoption 3`."))
+    if has_chinese(body):
+        return _chinese_answer(body.strip(), comment)
     lowered = " ".join(w.lower() for w in words)
     if lowered in NOT_SURE_WORDS:
         return Answer(None, None, comment)
@@ -325,7 +376,30 @@ def answer(text: str) -> Answer:
                     )
                 )
             return Answer(target, level, comment)
-    raise CommandError(
+    raise _no_level(body)
+
+
+def _chinese_answer(body: str, comment: str | None) -> Answer:
+    """``采纳 3`` / ``度量第三级`` / ``运营 不确定``: the level (or not sure) at the end."""
+    lowered = body.lower()
+    for words in sorted(NOT_SURE_WORDS, key=len, reverse=True):
+        if lowered.endswith(words):
+            return Answer(lowered[: -len(words)].strip() or None, None, comment)
+    found = _CHINESE_LEVEL.search(lowered)
+    if found is None:
+        raise _no_level(body)
+    raw = found.group(1)
+    level = _CHINESE_NUMBERS.get(raw) or int(raw[:6])
+    if not 1 <= level <= 4:
+        raise CommandError(
+            t("Levels go from 1 to 4, not {level}. Say `not sure` if unsure.", level=raw[:12])
+        )
+    target = lowered[: found.start()].strip().removesuffix("的").strip()
+    return Answer(target or None, level, comment)
+
+
+def _no_level(body: str) -> CommandError:
+    return CommandError(
         t(
             "I can't find a level in {text!r}. Answer like `answer adoption 3` (levels 1 to 4, "
             "or `not sure`).",

@@ -43,6 +43,7 @@ class Settings:
     chart_dir: Path = Path("maturitybot-charts")
     cache_dir: Path | None = None
     language: str = "en"  # what conversations read unless `language zh|en` set theirs
+    terminal_language: str | None = None  # the terminal's reader (LANG), for `chat`
     # Secrets never appear in logs; the logging filter masks every value listed here.
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -117,8 +118,20 @@ def load_settings(
         chart_dir=Path(text("MATURITYBOT_CHART_DIR") or "maturitybot-charts"),
         cache_dir=_cache_dir(text("MATURITYBOT_CACHE_DIR"), text("XDG_CACHE_HOME"), text("HOME")),
         language=_choice(values, "MATURITYBOT_LANGUAGE", ("en", "zh")),
+        terminal_language=_terminal_language(values),
         secrets=secrets,
     )
+
+
+def _terminal_language(values: Mapping[str, str]) -> str | None:
+    """The terminal's language, as POSIX programs read it (LC_ALL, LC_MESSAGES, LANG)."""
+    from bot.wording import normalise
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = values.get(name, "").strip()
+        if value:
+            return normalise(value)
+    return None
 
 
 def _cache_dir(explicit: str | None, xdg: str | None, home: str | None) -> Path | None:

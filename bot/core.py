@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import assert_never
 
 from bot import commands
+from bot.chinese import language_of
 from bot.context import Click, MessageRef, Person, Place, Turn
 from bot.handlers import knowledge
 from bot.handlers.admin import Admin, is_admin, refusal
@@ -53,13 +54,18 @@ class Core:
             return [refused]
         return await self._run(turn, command)
 
-    def knowledge(self, text: str) -> Reply:
-        model = self.services.content.model()
-        intent = understand(text, model)
+    def knowledge(self, text: str, lang: str | None = None) -> Reply:
+        """A question about the model, answered in the language it was asked in (or in
+        ``lang``: a follow-up button answers in the language of the answer it was on)."""
+        content = self.services.content
+        lang = lang or language_of(text)
+        model = content.model(lang)
+        also = (content.model(),) if lang != content.source else ()
+        intent = understand(text, model, *also)
         QUESTIONS.labels(intent.kind).inc()
-        reply = knowledge.answer(intent, model)
+        reply = knowledge.answer(intent, model, lang)
         if isinstance(reply, HelpAnswer):
-            reply = HelpAnswer(reply.examples, commands.help_lines())
+            reply = replace(reply, commands=commands.help_lines())
         return reply
 
     async def on_click(self, click: Click) -> Reply:
@@ -119,6 +125,12 @@ class Core:
                 return [await self.admin.my_answers(person, place)]
             case commands.ForgetMe(confirmed=confirmed):
                 return [await self.admin.forget_me(person, place, confirmed)]
+            case commands.Language(code=code):
+                reply = await self.admin.set_language(place, code)
+                self.places.forget(place)
+                return [reply]
+            case commands.ShowLanguage():
+                return [self.admin.show_language(place)]
             case commands.Confirmed():
                 done = await self.admin.confirmed(person, place)
                 return [done] if done is not None else [self.knowledge(turn.text)]

@@ -11,6 +11,7 @@ import hashlib
 import os
 import pickle
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -387,24 +388,77 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+_NAME_WORDS = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def normalise_name(text: str) -> str:
-    """Lower-case words only: how titles and aliases are compared."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+    """Lower-case words (and runs of Chinese characters) only: how titles and aliases are
+    compared; full-width letters and digits count as their ASCII selves."""
+    return " ".join(_NAME_WORDS.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
-@dataclass(frozen=True)
 class Content:
-    """The model and the survey templates in every language the bot speaks, same structure."""
+    """The model and the survey templates in every language the bot speaks.
 
-    models: dict[str, MaturityModel]
-    surveys: dict[str, Surveys]
-    source: str = "en"  # the language every other one must match
+    The source language (English) is loaded at once; another language is loaded the first
+    time something is said in it, checked to have the source's structure item for item
+    (every cell and list, every question, option, id and version), and kept. A language
+    without content files speaks about the source language's content.
+    """
+
+    source = "en"
+
+    def __init__(
+        self,
+        models: dict[str, MaturityModel],
+        surveys: dict[str, Surveys] | None = None,
+        directory: Path | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.models = dict(models)
+        self.surveys = dict(surveys or {})
+        self.directory = directory
+        self.cache_dir = cache_dir
 
     def model(self, language: str | None = None) -> MaturityModel:
-        return self.models.get(language or self.source) or self.models[self.source]
+        language = language or self.source
+        if language not in self.models:
+            path = self._translated("model.yaml", language)
+            found = load_model(path, self.cache_dir) if path else None
+            if found is not None and path is not None:
+                check_parallel(self.models[self.source], found, path)
+            self.models[language] = found or self.models[self.source]
+        return self.models[language]
 
     def survey_set(self, language: str | None = None) -> Surveys:
-        return self.surveys.get(language or self.source) or self.surveys[self.source]
+        language = language or self.source
+        if language not in self.surveys:
+            if language == self.source:
+                folder = self.directory / "surveys" if self.directory else None
+                self.surveys[language] = load_surveys(self.model(), folder)
+            elif self._translated("model.yaml", language) is None:
+                self.surveys[language] = self.survey_set()
+            else:
+                assert self.directory is not None
+                folder = self.directory / language / "surveys"
+                found = load_surveys(self.model(language), folder)
+                check_parallel_surveys(self.survey_set(), found, self.directory / language)
+                self.surveys[language] = found
+        return self.surveys[language]
+
+    def check_all(self, languages: Iterable[str]) -> None:
+        """Load and check every language's content now (``run`` and ``chat`` start with it, so
+        a broken file stops start-up with its place, not a conversation later)."""
+        for language in languages:
+            self.model(language)
+            self.survey_set(language)
+
+    def _translated(self, name: str, language: str) -> Path | None:
+        """A translation's file, if the content directory has one."""
+        if self.directory is None or language == self.source:
+            return None
+        path = self.directory / language / name
+        return path if path.is_file() else None
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -416,6 +470,65 @@ def load_content(
     cache_dir: Path | None = None,
     model: MaturityModel | None = None,
 ) -> Content:
-    """The model (already loaded, or from ``model_path``) and its survey templates."""
+    """The model (already loaded, or from ``model_path``) and its survey templates; other
+    languages' content (``<dir>/zh/model.yaml``, ``<dir>/zh/surveys/``) loads when first used."""
+    directory = (model_path or default_content_dir() / "model.yaml").parent
     english = model or load_model(model_path, cache_dir)
-    return Content({"en": english}, {"en": load_surveys(english)})
+    return Content({"en": english}, None, directory, cache_dir)
+
+
+def check_parallel(source: MaturityModel, translation: MaturityModel, path: Path) -> None:
+    """A translation has the source's structure: same aspects and levels in the same order,
+    and every list of a cell as long as the source's (item i says what item i says there)."""
+
+    def refuse(location: list[Any], problem: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        raise ContentError(path, _describe(text, location), problem)
+
+    keys = [aspect.key for aspect in source.aspects]
+    for index, aspect in enumerate(translation.aspects):
+        if index >= len(keys) or aspect.key != keys[index]:
+            refuse(["aspects", index, "key"], f"expected aspect {keys[index:index + 1]} here, "
+                   f"as in the source model (same aspects in the same order)")  # fmt: skip
+    if len(translation.aspects) != len(keys):
+        refuse(["aspects"], f"missing aspect {keys[len(translation.aspects)]!r}")
+    for a, (mine, theirs) in enumerate(zip(translation.aspects, source.aspects, strict=True)):
+        for n, (level, original) in enumerate(zip(mine.levels, theirs.levels, strict=True)):
+            for field in ("characteristics", "scenarios", "how_to_get_here"):
+                have, want = len(getattr(level, field)), len(getattr(original, field))
+                if have != want:
+                    refuse(
+                        ["aspects", a, "levels", n, field],
+                        f"{field} has {have} items; the source model has {want} here (one for one)",
+                    )
+
+
+def check_parallel_surveys(source: Surveys, translation: Surveys, directory: Path) -> None:
+    """Same templates, and in each the same questions (ids, aspects, versions, order, four
+    options each): answers in either language count in the same round's figures."""
+    for key, original in source.templates.items():
+        mine = translation.templates.get(key)
+        if mine is None:
+            raise ContentError(directory / "surveys", "", f"template {key!r} is missing")
+        ours = [(q.id, q.aspect, q.version, len(q.options)) for q in mine.questions]
+        theirs = [(q.id, q.aspect, q.version, len(q.options)) for q in original.questions]
+        for index, (found, wanted) in enumerate(zip(ours, theirs, strict=False)):
+            if found != wanted:
+                raise ContentError(
+                    directory / "surveys" / f"{key}.yaml",
+                    f"questions[{index}]",
+                    f"expected question {wanted[0]!r} ({wanted[1]}, version {wanted[2]}) as "
+                    f"in the source template, found {found[0]!r} ({found[1]}, version "
+                    f"{found[2]})",
+                )
+        if len(ours) != len(theirs):
+            raise ContentError(
+                directory / "surveys" / f"{key}.yaml",
+                "questions",
+                f"{len(ours)} questions; the source template has {len(theirs)}",
+            )
+    extra = set(translation.templates) - set(source.templates)
+    if extra:
+        raise ContentError(
+            directory / "surveys", "", f"template {sorted(extra)[0]!r} is not in the source"
+        )

@@ -23,6 +23,7 @@ class LevelAnswer:
     generic: GenericLevel
     next_level: Level | None
     attribution: str
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class LevelAcrossAnswer:
     generic: GenericLevel
     rows: tuple[tuple[Aspect, Level], ...]
     attribution: str
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class AspectAnswer:
     aspect: Aspect
     generics: tuple[GenericLevel, ...]
     attribution: str
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class OverviewAnswer:
     """The whole model at a glance."""
 
     model: MaturityModel
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class CompareAnswer:
     pairs: tuple[tuple[Aspect, Level, Level], ...]
     generics: tuple[GenericLevel, GenericLevel]
     attribution: str
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class HelpAnswer:
 
     examples: tuple[Say, ...]
     commands: tuple[CommandHelp, ...] = ()
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ class UnknownAnswer:
 
     suggestion: str | None = None
     problem: Say | None = None
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ class Notice:
     private: bool = False
     heading: Say | None = None
     lines: tuple[Say, ...] = ()
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 def private(text: Say) -> Notice:
@@ -138,6 +146,7 @@ class PulseParent:
     closes_at: datetime
     question_count: int
     timezone: str
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,7 @@ class SurveyQuestion:
     total: int
     responses: int
     closed: bool = False
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,7 @@ class RoundSummary:
     weakest: AspectScore | None = None
     weakest_next: Level | None = None
     attribution: str = ""
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 
 @dataclass(frozen=True)
@@ -249,6 +260,15 @@ Reply = (
     | PulseStatus
     | Confirm
 )
+
+
+def language_of(reply: Reply, audience: str | None) -> str | None:
+    """The language to render ``reply`` in: its own (an answer speaks the question's language,
+    a round's posts the round's), else its audience's."""
+    own = getattr(reply, "lang", None)
+    if isinstance(reply, Digest):
+        own = reply.summary.lang
+    return own or audience
 
 
 def is_private(reply: Reply) -> bool:

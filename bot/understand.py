@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from bot import chinese
 from bot.model import MaturityModel, normalise_name
 
 LEVEL, ASPECT, OVERVIEW, COMPARE, HELP, UNKNOWN = (
@@ -99,6 +100,7 @@ class Lexicon:
     longest: int
     vocabulary: frozenset[str]
     display: dict[str, str]
+    names: tuple[str, ...] = ()  # the Chinese names, for the segmenter to keep whole
     _deletes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
     _near: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
@@ -136,18 +138,21 @@ def _deletion_index(words: Iterable[tuple[str, int]]) -> dict[str, frozenset[str
     return {key: frozenset(found) for key, found in index.items()}
 
 
-_LEXICONS: dict[int, tuple[MaturityModel, Lexicon]] = {}
+_LEXICONS: dict[tuple[int, ...], tuple[tuple[MaturityModel, ...], Lexicon]] = {}
 
 
-def lexicon_for(model: MaturityModel) -> Lexicon:
-    """The model's lexicon, built once per model object."""
-    cached = _LEXICONS.get(id(model))
-    if cached is None or cached[0] is not model:
-        cached = _LEXICONS[id(model)] = (model, _build_lexicon(model))
+def lexicon_for(model: MaturityModel, *also: MaturityModel) -> Lexicon:
+    """The model's lexicon (with the names of ``also``, e.g. the English model's beside the
+    Chinese one's for mixed questions), built once per set of model objects."""
+    models = (model, *also)
+    key = tuple(id(one) for one in models)
+    cached = _LEXICONS.get(key)
+    if cached is None or any(a is not b for a, b in zip(cached[0], models, strict=True)):
+        cached = _LEXICONS[key] = (models, _build_lexicon(models))
     return cached[1]
 
 
-def _build_lexicon(model: MaturityModel) -> Lexicon:
+def _build_lexicon(models: tuple[MaturityModel, ...]) -> Lexicon:
     phrases: dict[tuple[str, ...], _Mention] = {}
     display: dict[str, str] = {}  # a word → the name to suggest when someone nearly typed it
 
@@ -157,16 +162,17 @@ def _build_lexicon(model: MaturityModel) -> Lexicon:
             for word in variant:
                 display.setdefault(word, text)
 
-    for aspect in model.aspects:
-        mention = _Mention("aspect", aspect.key)
-        for name in (aspect.name, aspect.key, *aspect.synonyms):
-            add(name, mention)
-        for level in aspect.levels:
-            for title in (level.title, *level.aliases):
-                add(title, _Mention("title", aspect.key, level.number))
-    for generic in model.levels:
-        for name in (generic.name, *generic.aliases):
-            add(name, _Mention("generic", None, generic.number))
+    for model in models:
+        for aspect in model.aspects:
+            mention = _Mention("aspect", aspect.key)
+            for name in (aspect.name, aspect.key, *aspect.synonyms):
+                add(name, mention)
+            for level in aspect.levels:
+                for title in (level.title, *level.aliases):
+                    add(title, _Mention("title", aspect.key, level.number))
+        for generic in model.levels:
+            for name in (generic.name, *generic.aliases):
+                add(name, _Mention("generic", None, generic.number))
 
     vocabulary = {word for phrase in phrases for word in phrase}
     vocabulary |= _COMPARE_WORDS | _OVERVIEW_WORDS | _HELP_WORDS | _CLIMB_WORDS | _NEXT_WORDS
@@ -176,6 +182,7 @@ def _build_lexicon(model: MaturityModel) -> Lexicon:
         longest=max(len(phrase) for phrase in phrases),
         vocabulary=frozenset(vocabulary),
         display=display,
+        names=tuple(phrase[0] for phrase in phrases if not phrase[0].isascii()),
     )
 
 
@@ -187,6 +194,9 @@ def _variants(words: list[str]) -> Iterator[tuple[str, ...]]:
     if not words:
         return
     forms = [tuple(words)]
+    if not words[-1].isascii():  # a Chinese name is one word: no articles, no plurals
+        yield from forms
+        return
     content = tuple(word for word in words if word not in _STOP)
     if len(content) >= 2 and content != forms[0]:
         forms.append(content)
@@ -231,7 +241,7 @@ def _correct(token: str, lexicon: Lexicon) -> str:
         token in lexicon.vocabulary
         or token in _PLAIN_WORDS
         or not 5 <= len(token) <= MAX_TYPO_TOKEN
-        or not token.isalpha()
+        or not (token.isascii() and token.isalpha())
     ):
         return token
     allowed = 2 if len(token) >= 8 else 1
@@ -330,10 +340,15 @@ def _add(items: list, item: object) -> None:
         items.append(item)
 
 
-def understand(text: str, model: MaturityModel) -> Intent:
-    """Turn any text into an intent; never raises."""
-    lexicon = lexicon_for(model)
-    tokens = [_correct(token, lexicon) for token in tokens_of(text)]
+def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
+    """Turn any text into an intent; never raises. A question with Chinese in it is read by
+    ``bot.chinese`` (with ``also``'s names understood too, for mixed questions)."""
+    lexicon = lexicon_for(model, *also)
+    if chinese.has_chinese(text[:MAX_CHARS]):
+        tokens = chinese.tokens(text[:MAX_CHARS], lexicon.names, MAX_TOKENS)
+    else:
+        tokens = tokens_of(text)
+    tokens = [_correct(token, lexicon) for token in tokens]
     reading = _read(tokens, lexicon)
     words = reading.words | set(tokens)
 
@@ -377,7 +392,11 @@ def suggest(tokens: Iterable[str], lexicon: Lexicon) -> str | None:
     """
     best: tuple[int, str] | None = None
     for token in tokens:
-        if not 4 <= len(token) <= MAX_TYPO_TOKEN or token in _PLAIN_WORDS or not token.isalpha():
+        if (
+            not 4 <= len(token) <= MAX_TYPO_TOKEN
+            or token in _PLAIN_WORDS
+            or not (token.isascii() and token.isalpha())
+        ):
             continue
         candidates: set[str] = set()
         limit = _suggest_depth(token)

@@ -59,6 +59,12 @@ def set_timezone(session: Session, conversation_id: int, timezone: str) -> None:
     )
 
 
+def set_language(session: Session, conversation_id: int, language: str) -> None:
+    session.execute(
+        sa.update(Conversation).where(Conversation.id == conversation_id).values(language=language)
+    )
+
+
 def save_reference(session: Session, conversation_id: int, reference: str) -> None:
     """Remember how to speak first in this conversation (Teams needs its service URL)."""
     session.execute(

@@ -20,7 +20,7 @@ from bot.context import MessageRef, Person, Place, Turn
 from bot.model import Content, MaturityModel, Surveys
 from bot.platforms.console import ConsoleChat
 from bot.platforms.text import render
-from bot.replies import Reply, is_private
+from bot.replies import Reply, is_private, language_of
 from bot.wording import speaking
 from storage.engine import Database
 
@@ -65,7 +65,7 @@ class RecordingChat(ConsoleChat):
         self.transcript: list[Seen] = []
 
     def seen(self, audience: str, where: str, private: bool, reply: Reply, language: str) -> None:
-        with speaking(language):
+        with speaking(language_of(reply, language)):
             self.transcript.append(Seen(audience, where, private, render(reply), reply))
 
     async def post(self, place: Place, reply: Reply) -> MessageRef:

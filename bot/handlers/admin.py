@@ -10,11 +10,13 @@ from bot.context import Person, Place
 from bot.replies import Confirm, Notice, Refusal, Reply, RoundTitle, private
 from bot.services import Services
 from bot.when import describe_days
-from bot.wording import Moment, Say, t, tn
+from bot.wording import Moment, Say, t, tc, tn
 from storage import answers, confirmations, conversations, schedules
 from storage.tables import Schedule
 
 CONFIRM_WITHIN = timedelta(minutes=5)
+# Each language named in the reader's language.
+LANGUAGE_NAMES = {"en": tc("language name", "English"), "zh": tc("language name", "Chinese")}
 FORGET = "forget-me"
 
 
@@ -105,6 +107,26 @@ class Admin:
         if not removed:
             return private(t("There was no pulse schedule here."))
         return Notice(t("Stopped the pulse schedule here."))
+
+    async def set_language(self, place: Place, language: str) -> Reply:
+        """What everyone here reads from now on (a round already open keeps its own)."""
+        await self.services.db.write(conversations.set_language, place.id, language)
+        return Notice(
+            t(
+                "From now on I speak {language} here: pulses, summaries, digests and answers "
+                "to everyone. Private replies follow each person's own language.",
+                language=LANGUAGE_NAMES[language],
+            ),
+            lang=language,
+        )
+
+    def show_language(self, place: Place) -> Reply:
+        return private(
+            t(
+                "I speak {language} here. An admin can switch with `language en` or `language zh`.",
+                language=LANGUAGE_NAMES.get(place.language, place.language),
+            )
+        )
 
     async def my_answers(self, person: Person, place: Place) -> Reply:
         found = await self.services.db.read(answers.of_person, place.platform, person.id)

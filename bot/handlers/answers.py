@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 
 from bot import commands
+from bot.chinese import language_of
 from bot.context import Click, Person, Place
 from bot.handlers.counts import Counts
 from bot.handlers.questions import RoundFacts, as_question
@@ -166,8 +167,9 @@ class Answers:
         exact = info.question(text.strip().lower())
         if exact is not None:
             return exact
-        model = self.services.content.model(info.language)
-        aspect = understand(text, model).aspect
+        content = self.services.content
+        model = content.model(language_of(text))
+        aspect = understand(text, model, content.model()).aspect
         matching = [q for q in questions if q.aspect == aspect]
         if len(matching) == 1:
             return matching[0]

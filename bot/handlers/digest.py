@@ -119,6 +119,7 @@ class Digests:
             weakest=weakest,
             weakest_next=weakest_next,
             attribution=model.attribution.line,
+            lang=round_.language,
         )
 
     async def build(self, place: Place, with_chart: bool = True) -> Digest | None:

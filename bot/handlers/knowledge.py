@@ -27,32 +27,33 @@ EXAMPLES = (
 )
 
 
-def answer(intent: u.Intent, model: MaturityModel) -> Reply:
-    """The reply for a knowledge intent."""
+def answer(intent: u.Intent, model: MaturityModel, lang: str | None = None) -> Reply:
+    """The reply for a knowledge intent, in ``lang`` (the question's language)."""
     line = model.attribution.line
     aspect = model.by_key.get(intent.aspect) if intent.aspect else None
     if intent.kind == u.LEVEL and intent.level:
         generic = model.generic(intent.level)
         if aspect is None:
             rows = tuple((a, a.level(intent.level)) for a in model.aspects)
-            return LevelAcrossAnswer(generic, rows, line)
+            return LevelAcrossAnswer(generic, rows, line, lang=lang)
         next_level = aspect.level(intent.level + 1) if intent.level < 4 else None
-        return LevelAnswer(aspect, aspect.level(intent.level), generic, next_level, line)
+        return LevelAnswer(aspect, aspect.level(intent.level), generic, next_level, line, lang=lang)
     if intent.kind == u.ASPECT and aspect is not None:
-        return AspectAnswer(aspect, tuple(model.levels), line)
+        return AspectAnswer(aspect, tuple(model.levels), line, lang=lang)
     if intent.kind == u.COMPARE and intent.levels:
         low, high = intent.levels
         aspects = (aspect,) if aspect else tuple(model.aspects)
         pairs = tuple((a, a.level(low), a.level(high)) for a in aspects)
         return CompareAnswer(
-            aspect, low, high, pairs, (model.generic(low), model.generic(high)), line
+            aspect, low, high, pairs, (model.generic(low), model.generic(high)), line, lang=lang
         )
     if intent.kind == u.OVERVIEW:
-        return OverviewAnswer(model)
+        return OverviewAnswer(model, lang=lang)
     if intent.kind == u.HELP:
-        return HelpAnswer(EXAMPLES)
+        return HelpAnswer(EXAMPLES, lang=lang)
     if intent.out_of_range is not None:
         return UnknownAnswer(
-            problem=t("The model has levels 1 to 4, not {number}.", number=intent.out_of_range)
+            problem=t("The model has levels 1 to 4, not {number}.", number=intent.out_of_range),
+            lang=lang,
         )
-    return UnknownAnswer(suggestion=intent.suggestion)
+    return UnknownAnswer(suggestion=intent.suggestion, lang=lang)

@@ -41,6 +41,7 @@ def question_reply(
         len(info.questions),
         responses,
         closed=closed,
+        lang=info.language,
     )
 
 

@@ -133,6 +133,7 @@ class Rounds:
             round_.closes_at,
             len(info.questions),
             place.timezone,
+            lang=round_.language,
         )
         parent = await chat.post(place, parent_reply)
         if parent is None:
@@ -199,7 +200,8 @@ class Rounds:
                 "about a minute, and only totals are ever shown.",
                 place=place.label,
                 moment=Moment(current.closes_at, place.timezone, zone_shown=True),
-            )
+            ),
+            lang=current.language,  # a round's posts speak the language it opened in
         )
         members = await _members(chat, place)
         if members is None:  # the platform cannot list members: one reminder for everyone

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.context import MessageRef, Person, Place, Turn
 from bot.model import Content
 from bot.platforms.text import render
-from bot.replies import Digest, Reply, is_private
+from bot.replies import Digest, Reply, is_private, language_of
 from bot.wording import speaking, t
 
 PLATFORM = "console"
@@ -51,7 +51,7 @@ class ConsoleChat:
             path = self.chart_dir / f"digest-round-{reply.summary.round_id}.png"
             path.write_bytes(reply.chart_png)
             reply = replace(reply, chart_path=str(path))
-        with speaking(language):
+        with speaking(language_of(reply, language)):
             return render(reply)
 
     async def post(self, place: Place, reply: Reply) -> MessageRef:

@@ -58,6 +58,7 @@ class FakeSlack:
         self.user_channels: dict[str, list[str]] = {}  # user -> channels (users.conversations)
         self.page_limit = 1000  # the most items a paginated method returns at once
         self.outside: set[str] = set()  # channels the bot is not a member of
+        self.locales: dict[str, str] = {}  # user -> Slack locale (users.info)
         self.socket_received: list[dict[str, Any]] = []  # what the bot sent on the socket
         self._throttle: dict[str, list[int]] = {}  # method -> [times left, retry-after]
         self._failures: dict[str, list[Any]] = {}  # method -> [times left, error code]
@@ -227,6 +228,9 @@ class FakeSlack:
             channels = self.user_channels.get(str(params.get("user")), [])
             page = self._page(channels, params, self.page_limit)
             return ok | {"channels": [{"id": c} for c in page.pop("members")], **page}
+        if method == "users.info":
+            user = str(params.get("user"))
+            return ok | {"user": {"id": user, "locale": self.locales.get(user, "en-US")}}
         if method == "conversations.info":
             channel = str(params.get("channel"))
             return ok | {"channel": {"id": channel, "is_member": channel not in self.outside}}

@@ -29,6 +29,7 @@ from bot.platforms.slack.kit import (
     COMPARE_ACTION,
     NEXT_LEVEL_ACTION,
 )
+from bot.platforms.slack.locales import Locales
 from bot.platforms.slack.payloads import (
     PayloadError,
     Said,
@@ -68,8 +69,9 @@ def build_app(
         name="maturity-bot",
         logger=_BOLT_LOG,
     )
-    talk = Conversations(bot, chat)
-    buttons = Buttons(bot, chat, client)
+    locales = Locales(client)
+    talk = Conversations(bot, chat, locales)
+    buttons = Buttons(bot, chat, client, locales)
     home = HomeTab(bot, client)
 
     # Bolt tries listeners in the order they were added, running each one's matchers;
@@ -136,7 +138,7 @@ def build_app(
     async def on_comment(ack: AsyncAck, body: dict[str, Any]) -> None:
         comment = comment_from(body)
         if comment is not None and not comment.text.strip():
-            with speaking(comment.language):
+            with speaking(comment.target.language):
                 error = str(t("Write a comment first."))
             await ack(response_action="errors", errors={COMMENT_BLOCK: error})
             return

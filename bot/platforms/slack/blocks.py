@@ -50,7 +50,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import t
+from bot.wording import language, t
 
 
 def message(reply: Reply) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def _(reply: LevelAnswer) -> list[Block]:
     nxt = reply.next_level
     if nxt is not None:
         blocks.append(context(said(phrases.next_level(nxt))))
-        value = button_value(a=aspect.key, l=level.number)
+        value = button_value(a=aspect.key, l=level.number, g=language())
         blocks.append(
             {
                 "type": "actions",

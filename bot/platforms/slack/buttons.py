@@ -22,6 +22,7 @@ from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.client import respond_checked
 from bot.platforms.slack.conversation import FAILED, Respond
 from bot.platforms.slack.kit import COMMENT_BLOCK, COMMENT_INPUT
+from bot.platforms.slack.locales import Locales
 from bot.platforms.slack.payloads import (
     Comment,
     CommentTarget,
@@ -34,16 +35,20 @@ from bot.platforms.slack.payloads import (
 )
 from bot.platforms.slack.pulse_blocks import comment_view
 from bot.replies import Reply
+from bot.wording import speaking
 
 log = logging.getLogger(__name__)
 CLOCK_SKEW = timedelta(seconds=60)
 
 
 class Buttons:
-    def __init__(self, bot: Assembly, chat: SlackChat, client: AsyncWebClient) -> None:
+    def __init__(
+        self, bot: Assembly, chat: SlackChat, client: AsyncWebClient, locales: Locales
+    ) -> None:
         self.bot = bot
         self.chat = chat
         self.client = client
+        self.locales = locales
 
     async def _place(self, channel: str) -> Place | None:
         """The conversation the press came from, as Slack's request says (not the button)."""
@@ -88,13 +93,15 @@ class Buttons:
         except PayloadError as error:
             log.warning("ignored a comment button with a bad value: %s", error)
             return
+        language = await self.locales.of(pressed.user)
         target = CommentTarget(
-            picked.round_id, picked.question_id, pressed.channel, pressed.thread_ts
+            picked.round_id, picked.question_id, pressed.channel, pressed.thread_ts, language
         )
         info = await self.bot.answers.facts.get(picked.round_id)
         asked = info.question(picked.question_id) if info else None
         try:
-            view = comment_view(asked.text if asked else "", target.dumps())
+            with speaking(language):
+                view = comment_view(asked.text if asked else "", target.dumps())
             await self.client.views_open(trigger_id=pressed.trigger_id, view=view)
         except Exception:
             log.exception("could not open the comment modal")
@@ -121,7 +128,8 @@ class Buttons:
             HANDLER_ERRORS.labels(PLATFORM).inc()
             reply = FAILED
         try:
-            await self.chat.whisper(target.channel, comment.user, reply, target.thread_ts)
+            language = await self.locales.of(comment.user)
+            await self.chat.whisper(target.channel, comment.user, reply, target.thread_ts, language)
         except Exception:
             log.warning("could not confirm a comment to %s", comment.user, exc_info=True)
 
@@ -140,9 +148,11 @@ class Buttons:
             if compare
             else f"level {at.level + 1} {at.aspect}"
         )
-        reply = self.bot.core.knowledge(question)
+        reply = self.bot.core.knowledge(question, at.language)
         try:
-            await respond_checked(respond, replace_original=True, **message(reply))
+            with speaking(at.language):
+                content = message(reply)
+            await respond_checked(respond, replace_original=True, **content)
         except Exception:
             log.exception("could not replace a level answer")
             HANDLER_ERRORS.labels(PLATFORM).inc()
@@ -158,7 +168,10 @@ class Buttons:
 
     async def _whisper(self, pressed: Pressed, reply: Reply) -> None:
         try:
-            await self.chat.whisper(pressed.channel, pressed.user, reply, pressed.thread_ts)
+            language = await self.locales.of(pressed.user)
+            await self.chat.whisper(
+                pressed.channel, pressed.user, reply, pressed.thread_ts, language
+            )
         except Exception:
             log.warning("could not confirm privately to %s", pressed.user, exc_info=True)
 

@@ -16,7 +16,7 @@ from bot.context import MessageRef, Place
 from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.pacing import ChannelPacer
-from bot.replies import Digest, Reply
+from bot.replies import Digest, Reply, language_of
 from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class SlackChat:
         )
 
     async def update(self, place: Place, ref: MessageRef, reply: Reply) -> None:
-        with speaking(place.language):
+        with speaking(language_of(reply, place.language)):
             content = message(reply)
 
         async def send() -> None:
@@ -115,6 +115,7 @@ class SlackChat:
     ) -> MessageRef:
         """Post in a channel (or a thread of it), paced; a digest brings its chart along.
         ``language`` is the readers' (None: the language in force)."""
+        language = language_of(reply, language)
         with speaking(language):
             content: dict[str, Any] = message(reply)
         if thread_ts:
@@ -148,7 +149,7 @@ class SlackChat:
         language: str | None = None,
     ) -> None:
         """An ephemeral message: only ``user`` sees it, and only in this session."""
-        with speaking(language):
+        with speaking(language_of(reply, language)):
             content = message(reply)
         if thread_ts:
             content["thread_ts"] = thread_ts

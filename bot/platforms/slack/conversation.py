@@ -20,8 +20,9 @@ from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.client import respond_checked
+from bot.platforms.slack.locales import Locales
 from bot.platforms.slack.payloads import Said, place_name
-from bot.replies import Notice, Reply, is_private, private
+from bot.replies import Notice, Reply, is_private, language_of, private
 from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ def trouble_notice(error: Exception) -> Notice:
 
 
 class Conversations:
-    def __init__(self, bot: Assembly, chat: SlackChat) -> None:
+    def __init__(self, bot: Assembly, chat: SlackChat, locales: Locales) -> None:
         self.bot = bot
         self.chat = chat
+        self.locales = locales
 
     async def first_delivery(self, event_id: str | None) -> bool:
         """Slack retries an event it thinks we missed; the database says if we saw it."""
@@ -70,13 +72,14 @@ class Conversations:
         try:
             if not await self.first_delivery(said.event_id):
                 return
+            person = Person(said.user, said.user_name, locale=await self.locales.of(said.user))
             if await self._outside(said):
-                await self.deliver(said, NOT_IN_CHANNEL, None, respond)
+                await self.deliver(said, person, NOT_IN_CHANNEL, None, respond)
                 return
             place = await self.place(said)
-            turn = Turn(Person(said.user, said.user_name), place, said.text, said.thread)
+            turn = Turn(person, place, said.text, said.thread)
             for reply in await self.bot.core.on_text(turn):
-                await self.deliver(said, reply, place, respond)
+                await self.deliver(said, person, reply, place, respond)
         except Exception as error:
             log.exception("could not answer a Slack message")
             HANDLER_ERRORS.labels(PLATFORM).inc()
@@ -103,29 +106,37 @@ class Conversations:
             place = await self.bot.places.pulse_thread(PLATFORM, said.channel, thread)
             if place is None or not await self.first_delivery(said.event_id):
                 return
-            turn = Turn(Person(said.user), place, said.text, said.thread)
+            person = Person(said.user, locale=await self.locales.of(said.user))
+            turn = Turn(person, place, said.text, said.thread)
             for reply in await self.bot.core.on_text(turn):
-                await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
+                language = person.locale or place.language
+                await self.chat.whisper(said.channel, said.user, reply, said.thread_ts, language)
         except Exception as error:
             log.exception("could not take a typed answer in a pulse thread")
             HANDLER_ERRORS.labels(PLATFORM).inc()
             await self.apologise(said, error)
 
     async def deliver(
-        self, said: Said, reply: Reply, place: Place | None, respond: Respond | None = None
+        self,
+        said: Said,
+        person: Person,
+        reply: Reply,
+        place: Place | None,
+        respond: Respond | None = None,
     ) -> None:
-        """Where the person expects it: privately for a slash command or a private reply, in
-        the DM, or in the mention's thread (in the conversation's language)."""
+        """Where the person expects it: privately for a slash command or a private reply (in
+        their language), in the DM, or in the mention's thread (in the conversation's)."""
         shared = place.language if place is not None else None
+        own = person.locale or shared
         if respond is not None:  # slash command: everything it returns is for the person only
-            with speaking(None):
+            with speaking(language_of(reply, own)):
                 content = message(reply)
             await respond_checked(respond, response_type="ephemeral", **content)
         elif said.direct:
-            await self.chat.post_to(said.channel, reply)
+            await self.chat.post_to(said.channel, reply, language=own)
         elif is_private(reply):
             # An ephemeral shows in a thread only once the thread exists.
-            await self.chat.whisper(said.channel, said.user, reply, said.thread_ts)
+            await self.chat.whisper(said.channel, said.user, reply, said.thread_ts, own)
         else:
             await self.chat.post_to(
                 said.channel, reply, thread_ts=said.reply_thread, language=shared
@@ -133,6 +144,7 @@ class Conversations:
 
     async def apologise(self, said: Said, error: Exception, respond: Respond | None = None) -> None:
         try:
-            await self.deliver(said, trouble_notice(error), None, respond)
+            person = Person(said.user, locale=await self.locales.of(said.user))
+            await self.deliver(said, person, trouble_notice(error), None, respond)
         except Exception:
             log.warning("could not tell %s that something went wrong", said.user, exc_info=True)

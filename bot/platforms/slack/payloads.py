@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.context import MessageRef
 from bot.platforms.slack.markup import plain
+from bot.wording import LANGUAGES
 
 
 class PayloadError(ValueError):
@@ -183,19 +184,22 @@ def choice(value: dict[str, Any], with_level: bool = True) -> Choice:
 
 @dataclass(frozen=True)
 class LevelStep:
-    """What "Next level" / "Compare with next" were pressed on."""
+    """What "Next level" / "Compare with next" were pressed on, and in which language the
+    answer was (the next one speaks it too)."""
 
     aspect: str
     level: int
+    language: str | None = None
 
 
 def level_step(value: dict[str, Any]) -> LevelStep:
-    aspect, level = value.get("a"), value.get("l")
+    aspect, level, language = value.get("a"), value.get("l"), value.get("g")
     if not isinstance(aspect, str) or not _QUESTION_ID.match(aspect):
         raise PayloadError("button value without an aspect")
     if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 3:
         raise PayloadError("button value without a level below 4")
-    return LevelStep(aspect, level)
+    known = language if isinstance(language, str) and language in LANGUAGES else None
+    return LevelStep(aspect, level, known)
 
 
 # --- the comment modal -------------------------------------------------------------------
@@ -209,10 +213,17 @@ class CommentTarget:
     question_id: str
     channel: str
     thread_ts: str | None
+    language: str | None = None  # the form's, for its error messages
 
     def dumps(self) -> str:
         return json.dumps(
-            {"r": self.round_id, "q": self.question_id, "c": self.channel, "t": self.thread_ts},
+            {
+                "r": self.round_id,
+                "q": self.question_id,
+                "c": self.channel,
+                "t": self.thread_ts,
+                "g": self.language,
+            },
             separators=(",", ":"),
         )
 
@@ -224,7 +235,6 @@ class Comment:
     user_name: str
     target: CommentTarget
     text: str
-    language: str | None = None  # the person's, once known
 
 
 def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> Comment:
@@ -247,6 +257,7 @@ def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> C
             found.question_id,
             _required(meta, "c"),
             meta.get("t") if isinstance(meta.get("t"), str) else None,
+            meta.get("g") if meta.get("g") in LANGUAGES else None,
         ),
         text=text if isinstance(text, str) else "",
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.wording import LANGUAGES
+
 KEY = "maturitybot"
 ANSWER = "answer"
 COMMENT = "comment"
@@ -36,9 +38,11 @@ class CardComment:
 
 @dataclass(frozen=True)
 class CardAsk:
-    """A follow-up question, e.g. "Next level" on a level answer."""
+    """A follow-up question, e.g. "Next level" on a level answer, answered in the language of
+    the card it was on."""
 
     text: str
+    language: str | None = None
 
 
 CardAction = CardAnswer | CardComment | CardAsk
@@ -57,8 +61,8 @@ def comment_data(round_id: int, question_id: str) -> dict[str, object]:
     return {KEY: COMMENT, "round": round_id, "question": question_id}
 
 
-def ask_data(text: str) -> dict[str, object]:
-    return {KEY: ASK, "text": text}
+def ask_data(text: str, language: str | None = None) -> dict[str, object]:
+    return {KEY: ASK, "text": text, "language": language}
 
 
 def parse(data: object, verb: str | None = None) -> CardAction | None:
@@ -67,8 +71,11 @@ def parse(data: object, verb: str | None = None) -> CardAction | None:
         return None
     kind = data.get(KEY) or verb
     if kind == ASK:
-        text = data.get("text")
-        return CardAsk(text.strip()[:500]) if isinstance(text, str) and text.strip() else None
+        text, language = data.get("text"), data.get("language")
+        known = language if isinstance(language, str) and language in LANGUAGES else None
+        return (
+            CardAsk(text.strip()[:500], known) if isinstance(text, str) and text.strip() else None
+        )
     if kind not in (ANSWER, COMMENT):
         return None
     round_id = _whole(data.get("round"))

@@ -27,7 +27,7 @@ from bot.platforms.teams.kit import CONTENT_TYPE, Card
 from bot.platforms.teams.markup import plain
 from bot.platforms.teams.pulse_cards import answered_card
 from bot.platforms.teams.references import CHANNEL, PERSONAL
-from bot.replies import AnswerRecorded, Reply, is_private, private
+from bot.replies import AnswerRecorded, Reply, is_private, language_of, private
 from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,9 @@ class MaturityBot(TeamsActivityHandler):
         try:
             inbound = read(turn_context.activity)
             if inbound is not None:
-                self.chat.remember(inbound.person.id, inbound.account.teams_id)
+                self.chat.remember(
+                    inbound.person.id, inbound.account.teams_id, inbound.person.locale
+                )
                 turn_context.turn_state[TURN_KEY] = (inbound, await self._place(inbound))
             await super().on_turn(turn_context)
         except Exception:
@@ -118,8 +120,9 @@ class MaturityBot(TeamsActivityHandler):
         for reply in replies:
             if not is_private(reply) or inbound.origin.kind == PERSONAL:
                 POSTS.labels(PLATFORM, "reply").inc()
-                shared = None if inbound.origin.kind == PERSONAL else place.language
-                await turn_context.send_activity(message(reply, shared))
+                personal = inbound.origin.kind == PERSONAL
+                readers = (inbound.person.locale or place.language) if personal else None
+                await turn_context.send_activity(message(reply, readers or place.language))
                 continue
             reached = await self.chat.direct(place, inbound.person.id, reply)
             if point or not reached:
@@ -136,8 +139,8 @@ class MaturityBot(TeamsActivityHandler):
                 return await core.on_click(click)
             case actions.CardComment(round_id, question_id, text):
                 return await core.on_comment(person, place, round_id, question_id, text)
-            case actions.CardAsk(text):
-                return core.knowledge(text)
+            case actions.CardAsk(text, language):
+                return core.knowledge(text, language)
         raise AssertionError(f"unhandled card action {action!r}")  # pragma: no cover
 
     # --- Universal Actions --------------------------------------------------------------
@@ -154,15 +157,18 @@ class MaturityBot(TeamsActivityHandler):
         if action is None:
             return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "Not a maturity-bot card.")
         inbound, place = turn
+        readers = inbound.person.locale or place.language  # the card changes for the clicker
         try:
             reply = await self._act(inbound, place, action)
         except Exception:
             log.exception("teams: a card action failed")
             HANDLER_ERRORS.labels(PLATFORM).inc()
-            return _invoke_card(cards.render(_sorry()))
-        if isinstance(reply, AnswerRecorded) and isinstance(action, actions.CardAnswer):
-            return _invoke_card(answered_card(reply, action.round_id))
-        return _invoke_card(cards.render(reply))
+            with speaking(readers):
+                return _invoke_card(cards.render(_sorry()))
+        with speaking(language_of(reply, readers)):
+            if isinstance(reply, AnswerRecorded) and isinstance(action, actions.CardAnswer):
+                return _invoke_card(answered_card(reply, action.round_id))
+            return _invoke_card(cards.render(reply))
 
     # --- installation -------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ which Teams allows where the app is installed for them or in a team they belong 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from botbuilder.core import TurnContext
@@ -42,12 +43,13 @@ from bot.platforms.teams.references import (
     thread_conversation,
     thread_root,
 )
-from bot.replies import Notice, Reply
+from bot.replies import Notice, Reply, language_of
 from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 MEMBER_PAGE_SIZE = 500
+MAX_PEOPLE = 20_000
 PRIVATE_ELSEWHERE = t("I've answered you in our private chat.")
 PRIVATE_UNREACHABLE = t(
     "I couldn't reply to you privately. Open a chat with me (Apps → maturity-bot) and ask "
@@ -58,7 +60,7 @@ PRIVATE_UNREACHABLE = t(
 def message(reply: Reply, language: str | None = None) -> Activity:
     """A reply as a Teams message: one Adaptive Card, with a one-line summary, in
     ``language`` (None: the language in force)."""
-    with speaking(language):
+    with speaking(language_of(reply, language)):
         return Activity(
             type=ActivityTypes.message,
             summary=cards.summary_of(reply),
@@ -76,12 +78,20 @@ class TeamsChat:
         self.adapter = adapter
         self.app_id = app_id
         self.places = places
-        # person id -> 29: id, learnt from inbound activities and member lists; needed to open
-        # a 1:1 chat with someone whose person id is their AAD object id.
-        self._teams_ids: dict[str, str] = {}
+        # person id -> (29: id, language), learnt from inbound activities and member lists:
+        # the 29: id opens a 1:1 chat with someone whose person id is their AAD object id,
+        # and what they are told privately is in their language. Bounded: the oldest go.
+        self._people: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
 
-    def remember(self, person_id: str, teams_id: str) -> None:
-        self._teams_ids[person_id] = teams_id
+    def remember(self, person_id: str, teams_id: str, locale: str | None = None) -> None:
+        known = self._people.pop(person_id, None)
+        self._people[person_id] = (teams_id, locale or (known[1] if known else None))
+        while len(self._people) > MAX_PEOPLE:
+            self._people.popitem(last=False)
+
+    def language_of_person(self, person_id: str) -> str | None:
+        known = self._people.get(person_id)
+        return known[1] if known else None
 
     # --- the Chat port ----------------------------------------------------------------
 
@@ -144,18 +154,18 @@ class TeamsChat:
 
     async def direct(self, place: Place, person_id: str, reply: Reply) -> bool:
         try:
+            said = message(reply, self.language_of_person(person_id) or place.language)
             stored = await self.places.reference_of(PLATFORM, personal_key(person_id))
             personal = StoredReference.loads(stored)
             if personal is not None:
-                await self._send(personal, personal.conversation_id, message(reply))
+                await self._send(personal, personal.conversation_id, said)
                 return True
             reference = await self._reference(place)
-            teams_id = self._teams_ids.get(person_id) or (
-                person_id if person_id.startswith("29:") else None
-            )
+            known = self._people.get(person_id)
+            teams_id = known[0] if known else (person_id if person_id.startswith("29:") else None)
             if reference is None or teams_id is None:
                 return False
-            await self._open_personal(reference, person_id, teams_id, message(reply))
+            await self._open_personal(reference, person_id, teams_id, said)
             return True
         except Exception:
             log.warning("teams: could not message a person privately", exc_info=True)

@@ -4,7 +4,7 @@ and how to reach that conversation again. Raw activity dicts stop here."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botbuilder.schema import Activity
 
@@ -19,6 +19,7 @@ from bot.platforms.teams.references import (
     base_conversation,
     thread_root,
 )
+from bot.wording import normalise
 
 PERSONAL_PREFIX = "personal:"
 
@@ -58,7 +59,7 @@ def read(activity: Activity) -> Inbound | None:
         return None
     if not activity.service_url or activity.recipient is None or not activity.recipient.id:
         return None
-    person = account.person()
+    person = replace(account.person(), locale=normalise(activity.locale))
     return Inbound(account, person, _origin(activity, person))
 
 

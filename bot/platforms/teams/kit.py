@@ -5,7 +5,7 @@ clicker alone, in place) with an ``Action.Submit`` fallback for clients that pre
 from __future__ import annotations
 
 from bot.platforms.teams import actions
-from bot.wording import Say
+from bot.wording import Say, language
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -61,4 +61,5 @@ def execute(title: Say | str, verb: str, data: dict[str, object], **style: objec
 
 
 def ask(title: Say | str, question: str) -> Element:
-    return execute(title, actions.ASK, actions.ask_data(question))
+    """A follow-up question; its answer speaks the language of this card."""
+    return execute(title, actions.ASK, actions.ask_data(question, language()))
