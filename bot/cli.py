@@ -105,9 +105,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings, model: MaturityModel
     if args.command == "export":
         return _export(settings, model, args.conversation, args.format, args.output)
     if args.command == "teams-package":
+        from bot.model import load_content
         from bot.platforms.teams.package import write_package
 
-        print(write_package(settings, model, args.output))
+        content = load_content(settings.content_path, settings.cache_dir, model)
+        print(write_package(settings, model, args.output, content))
         return EXIT_OK
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse guards
 

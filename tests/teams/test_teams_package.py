@@ -29,8 +29,11 @@ def test_the_package_holds_a_manifest_and_both_icons(tmp_path) -> None:
     assert result.stdout.strip() == str(output)
 
     with zipfile.ZipFile(output) as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == [
+            "color.png", "manifest.json", "outline.png", "zh-cn.json",
+        ]  # fmt: skip
         manifest = json.loads(archive.read("manifest.json"))
+        chinese = json.loads(archive.read("zh-cn.json"))
         colour = png_info(archive.read("color.png"))
         outline = png_info(archive.read("outline.png"))
 
@@ -46,6 +49,17 @@ def test_the_package_holds_a_manifest_and_both_icons(tmp_path) -> None:
     assert len(manifest["description"]["short"]) <= 80
     assert len(manifest["name"]["short"]) <= 30
     assert "CC BY 4.0" in manifest["description"]["full"]
+    # A Chinese Teams client shows the app's strings in Chinese.
+    assert manifest["localizationInfo"]["additionalLanguages"] == [
+        {"languageTag": "zh-cn", "file": "zh-cn.json"}
+    ]
+    assert chinese["$schema"].endswith("/v1.22/MicrosoftTeams.Localization.schema.json")
+    assert set(chinese) - {"$schema"} <= {
+        "name.short", "name.full", "description.short", "description.full",
+        *(f"bots[0].commandLists[0].commands[{i}].description" for i in range(20)),
+    }  # fmt: skip
+    assert "平台工程成熟度模型" in chinese["description.full"]
+    assert len(chinese["description.short"]) <= 80
 
     assert colour[:3] == (192, 192, 6)
     width, height, kind, rows = outline

@@ -10,9 +10,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.model import MaturityModel
+from bot.model import Content, MaturityModel
 from bot.platforms.teams.icons import colour_icon, outline_icon
-from bot.wording import t
+from bot.wording import speaking, t
 
 MANIFEST_VERSION = "1.22"
 SCHEMA = (
@@ -21,6 +21,11 @@ SCHEMA = (
 )
 SCOPES = ["team", "groupChat", "personal"]
 ACCENT_COLOUR = "#2F6FDE"
+LOCALIZATION_SCHEMA = (
+    f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/"
+    "MicrosoftTeams.Localization.schema.json"
+)
+TRANSLATIONS = {"zh": "zh-cn"}  # our language -> Teams' language tag
 # Placeholders: sideloading accepts them; replace them before publishing to an org catalog.
 DEVELOPER_URL = "https://example.com/maturity-bot"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -46,6 +51,7 @@ def app_version() -> str:
 
 
 def manifest(settings: Settings, model: MaturityModel) -> dict[str, object]:
+    """The app manifest, in English; ``localization`` gives its other languages."""
     app_id = settings.microsoft_app_id
     if not app_id:
         raise ConfigError(
@@ -53,33 +59,27 @@ def manifest(settings: Settings, model: MaturityModel) -> dict[str, object]:
         )
     if not _GUID.match(app_id):
         raise ConfigError(f"MICROSOFT_APP_ID must be an app id (a GUID), got {app_id!r}")
-    attribution = model.attribution
+    with speaking("en"):
+        shown = _readable(model)
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,
         "version": app_version(),
         "id": app_id,
+        "localizationInfo": {
+            "defaultLanguageTag": "en-us",
+            "additionalLanguages": [
+                {"languageTag": tag, "file": f"{tag}.json"} for tag in TRANSLATIONS.values()
+            ],
+        },
         "developer": {
             "name": "maturity-bot",
             "websiteUrl": DEVELOPER_URL,
             "privacyUrl": f"{DEVELOPER_URL}/privacy",
             "termsOfUseUrl": f"{DEVELOPER_URL}/terms",
         },
-        "name": {"short": "maturity-bot", "full": str(t("Platform Engineering Maturity bot"))},
-        "description": {
-            "short": str(t("Explains the platform engineering maturity model; runs team pulses."))[
-                :80
-            ],
-            "full": str(
-                t(
-                    "Ask about the {model} (5 aspects × 4 levels) and run pulse surveys in a "
-                    "channel thread: one question per aspect, confidential answers, aggregate "
-                    "results and a digest chart. Model: {attribution}",
-                    model=attribution.model,
-                    attribution=attribution.line,
-                )
-            )[:4000],
-        },
+        "name": {"short": "maturity-bot", "full": shown["name.full"]},
+        "description": {"short": shown["description.short"], "full": shown["description.full"]},
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": ACCENT_COLOUR,
         "bots": [
@@ -92,8 +92,8 @@ def manifest(settings: Settings, model: MaturityModel) -> dict[str, object]:
                     {
                         "scopes": SCOPES,
                         "commands": [
-                            {"title": title, "description": str(description)[:128]}
-                            for title, description in COMMANDS
+                            {"title": title, "description": shown[_command_key(index)]}
+                            for index, (title, _) in enumerate(COMMANDS)
                         ],
                     }
                 ],
@@ -104,8 +104,46 @@ def manifest(settings: Settings, model: MaturityModel) -> dict[str, object]:
     }
 
 
-def write_package(settings: Settings, model: MaturityModel, output: str | Path) -> str:
-    """Write the zip; returns its path."""
+def localization(language: str, model: MaturityModel) -> dict[str, str]:
+    """A Teams localization file: the manifest's readable strings in ``language``."""
+    with speaking(language):
+        return {"$schema": LOCALIZATION_SCHEMA, **_readable(model)}
+
+
+def _command_key(index: int) -> str:
+    return f"bots[0].commandLists[0].commands[{index}].description"
+
+
+def _readable(model: MaturityModel) -> dict[str, str]:
+    """What people read of the app in the store and the compose box, in the language in
+    force, by the localization file's keys (command titles stay: they are what to type)."""
+    attribution = model.attribution
+    shown = {
+        "name.short": "maturity-bot",
+        "name.full": str(t("Platform Engineering Maturity bot"))[:100],
+        "description.short": str(
+            t("Explains the platform engineering maturity model; runs team pulses.")
+        )[:80],
+        "description.full": str(
+            t(
+                "Ask about the {model} (5 aspects × 4 levels) and run pulse surveys in a "
+                "channel thread: one question per aspect, confidential answers, aggregate "
+                "results and a digest chart. Model: {attribution}",
+                model=attribution.model,
+                attribution=attribution.line,
+            )
+        )[:4000],
+    }
+    for index, (_, description) in enumerate(COMMANDS):
+        shown[_command_key(index)] = str(description)[:128]
+    return shown
+
+
+def write_package(
+    settings: Settings, model: MaturityModel, output: str | Path, content: Content | None = None
+) -> str:
+    """Write the zip (manifest, icons, and a localization file per other language); returns
+    its path."""
     built = manifest(settings, model)
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,4 +151,8 @@ def write_package(settings: Settings, model: MaturityModel, output: str | Path) 
         archive.writestr("manifest.json", json.dumps(built, indent=2, ensure_ascii=False))
         archive.writestr("color.png", colour_icon())
         archive.writestr("outline.png", outline_icon())
+        for language, tag in TRANSLATIONS.items():
+            translated = content.model(language) if content else model
+            text = json.dumps(localization(language, translated), indent=2, ensure_ascii=False)
+            archive.writestr(f"{tag}.json", text)
     return str(path)
