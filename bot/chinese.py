@@ -99,9 +99,9 @@ def segmenter(words: Iterable[str] = ()) -> Any:
     """rjieba, loaded on first use and taught ``words`` (the model's names) as whole words."""
     global _segmenter
     if _segmenter is None:
-        import rjieba
+        import rjieba  # builds its dictionary once, at import: use that one instance
 
-        _segmenter = rjieba.Jieba()
+        _segmenter = rjieba
     for word in words:
         if word not in _taught and has_chinese(word):
             _segmenter.add_word(word, 100_000, None)
