@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.chat import Chat
 from bot.context import Place
+from bot.handlers.chart import WIDE, Aspects, ChartLabels, Series, render_first_drawable
 from bot.replies import AspectScore, Digest, Reply, RoundSummary, private
 from bot.services import Services
 from bot.when import zone
@@ -101,8 +102,11 @@ class Digests:
             attribution=s.model.attribution.line,
         )
 
-    async def build(self, place: Place, with_chart: bool = True) -> Digest | None:
-        """The digest of the latest closed round here, with its trend; None before any round."""
+    async def build(
+        self, place: Place, with_chart: bool = True, chart_width: int = WIDE
+    ) -> Digest | None:
+        """The digest of the latest closed round here, with its trend; None before any round.
+        The chart is drawn ``chart_width`` pixels wide: where it is shown, so it stays legible."""
         s = self.services
         history = await s.db.read(rounds.closed_rounds, place.id, HISTORY)
         if not history:
@@ -116,7 +120,7 @@ class Digests:
                 list(reversed(history)), stored, s.settings.pulse_min_responses, place.timezone
             )
             aspects = [(a.key, a.name) for a in s.model.aspects]
-            chart = await asyncio.to_thread(_render_chart, series, aspects)
+            chart = await asyncio.to_thread(_render_chart, series, aspects, chart_width)
         return Digest(summary, rounds_compared=len(history), chart_png=chart)
 
     async def post(self, place: Place, chat: Chat, claim: str | None = None) -> Reply | None:
@@ -124,7 +128,7 @@ class Digests:
         s = self.services
         if claim is not None and not await s.db.write(schedules.claim, claim, s.instance, s.now()):
             return None
-        digest = await self.build(place)
+        digest = await self.build(place, chart_width=getattr(chat, "chart_width", WIDE))
         if digest is None:
             return private("No pulse has closed here yet, so there is nothing to digest.")
         await chat.post(place, digest)
@@ -165,7 +169,7 @@ def _figures(session: object, round_: Round) -> dict[str, _Figures]:
 
 def _trend(
     history: list[Round], stored: dict[int, dict[str, object]], threshold: int, timezone: str
-) -> list[tuple[str, dict[str, float | None]]]:
+) -> Series:
     """Per round (oldest first), each aspect's mean, or None where it is below the threshold."""
     series = []
     for round_ in history:
@@ -178,12 +182,21 @@ def _trend(
     return series
 
 
-def _render_chart(
-    series: list[tuple[str, dict[str, float | None]]], aspects: list[tuple[str, str]]
-) -> bytes:
-    from bot.handlers.chart import render
+def _render_chart(series: Series, aspects: Aspects, width: int) -> bytes:
+    # English only for now; the reader's language goes first in this list once the chart's
+    # words come from the catalog, and English stays last for a glyph no font draws.
+    return render_first_drawable([(series, aspects, _english_labels(len(series)))], width)
 
-    return render(series, aspects)
+
+def _english_labels(rounds: int) -> ChartLabels:
+    return ChartLabels(
+        radar_title="Mean level per aspect",
+        trend_title="The latest round" if rounds == 1 else f"Trend over the last {rounds} rounds",
+        level_axis="mean level",
+        latest_round="latest round",
+        previous_round="previous round",
+        footnote="Aspects below the response threshold are left out.",
+    )
 
 
 def _record_post(session: object, conversation_id: int, round_id: int, now: object) -> None:

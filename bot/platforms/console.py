@@ -17,6 +17,7 @@ from typing import TextIO
 from bot.chat import MessageRef
 from bot.config import Settings
 from bot.context import Person, Place, Turn
+from bot.handlers import chart
 from bot.model import MaturityModel
 from bot.platforms.text import render
 from bot.replies import Digest, Reply, is_private
@@ -32,6 +33,7 @@ class ConsoleChat:
 
     platform = PLATFORM
     count_interval = 1.0
+    chart_width = chart.WIDE  # written to a file
 
     def __init__(self, out: TextIO, chart_dir: Path) -> None:
         self.out = out

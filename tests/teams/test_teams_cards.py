@@ -3,6 +3,7 @@ and nothing on shared cards that names a person."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 from teams_dialogue import texts
 
-from bot.handlers.chart import render as render_chart
+from bot.handlers import chart
 from bot.handlers.knowledge import answer
 from bot.platforms.teams import actions, cards
 from bot.replies import (
@@ -30,6 +31,10 @@ from bot.replies import (
 from bot.understand import understand
 
 CLOSES = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+LABELS = chart.ChartLabels(
+    "Mean level per aspect", "Trend over the last 8 rounds", "mean level", "latest round",
+    "previous round", "Aspects below the response threshold are left out.",
+)  # fmt: skip
 QUESTIONS = [
     "what is level 3 measurement",
     "level 4 adoption",
@@ -140,15 +145,21 @@ def test_pulse_and_result_replies_render(model, surveys) -> None:
     shown = texts(cards.render(summary))
     assert "needs docs" in shown and "not enough responses" in shown and "50%" in shown
 
-    # A real chart of eight rounds is shrunk to fit a Teams message (about 28 KB in all).
+    # A real chart of eight rounds fits a Teams message (about 28 KB in all): drawn at card
+    # width it goes in as it is; a wide one, drawn for a file upload, is shrunk to fit.
     aspects = [(a.key, a.name) for a in model.aspects]
     series = [(f"{d:02d} Nov", {key: 1 + (d * n) % 30 / 10 for n, (key, _) in
               enumerate(aspects)}) for d in range(1, 9)]  # fmt: skip
-    chart = render_chart(series, aspects)
-    digest = check(cards.render(Digest(summary, rounds_compared=8, chart_png=chart)))
-    (image,) = [e for e in digest["body"] if e["type"] == "Image"]
-    assert image["url"].startswith("data:image/png;base64,iVBORw0KGgo") and image["altText"]
-    assert len(json.dumps(digest)) < 28_000
+    for width in (chart.CARD, chart.WIDE):
+        png = chart.render(series, aspects, LABELS, width)
+        digest = check(cards.render(Digest(summary, rounds_compared=8, chart_png=png)))
+        (image,) = [e for e in digest["body"] if e["type"] == "Image"]
+        assert image["url"].startswith("data:image/png;base64,iVBORw0KGgo") and image["altText"]
+        assert len(json.dumps(digest)) < 28_000
+        shown = Image.open(io.BytesIO(base64.b64decode(image["url"].split(",", 1)[1])))
+        assert shown.width == chart.CARD
+        if width == chart.CARD:
+            assert base64.b64decode(image["url"].split(",", 1)[1]) == png
     no_chart = check(cards.render(Digest(summary, rounds_compared=1)))
     assert not [e for e in no_chart["body"] if e["type"] == "Image"]
     # Noise does not compress: rather than a message Teams would refuse, a note.

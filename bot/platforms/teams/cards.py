@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import io
 from functools import singledispatch
+from typing import Any
 
+from bot.handlers import chart
 from bot.model import Question
 from bot.platforms.teams import actions
 from bot.platforms.text import first_sentence, score_line
@@ -384,32 +386,47 @@ def _(reply: Digest) -> Card:
     body = _summary_body(reply.summary)
     body.insert(1, subtle(f"Digest · trend over {reply.rounds_compared} rounds"))
     if reply.chart_png:
-        image = small_chart(reply.chart_png)
-        alt = "Radar of the mean level per aspect, and each aspect's trend"
+        image = chart_image(reply.chart_png)
+        alt = "Each aspect's mean level over the last rounds"
         too_large = "The chart is too large for a Teams message; `digest` in Slack shows it."
-        chart = {"type": "Image", "url": image, "altText": alt, "size": "Stretch"}
-        body.insert(3, chart if image else subtle(too_large))
+        picture = {"type": "Image", "url": image, "altText": alt, "size": "Stretch"}
+        body.insert(3, picture if image else subtle(too_large))
     return card(body)
 
 
-CHART_WIDTH = 560
-CHART_COLOURS = 32
-CHART_MAX_BYTES = 20_000  # Teams refuses bot messages over about 28 KB, card included
+# Teams refuses a bot message over about 28 KB, card and envelope included. The rest of a
+# digest's card is 3-5 KB of JSON (five aspects with comments), so the chart may take 20,000
+# characters of base64, 15 KB of PNG, and leave room to spare.
+CHART_MAX_CHARS = 20_000
+SHRUNK_COLOURS = 32
 
 
-def small_chart(png: bytes) -> str | None:
-    """The chart as a data URI small enough for a Teams message (narrower, 32 colours), or
-    None when even that is too large."""
+def chart_image(png: bytes) -> str | None:
+    """The digest's chart as a data URI for its card, or None where it would make the message
+    too large for Teams.
+
+    ``TeamsChat`` asks for the chart drawn at card width (``chart.CARD``), which goes in as it
+    is. A wider one, drawn for another platform, is shrunk to that width: its text blurs, but
+    the card still shows the picture.
+    """
     from PIL import Image  # comes with matplotlib
 
-    with Image.open(io.BytesIO(png)) as original:
-        height = round(original.height * CHART_WIDTH / original.width)
-        small = original.convert("RGB").resize((CHART_WIDTH, height), Image.Resampling.BOX)
+    with Image.open(io.BytesIO(png)) as drawn:
+        if drawn.width > chart.CARD:
+            png = _shrunk(drawn)
+    encoded = base64.b64encode(png).decode("ascii")
+    return f"data:image/png;base64,{encoded}" if len(encoded) <= CHART_MAX_CHARS else None
+
+
+def _shrunk(image: Any) -> bytes:
+    from PIL import Image
+
+    height = round(image.height * chart.CARD / image.width)
+    small = image.convert("RGB").resize((chart.CARD, height), Image.Resampling.BOX)
+    flat = small.quantize(colors=SHRUNK_COLOURS, dither=Image.Dither.NONE)  # dithering bloats
     buffer = io.BytesIO()
-    flat = small.quantize(colors=CHART_COLOURS, dither=Image.Dither.NONE)  # dithering bloats
     flat.save(buffer, format="PNG", optimize=True)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"data:image/png;base64,{encoded}" if len(encoded) <= CHART_MAX_BYTES else None
+    return buffer.getvalue()
 
 
 @render.register

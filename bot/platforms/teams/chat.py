@@ -30,6 +30,7 @@ from botbuilder.schema import (
 from bot.chat import MessageRef
 from bot.context import Place
 from bot.core import Core
+from bot.handlers import chart
 from bot.metrics import POSTS
 from bot.platforms.teams import cards
 from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
@@ -68,6 +69,7 @@ class TeamsChat:
     # Teams allows a bot about 60 operations per 30 s in one thread, and all of a round's
     # questions share its thread: counts are refreshed at most every 10 s per question.
     count_interval = 10.0
+    chart_width = chart.CARD  # inside the digest's card
 
     def __init__(self, adapter: CloudAdapter, app_id: str, core: Core) -> None:
         self.adapter = adapter
