@@ -1,9 +1,9 @@
 """Makes bot/fonts/chart-sans-sc.otf: the subset of Noto Sans CJK SC that the digest chart
 draws Chinese with where the system has no CJK font.
 
-Run it once by hand with the full font at hand (Debian: ``apt-get install fonts-noto-cjk``):
+Run it by hand with the full font at hand (Debian's fonts-noto-cjk has the collection):
 
-    python tools/cjk_subset.py /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+    python tools/cjk_subset.py NotoSansCJK-Regular.ttc
 
 The subset keeps printable ASCII, GB2312's punctuation and full-width rows, the 3,755
 characters of GB2312 level 1 (the common hanzi), and every character of the chart's Chinese

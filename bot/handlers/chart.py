@@ -58,9 +58,11 @@ class MissingGlyphs(ValueError):
 class _Layout:
     """Sizes in pixels for one width.
 
-    A narrow chart is the trend alone: at card width the radar's text and the trend's do not
-    both fit in Teams' byte budget at a readable size, and the card's text already gives each
+    A narrow chart is the trend alone: at card width the radar's words and the trend's do not
+    both fit Teams' byte budget at a readable size, and the card's text already gives each
     aspect's mean and its change since the previous round, which is what the radar draws.
+    The smallest type is 16 px at either width: capitals 11.7 px high (DejaVu Sans' cap
+    height is 0.73 em), hanzi about 14 px; a Teams card's own text is 14 px.
     """
 
     width: int
@@ -72,8 +74,14 @@ class _Layout:
     @classmethod
     def for_width(cls, width: int) -> _Layout:
         if width < 800:
-            return cls(width, round(width * 0.64), radar=False, text=13, title=15)
-        return cls(width, round(width * 0.44), radar=True, text=14, title=17)
+            return cls(width, round(width * 0.70), radar=False, text=16, title=18)
+        return cls(width, round(width * 0.44), radar=True, text=16, title=18)
+
+
+def size(width: int) -> tuple[int, int]:
+    """The chart's size in pixels when drawn ``width`` pixels wide."""
+    layout = _Layout.for_width(width)
+    return layout.width, layout.height
 
 
 def words(series: Series, aspects: Aspects, labels: ChartLabels) -> list[str]:
@@ -99,6 +107,8 @@ def draw(series: Series, aspects: Aspects, labels: ChartLabels, width: int = WID
     FigureCanvasAgg(figure)
     text = {"family": list(fonts.families), "size": layout.text}
     title = {"family": list(fonts.families), "size": layout.title}
+    # The footnote first: the trend lays its round labels out once to see if they collide.
+    figure.supxlabel(labels.footnote, fontproperties=text, color="#444", wrap=True)
     if layout.radar:
         grid = figure.add_gridspec(1, 2)
         _radar(
@@ -109,7 +119,6 @@ def draw(series: Series, aspects: Aspects, labels: ChartLabels, width: int = WID
         trend = figure.add_subplot()
     _trend(trend, series, aspects, labels, text, title)
     figure.get_layout_engine().set(h_pad=6 / DPI, w_pad=6 / DPI)
-    figure.supxlabel(labels.footnote, fontproperties=text, color="#444")
     return figure
 
 
@@ -163,7 +172,7 @@ def _radar(
     axes.set_yticks([1, 2, 3, 4], ["1", "2", "3", "4"], fontproperties=text, color="#555")
     axes.set_rlabel_position(180 / len(keys))  # between the first two spokes, clear of lines
     axes.set_title(labels.radar_title, fontproperties=title, pad=12)
-    axes.legend(loc="upper left", bbox_to_anchor=(-0.32, 1.12), prop=text, frameon=False)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, prop=text, frameon=False)
 
 
 def _trend(

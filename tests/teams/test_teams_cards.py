@@ -160,6 +160,19 @@ def test_pulse_and_result_replies_render(model, surveys) -> None:
         assert shown.width == chart.CARD
         if width == chart.CARD:
             assert base64.b64decode(image["url"].split(",", 1)[1]) == png
+    # Every aspect swinging from level 1 to 4 and back each round is the costliest trend to
+    # compress. Where the card leaves too little room for it as drawn, the coarser palette goes
+    # in, at the same size; where even that is too large, nothing.
+    swinging = [(f"{d:02d} Nov", {key: (1.2 if (d + n) % 2 else 3.8) + n * 0.05 for n, (key, _)
+                 in enumerate(aspects)}) for d in range(1, 9)]  # fmt: skip
+    png = chart.render(swinging, aspects, LABELS, chart.CARD)
+    as_drawn = "data:image/png;base64," + base64.b64encode(png).decode()
+    assert cards.chart_image(png, len(as_drawn)) == as_drawn
+    coarser = cards.chart_image(png, len(as_drawn) - 1)
+    assert coarser and len(coarser) < 0.95 * len(as_drawn)
+    shown = Image.open(io.BytesIO(base64.b64decode(coarser.split(",", 1)[1])))
+    assert shown.size == Image.open(io.BytesIO(png)).size
+    assert cards.chart_image(png, len(coarser) - 1) is None
     no_chart = check(cards.render(Digest(summary, rounds_compared=1)))
     assert not [e for e in no_chart["body"] if e["type"] == "Image"]
     # Noise does not compress: rather than a message Teams would refuse, a note.
