@@ -210,6 +210,39 @@ def test_an_installed_font_of_the_same_design_goes_first_then_the_subset_then_an
     assert fonts.fonts_for([RARE], mine).missing == {RARE}
 
 
+def test_a_character_beyond_the_subset_comes_from_another_installed_font(tmp_path) -> None:
+    rare_font = tmp_path / "rare.ttf"
+    _font_with(RARE, "Rare Glyphs", rare_font)
+    machine = [
+        *without_cjk_fonts(),
+        font_manager.FontEntry(fname=str(rare_font), name="Rare Glyphs"),
+    ]
+    chosen = fonts.fonts_for([f"投入{RARE}", "采纳"], machine)
+    assert chosen == fonts.Fonts((fonts.SUBSET_FAMILY, "Rare Glyphs", fonts.LATIN), frozenset())
+
+
+def _font_with(char: str, family: str, path: Path) -> None:
+    """A TrueType font with one glyph (a square) for ``char``: a font only this test has."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    for point in ((100, 0), (100, 700), (800, 700), (800, 0)):
+        (pen.lineTo if pen.points else pen.moveTo)(point)
+    pen.closePath()
+    square, empty = pen.glyph(), TTGlyphPen(None).glyph()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "square"])
+    builder.setupCharacterMap({ord(char): "square"})
+    builder.setupGlyf({".notdef": empty, "square": square})
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "square": (900, 100)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": family, "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.save(path)
+
+
 def test_a_character_no_font_has_falls_back_to_english(monkeypatch, caplog) -> None:
     monkeypatch.setattr(
         chart, "fonts_for", lambda texts: fonts.fonts_for(texts, without_cjk_fonts())

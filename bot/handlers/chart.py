@@ -1,10 +1,11 @@
 """The digest chart: a radar of the latest round against the one before, and each aspect's
 trend over the last rounds.
 
-It is drawn at the width where it is shown, so its type stays readable there: side by side
-for a file upload (``WIDE``), stacked for an image inside a Teams card (``CARD``), where a
-shrunk wide chart had 4-pixel text. Every word on it comes from the caller, in the reader's
-language; characters no font can draw raise ``MissingGlyphs`` before anything is drawn.
+It is drawn at the width where it is shown, so its type stays readable there: both panels
+side by side for a file upload (``WIDE``), the trend alone for an image inside a Teams card
+(``CARD``), where the wide chart shrunk had 5-pixel text. Every word on it comes from the
+caller, in the reader's language; characters no font can draw raise ``MissingGlyphs`` before
+anything is drawn (all the words are checked at either width, so both say the same).
 
 Matplotlib is imported here only, without pyplot: a figure and its Agg canvas belong to the
 call, so two digests may be drawn in two threads at once.
