@@ -204,7 +204,7 @@ def _trend(
     axes.set_title(labels.trend_title, fontproperties=title)
     axes.grid(alpha=0.3)
     axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), prop=text, frameon=False)
-    axes.figure.canvas.draw()  # lay out the round labels once to see whether they collide
+    axes.figure.draw_without_rendering()  # lay the round labels out to see if they collide
     if _crowded(axes):
         for label in axes.get_xticklabels():
             label.set(rotation=40, ha="right", rotation_mode="anchor")
