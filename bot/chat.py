@@ -22,6 +22,9 @@ class Chat(Protocol):
     # How often a question's response count may be refreshed, in seconds (the platform's
     # edit limits decide).
     count_interval: float
+    # How wide, in pixels, the platform shows a digest's chart: it is drawn at that width so
+    # its type stays readable (a file upload shows the wide chart, a Teams card a narrow one).
+    chart_width: int
 
     async def post(self, place: Place, reply: Reply) -> MessageRef | None:
         """Post to the conversation itself (a channel message, not a thread reply)."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import metadata
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,3 +51,16 @@ def test_image_is_non_root_with_a_health_check() -> None:
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert 'ENTRYPOINT ["maturitybot"]' in dockerfile and 'CMD ["run"]' in dockerfile
     assert "requirements.lock" in dockerfile
+
+
+def test_the_chart_font_ships_in_the_wheel_and_the_image_has_a_cjk_font() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    runtime = dockerfile.split("\nFROM ")[-1]  # the image that runs, not the build stage
+    assert re.search(
+        r"apt-get install -y --no-install-recommends [^\n]*fonts-(wqy|noto-cjk)", runtime
+    )
+    installed = metadata.files("maturity-bot") or []
+    names = {str(name) for name in installed}
+    if "bot/__init__.py" not in names:
+        pytest.skip("an editable install lists no package files; CI installs the wheel")
+    assert {"bot/fonts/chart-sans-sc.otf", "bot/fonts/OFL.txt"} <= names

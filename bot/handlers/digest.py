@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from bot.chat import Chat
 from bot.context import Place
+from bot.handlers.chart import WIDE, ChartLabels, Series, render_first_drawable
 from bot.model import MaturityModel
 from bot.places import Places
 from bot.replies import AspectScore, Digest, Reply, RoundSummary, RoundTitle, private
 from bot.services import Services
-from bot.wording import Moment, speaking, t
+from bot.wording import Moment, speaking, t, tn
 from storage import answers, rounds, schedules, scores
 from storage.tables import DigestPost, Round
 
@@ -122,8 +123,11 @@ class Digests:
             lang=round_.language,
         )
 
-    async def build(self, place: Place, with_chart: bool = True) -> Digest | None:
-        """The digest of the latest closed round here, with its trend; None before any round."""
+    async def build(
+        self, place: Place, with_chart: bool = True, chart_width: int = WIDE
+    ) -> Digest | None:
+        """The digest of the latest closed round here, with its trend; None before any round.
+        The chart is drawn ``chart_width`` pixels wide: where it is shown, so it stays legible."""
         s = self.services
         history = await s.db.read(rounds.closed_rounds, place.id, HISTORY)
         if not history:
@@ -133,13 +137,19 @@ class Digests:
         chart = None
         if with_chart:
             stored = await s.db.read(scores.stored, [r.id for r in history])
-            # The chart is drawn here, once for everyone in the conversation: in its language.
-            with speaking(latest.language):
-                series = _trend(
-                    list(reversed(history)), stored, s.settings.pulse_min_responses, place.timezone
-                )
-                aspects = [(a.key, a.name) for a in self.model(latest).aspects]
-            chart = await asyncio.to_thread(_render_chart, series, aspects)
+            # The chart is drawn here, once for everyone in the conversation, in the round's
+            # language; English stays as the fallback for a character no font can draw.
+            choices = []
+            for language in dict.fromkeys((latest.language, "en")):
+                with speaking(language):
+                    series = _trend(
+                        list(reversed(history)), stored, s.settings.pulse_min_responses,
+                        place.timezone,
+                    )  # fmt: skip
+                    model = s.content.model(language)
+                    aspects = [(a.key, a.name) for a in model.aspects]
+                    choices.append((series, aspects, _labels(len(series))))
+            chart = await asyncio.to_thread(render_first_drawable, choices, chart_width)
         return Digest(summary, rounds_compared=len(history), chart_png=chart)
 
     async def post(self, place: Place, chat: Chat, claim: str | None = None) -> Reply | None:
@@ -147,7 +157,7 @@ class Digests:
         s = self.services
         if claim is not None and not await s.db.write(schedules.claim, claim, s.instance, s.now()):
             return None
-        digest = await self.build(place)
+        digest = await self.build(place, chart_width=getattr(chat, "chart_width", WIDE))
         if digest is None:
             return private(t("No pulse has closed here yet, so there is nothing to digest."))
         await chat.post(place, digest)
@@ -188,7 +198,7 @@ def _figures(session: object, round_: Round) -> dict[str, _Figures]:
 
 def _trend(
     history: list[Round], stored: dict[int, dict[str, object]], threshold: int, timezone: str
-) -> list[tuple[str, dict[str, float | None]]]:
+) -> Series:
     """Per round (oldest first), each aspect's mean, or None where it is below the threshold."""
     series = []
     for round_ in history:
@@ -201,12 +211,20 @@ def _trend(
     return series
 
 
-def _render_chart(
-    series: list[tuple[str, dict[str, float | None]]], aspects: list[tuple[str, str]]
-) -> bytes:
-    from bot.handlers.chart import render
-
-    return render(series, aspects)
+def _labels(rounds: int) -> ChartLabels:
+    """The chart's words in the language in force."""
+    return ChartLabels(
+        radar_title=str(t("Mean level per aspect")),
+        trend_title=str(
+            t("The latest round")
+            if rounds == 1
+            else tn("Trend over the last {n} round", "Trend over the last {n} rounds", rounds)
+        ),
+        level_axis=str(t("mean level")),
+        latest_round=str(t("latest round")),
+        previous_round=str(t("previous round")),
+        footnote=str(t("Aspects below the response threshold are left out.")),
+    )
 
 
 def _record_post(session: object, conversation_id: int, round_id: int, now: object) -> None:

@@ -17,6 +17,7 @@ from typing import TextIO
 from bot.assembly import Assembly
 from bot.config import Settings
 from bot.context import MessageRef, Person, Place, Turn
+from bot.handlers import chart
 from bot.model import Content
 from bot.platforms.text import render
 from bot.replies import Digest, Reply, is_private, language_of
@@ -33,6 +34,7 @@ class ConsoleChat:
 
     platform = PLATFORM
     count_interval = 1.0
+    chart_width = chart.WIDE  # written to a file
 
     def __init__(self, out: TextIO, chart_dir: Path, language: str | None = None) -> None:
         self.out = out

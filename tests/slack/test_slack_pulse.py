@@ -5,6 +5,7 @@ identity or choice ever shows in a shared message."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from collections.abc import Iterator
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import pytest
 from botprocess import BotProcess
+from PIL import Image
 from slack_bot import ADMIN, start_bot
 from slack_fake import BOT_USER, Call, FakeSlack
 from slack_sender import SlackSender, buttons, message, view_submission
+
+from bot.handlers import chart
 
 pytestmark = pytest.mark.timeout(120)
 CHANNEL = "CPULSE"
@@ -171,6 +175,7 @@ def test_a_pulse_from_start_to_digest(bot: BotProcess, fake: FakeSlack) -> None:
     assert digest.params["channel"] == CHANNEL and digest.blocks()[0]["type"] == "header"
     (upload,) = fake.wait_calls("upload", timeout=30)
     assert upload.body.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(upload.body)).size == chart.size(chart.WIDE)
     (complete,) = fake.wait_calls("files.completeUploadExternal", timeout=30)
     assert complete.params["channel_id"] == CHANNEL
     assert len(fake.of("files.getUploadURLExternal")) == 1

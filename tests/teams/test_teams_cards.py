@@ -3,6 +3,7 @@ and nothing on shared cards that names a person."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -12,10 +13,10 @@ import pytest
 from PIL import Image
 from teams_dialogue import texts
 
-from bot.handlers.chart import render as render_chart
+from bot.handlers import chart
 from bot.handlers.knowledge import answer
 from bot.platforms.teams import actions, cards
-from bot.platforms.teams.pulse_cards import answered_card
+from bot.platforms.teams.pulse_cards import answered_card, chart_image
 from bot.replies import (
     AnswerRecorded,
     AspectScore,
@@ -34,6 +35,10 @@ from bot.understand import understand
 from bot.wording import t
 
 CLOSES = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+LABELS = chart.ChartLabels(
+    "Mean level per aspect", "Trend over the last 8 rounds", "mean level", "latest round",
+    "previous round", "Aspects below the response threshold are left out.",
+)  # fmt: skip
 QUESTIONS = [
     "what is level 3 measurement",
     "level 4 adoption",
@@ -83,8 +88,9 @@ def test_a_level_answer_has_its_parts_and_next_steps(model) -> None:
     assert model.attribution.line in shown
     follow_ups = {b["title"]: actions.parse(b["data"]) for b in buttons(card)}
     assert follow_ups == {
-        "Next level": actions.CardAsk("level 4 measurement"),
-        "Compare with next": actions.CardAsk("from level 3 to level 4 in measurement"),
+        # The follow-up answers in the language of the card it was on.
+        "Next level": actions.CardAsk("level 4 measurement", "en"),
+        "Compare with next": actions.CardAsk("from level 3 to level 4 in measurement", "en"),
     }
     top = check(cards.render(answer(understand("level 4 measurement", model), model)))
     assert buttons(top) == []
@@ -154,15 +160,34 @@ def test_pulse_and_result_replies_render(model, surveys) -> None:
     shown = texts(cards.render(summary))
     assert "needs docs" in shown and "not enough responses" in shown and "50%" in shown
 
-    # A real chart of eight rounds is shrunk to fit a Teams message (about 28 KB in all).
+    # A real chart of eight rounds fits a Teams message (about 28 KB in all): drawn at card
+    # width it goes in as it is; a wide one, drawn for a file upload, is shrunk to fit.
     aspects = [(a.key, a.name) for a in model.aspects]
     series = [(f"{d:02d} Nov", {key: 1 + (d * n) % 30 / 10 for n, (key, _) in
               enumerate(aspects)}) for d in range(1, 9)]  # fmt: skip
-    chart = render_chart(series, aspects)
-    digest = check(cards.render(Digest(summary, rounds_compared=8, chart_png=chart)))
-    (image,) = [e for e in digest["body"] if e["type"] == "Image"]
-    assert image["url"].startswith("data:image/png;base64,iVBORw0KGgo") and image["altText"]
-    assert len(json.dumps(digest)) < 28_000
+    for width in (chart.CARD, chart.WIDE):
+        png = chart.render(series, aspects, LABELS, width)
+        digest = check(cards.render(Digest(summary, rounds_compared=8, chart_png=png)))
+        (image,) = [e for e in digest["body"] if e["type"] == "Image"]
+        assert image["url"].startswith("data:image/png;base64,iVBORw0KGgo") and image["altText"]
+        assert len(json.dumps(digest)) < 28_000
+        shown = Image.open(io.BytesIO(base64.b64decode(image["url"].split(",", 1)[1])))
+        assert shown.width == chart.CARD
+        if width == chart.CARD:
+            assert base64.b64decode(image["url"].split(",", 1)[1]) == png
+    # Every aspect swinging from level 1 to 4 and back each round is the costliest trend to
+    # compress. Where the card leaves too little room for it as drawn, the coarser palette goes
+    # in, at the same size; where even that is too large, nothing.
+    swinging = [(f"{d:02d} Nov", {key: (1.2 if (d + n) % 2 else 3.8) + n * 0.05 for n, (key, _)
+                 in enumerate(aspects)}) for d in range(1, 9)]  # fmt: skip
+    png = chart.render(swinging, aspects, LABELS, chart.CARD)
+    as_drawn = "data:image/png;base64," + base64.b64encode(png).decode()
+    assert chart_image(png, len(as_drawn)) == as_drawn
+    coarser = chart_image(png, len(as_drawn) - 1)
+    assert coarser and len(coarser) < 0.95 * len(as_drawn)
+    shown = Image.open(io.BytesIO(base64.b64decode(coarser.split(",", 1)[1])))
+    assert shown.size == Image.open(io.BytesIO(png)).size
+    assert chart_image(png, len(coarser) - 1) is None
     no_chart = check(cards.render(Digest(summary, rounds_compared=1)))
     assert not [e for e in no_chart["body"] if e["type"] == "Image"]
     # Noise does not compress: rather than a message Teams would refuse, a note.

@@ -11,12 +11,14 @@ stored conversation reference alone.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from PIL import Image
 from teams_connector import Call, FakeConnector
 from teams_dialogue import (
     BOT,
@@ -30,6 +32,7 @@ from teams_dialogue import (
     texts,
 )
 
+from bot.handlers import chart
 from storage.engine import normalise_url
 
 ADMIN = User("admin", "Ada Admin")
@@ -237,14 +240,17 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
     time.sleep(1.5)  # a click on a closed round schedules no count update at all
     assert connector.since(mark) == []
 
-    # The digest: a new channel post, the chart inside the card as a PNG image.
+    # The digest: a new channel post, the chart inside the card as a PNG image, drawn at the
+    # card's width rather than shrunk from the wide one.
     mark = connector.mark()
     teams.say(ADMIN, "digest")
     (digest,) = connector.wait_for(new_thread, after=mark, what="the digest")
     content = digest.body["activity"]["attachments"][0]["content"]
     images = [e for e in content["body"] if e["type"] == "Image"]
     assert images and images[0]["url"].startswith("data:image/png;base64,")
-    assert base64.b64decode(images[0]["url"].split(",", 1)[1]).startswith(b"\x89PNG")
+    png = base64.b64decode(images[0]["url"].split(",", 1)[1])
+    assert png.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(png)).size == chart.size(chart.CARD)
 
     # Nothing anyone sees in the channel names or identifies a person.
     for call in connector.snapshot():

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import MessageRef, Place
+from bot.handlers import chart
 from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.pacing import ChannelPacer
@@ -27,6 +28,7 @@ MEMBERS_PAGE = 200
 class SlackChat:
     platform = PLATFORM
     count_interval = 1.0  # edits are paced and merged per channel (pacing.py)
+    chart_width = chart.WIDE  # uploaded as a file
 
     def __init__(self, client: AsyncWebClient, pacer: ChannelPacer) -> None:
         self.client = client

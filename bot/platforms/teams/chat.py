@@ -29,6 +29,7 @@ from botbuilder.schema import (
 )
 
 from bot.context import MessageRef, Place
+from bot.handlers import chart
 from bot.metrics import POSTS
 from bot.places import Places
 from bot.platforms.teams import cards
@@ -73,6 +74,7 @@ class TeamsChat:
     # Teams allows a bot about 60 operations per 30 s in one thread, and all of a round's
     # questions share its thread: counts are refreshed at most every 10 s per question.
     count_interval = 10.0
+    chart_width = chart.CARD  # inside the digest's card
 
     def __init__(self, adapter: CloudAdapter, app_id: str, places: Places) -> None:
         self.adapter = adapter
