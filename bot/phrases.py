@@ -13,6 +13,34 @@ from bot.model import Aspect, GenericLevel, Level
 from bot.replies import AspectScore, RoundSummary, RoundTitle
 from bot.wording import Moment, Say, t, tc, tn
 
+# --- composing -----------------------------------------------------------------------------------
+# Punctuation between parts is the language's own (a Chinese colon is full-width, sentences
+# follow each other without a space), so even the glue goes through the catalog.
+
+
+def labelled(label: Say | str, text: Say | str) -> Say:
+    """``Investment: …``."""
+    return t("{label}: {text}", label=label, text=text)
+
+
+def heading_line(heading: Say) -> Say:
+    """A heading that introduces a list: ``Moves to get there:``."""
+    return t("{heading}:", heading=heading)
+
+
+def noted(text: Say | str, note: Say | str) -> Say:
+    """``open a round here (admins)``."""
+    return t("{text} ({note})", text=text, note=note)
+
+
+def sentences(*parts: Say) -> Say:
+    """Sentences said one after another."""
+    said = parts[0]
+    for part in parts[1:]:
+        said = t("{first} {second}", first=said, second=part)
+    return said
+
+
 # --- the model --------------------------------------------------------------------------------
 
 

@@ -84,7 +84,7 @@ class Admin:
             parts.append(t("Next: {moment}.", moment=Moment(upcoming, timezone, zone_shown=True)))
         if replaced:
             parts.append(t("(This replaces the earlier schedule.)"))
-        return Notice(_sentences(parts))
+        return Notice(phrases.sentences(*parts))
 
     async def list_schedules(self, place: Place) -> Reply:
         found = await self.services.db.read(schedules.of_conversation, place.id)
@@ -220,14 +220,6 @@ def describe(schedule: Schedule) -> Say:
         timezone=schedule.timezone,
         span=span,
     )
-
-
-def _sentences(parts: list[Say]) -> Say:
-    """Sentences said one after another (joined with the language's sentence gap)."""
-    said = parts[0]
-    for part in parts[1:]:
-        said = t("{first} {second}", first=said, second=part)
-    return said
 
 
 def _store_schedule(session: object, schedule: Schedule, timezone: str | None) -> bool:

@@ -20,7 +20,7 @@ from bot.places import Places
 from bot.replies import AnswerRecorded, Notice, Reply, private
 from bot.services import Services
 from bot.understand import understand
-from bot.wording import Moment, Say, t, tn
+from bot.wording import Listed, Moment, Say, t, tn
 from storage import answers, rounds
 from storage.answers import AnswerInput, Outcome
 from storage.rounds import AskedQuestion, RoundInfo
@@ -182,7 +182,7 @@ class Answers:
                     "e.g. `answer {example} 3`.",
                     len(matching),
                     aspect=aspect,
-                    ids=", ".join(q.question_id for q in matching),
+                    ids=Listed(tuple(q.question_id for q in matching)),
                     example=matching[0].question_id,
                 )
             )

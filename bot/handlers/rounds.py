@@ -17,7 +17,7 @@ from bot.places import Places
 from bot.replies import Notice, PulseParent, PulseStatus, QuestionCount, Reply, RoundTitle, private
 from bot.services import Services
 from bot.when import ClosingTime, iso_week
-from bot.wording import Moment, t, tn
+from bot.wording import Listed, Moment, t, tn
 from storage import answers, rounds
 from storage.rounds import NewRound, PlannedQuestion, RoundInfo
 from storage.tables import Round
@@ -63,7 +63,7 @@ class Rounds:
         key = template or surveys.default
         survey = surveys.get(key)
         if survey is None:
-            names = ", ".join(sorted(surveys.templates))
+            names = Listed(tuple(sorted(surveys.templates)))
             return [
                 private(
                     t(

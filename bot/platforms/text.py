@@ -8,9 +8,11 @@ import re
 from functools import singledispatch
 
 from bot import phrases
+from bot.model import Aspect, MaturityModel
 from bot.replies import (
     AnswerRecorded,
     AspectAnswer,
+    CommandHelp,
     CompareAnswer,
     Confirm,
     Digest,
@@ -21,12 +23,13 @@ from bot.replies import (
     OverviewAnswer,
     PulseParent,
     PulseStatus,
+    QuestionCount,
     Refusal,
     RoundSummary,
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import Moment, Say, t, tn
+from bot.wording import Listed, Moment, Say, t, tn
 
 BULLET = "•"
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
@@ -34,6 +37,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 
 def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def asked_as(aspect: Aspect) -> str:
+    """An aspect as people type it in a question: ``measurement``, ``度量``."""
+    return aspect.name.lower()
 
 
 def lines_of(*parts: Say | str) -> str:
@@ -58,7 +66,7 @@ def _(reply: LevelAnswer) -> str:
             'Next: Level {number} — {title} (ask "how do we get to level {number} {aspect}")',
             number=nxt.number,
             title=nxt.title,
-            aspect=reply.aspect.key,
+            aspect=asked_as(reply.aspect),
         )
         lines += ["", str(hint)]
     else:
@@ -82,7 +90,7 @@ def _(reply: LevelAcrossAnswer) -> str:
     hint = t(
         'Ask about one aspect for the detail, e.g. "level {number} {aspect}".',
         number=generic.number,
-        aspect=reply.rows[0][0].key,
+        aspect=asked_as(reply.rows[0][0]),
     )
     lines += ["", str(hint), reply.attribution]
     return "\n".join(lines)
@@ -96,7 +104,7 @@ def _(reply: AspectAnswer) -> str:
     for generic, level in zip(reply.generics, aspect.levels, strict=True):
         lines.append(f"{level.number}. {generic.name} — {level.title}")
         lines.append(f"   {first_sentence(level.description)}")
-    hint = t('Ask "level 3 {aspect}" for one level in detail.', aspect=aspect.key)
+    hint = t('Ask "level 3 {aspect}" for one level in detail.', aspect=asked_as(aspect))
     lines += ["", str(hint), reply.attribution]
     return "\n".join(lines)
 
@@ -105,14 +113,14 @@ def _(reply: AspectAnswer) -> str:
 def _(reply: OverviewAnswer) -> str:
     model = reply.model
     lines = [
-        f"{model.attribution.model}: {phrases.overview_line(len(model.aspects))}",
+        str(phrases.labelled(model.attribution.model, phrases.overview_line(len(model.aspects)))),
         "",
-        f"{phrases.levels_heading()} " + ", ".join(f"{g.number} {g.name}" for g in model.levels),
+        str(t("{heading} {levels}", heading=phrases.levels_heading(), levels=levels(model))),
         "",
     ]
     for aspect in model.aspects:
         titles = " → ".join(level.title for level in aspect.levels)
-        lines.append(f"{BULLET} {aspect.name}: {titles}")
+        lines.append(f"{BULLET} {phrases.labelled(aspect.name, titles)}")
     lines += ["", str(t('Ask "what is level 2 adoption" or "tell me about measurement".'))]
     lines.append(model.attribution.line)
     return "\n".join(lines)
@@ -133,11 +141,23 @@ def _(reply: CompareAnswer) -> str:
         lines += [
             str(heading),
             "",
-            f"{phrases.at_level(low, low_generic)} {low.description}",
+            str(
+                t(
+                    "{heading} {text}",
+                    heading=phrases.at_level(low, low_generic),
+                    text=low.description,
+                )
+            ),
             "",
-            f"{phrases.at_level(high, high_generic)} {high.description}",
+            str(
+                t(
+                    "{heading} {text}",
+                    heading=phrases.at_level(high, high_generic),
+                    text=high.description,
+                )
+            ),
             "",
-            f"{phrases.moves_heading()}:",
+            str(phrases.heading_line(phrases.moves_heading())),
         ]
         steps = [reply.aspect.level(n) for n in range(low.number + 1, high.number + 1)]
         for step in steps:
@@ -154,14 +174,14 @@ def _(reply: CompareAnswer) -> str:
         )
         lines += [str(heading), ""]
         for aspect, low, high in reply.pairs:
-            lines.append(f"{BULLET} {aspect.name}: {low.title} → {high.title}")
+            lines.append(f"{BULLET} {phrases.labelled(aspect.name, f'{low.title} → {high.title}')}")
             move = aspect.level(reply.lower + 1).how_to_get_here[0]
             lines.append(f"    {phrases.first_move(move)}")
         hint = t(
             'Name an aspect for the detail, e.g. "from {lower} to {upper} in {aspect}".',
             lower=reply.lower,
             upper=reply.upper,
-            aspect=reply.pairs[0][0].key,
+            aspect=asked_as(reply.pairs[0][0]),
         )
         lines += ["", str(hint)]
     lines += ["", reply.attribution]
@@ -173,11 +193,9 @@ def _(reply: HelpAnswer) -> str:
     lines = [str(phrases.introduction()), str(phrases.ask_examples())]
     lines += [f"  {BULLET} {example}" for example in reply.examples]
     if reply.commands:
-        lines += ["", f"{phrases.pulse_commands()}:"]
+        lines += ["", str(phrases.heading_line(phrases.pulse_commands()))]
         for command in reply.commands:
-            meaning = str(command.meaning)
-            if command.admin:
-                meaning += f" ({phrases.admins_only()})"
+            meaning = command_meaning(command)
             lines.append(f"  {command.usage:<44} {meaning}")
     return "\n".join(lines)
 
@@ -232,13 +250,22 @@ def _(reply: PulseParent) -> str:
         survey=reply.template_name,
         moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
     )
-    return lines_of(phrases.round_title(reply.title), f"{detail} {phrases.confidential()}")
+    return lines_of(
+        phrases.round_title(reply.title), phrases.sentences(detail, phrases.confidential())
+    )
 
 
 @render.register
 def _(reply: SurveyQuestion) -> str:
     question = reply.question
-    lines = [f"[{reply.position}/{reply.total}] {reply.aspect.name}: {question.text}"]
+    heading = t(
+        "[{position}/{total}] {aspect}: {question}",
+        position=reply.position,
+        total=reply.total,
+        aspect=reply.aspect.name,
+        question=question.text,
+    )
+    lines = [str(heading)]
     lines += [f"  {n}. {option}" for n, option in enumerate(question.options, 1)]
     lines.append(f"  ?. {phrases.not_sure()}")
     if reply.closed:
@@ -305,11 +332,28 @@ def _(reply: PulseStatus) -> str:
         ),
         str(phrases.people_answered(reply.respondents, reply.members)),
     ]
-    lines += [
-        f"  {BULLET} {count.aspect.name} ({count.question_id}): {count.responses}"
-        for count in reply.per_question
-    ]
+    lines += [f"  {BULLET} {question_count(count)}" for count in reply.per_question]
     return "\n".join(lines)
+
+
+def question_count(count: QuestionCount) -> Say:
+    """``Adoption: 3``, or ``Adoption (adoption-discovery): 3`` where an aspect asks several."""
+    if count.question_id == count.aspect.key:
+        return phrases.labelled(count.aspect.name, str(count.responses))
+    label = phrases.noted(count.aspect.name, count.question_id)
+    return phrases.labelled(label, str(count.responses))
+
+
+def command_meaning(command: CommandHelp) -> Say:
+    """What a command does, noting when only admins may run it."""
+    if command.admin:
+        return phrases.noted(command.meaning, phrases.admins_only())
+    return command.meaning
+
+
+def levels(model: MaturityModel) -> Listed:
+    """``1 Provisional, 2 Operational, …``."""
+    return Listed(tuple(f"{g.number} {g.name}" for g in model.levels))
 
 
 @render.register
@@ -327,7 +371,7 @@ def _(reply: RoundSummary) -> str:
         for c in s.comments
     ]
     if comments:
-        lines += ["", f"{phrases.comments_heading()}:"]
+        lines += ["", str(phrases.heading_line(phrases.comments_heading()))]
         lines += [f"  {BULLET} {comment}" for comment in comments]
     if reply.attribution:
         lines += ["", reply.attribution]

@@ -30,7 +30,14 @@ from bot.platforms.slack.kit import (
     sections,
 )
 from bot.platforms.slack.markup import escape
-from bot.platforms.text import BULLET, confirm_hint, first_sentence, render
+from bot.platforms.text import (
+    BULLET,
+    asked_as,
+    command_meaning,
+    confirm_hint,
+    first_sentence,
+    render,
+)
 from bot.replies import (
     AnswerRecorded,
     AspectAnswer,
@@ -111,14 +118,20 @@ def _(reply: LevelAnswer) -> list[Block]:
 def _(reply: LevelAcrossAnswer) -> list[Block]:
     generic = reply.generic
     lines = [
-        f"*{escape(aspect.name)}*: {escape(level.title)}. "
-        f"{escape(first_sentence(level.description))}"
+        said(
+            t(
+                "{aspect}: {title}. {sentence}",
+                aspect=f"*{aspect.name}*",
+                title=level.title,
+                sentence=first_sentence(level.description),
+            )
+        )
         for aspect, level in reply.rows
     ]
     hint = t(
         'Ask about one aspect for the detail, e.g. "level {number} {aspect}".',
         number=generic.number,
-        aspect=reply.rows[0][0].key,
+        aspect=asked_as(reply.rows[0][0]),
     )
     return [
         header(phrases.generic_heading(generic)),
@@ -136,7 +149,7 @@ def _(reply: AspectAnswer) -> list[Block]:
         f"{escape(first_sentence(level.description))}"
         for generic, level in zip(reply.generics, aspect.levels, strict=True)
     )
-    hint = t('Ask "level 3 {aspect}" for one level in detail.', aspect=aspect.key)
+    hint = t('Ask "level 3 {aspect}" for one level in detail.', aspect=asked_as(aspect))
     return [
         header(aspect.name),
         section(f"_{escape(aspect.question)}_\n{escape(aspect.intro)}"),
@@ -170,7 +183,8 @@ def _(reply: CompareAnswer) -> list[Block]:
     low_generic, high_generic = reply.generics
     if reply.aspect is None:
         lines = [
-            f"*{escape(aspect.name)}*: {escape(low.title)} → {escape(high.title)}\n"
+            said(phrases.labelled(f"*{aspect.name}*", f"{low.title} → {high.title}"))
+            + "\n"
             + said(phrases.first_move(aspect.level(reply.lower + 1).how_to_get_here[0]))
             for aspect, low, high in reply.pairs
         ]
@@ -212,16 +226,15 @@ def _(reply: CompareAnswer) -> list[Block]:
 def _(reply: HelpAnswer) -> list[Block]:
     blocks = [
         section(
-            f"{said(phrases.introduction())} {said(phrases.ask_examples())}\n"
+            said(phrases.sentences(phrases.introduction(), phrases.ask_examples()))
+            + "\n"
             + bullets(reply.examples)
         )
     ]
     if reply.commands:
         lines = []
         for command in reply.commands:
-            meaning = said(command.meaning)
-            if command.admin:
-                meaning += f" ({said(phrases.admins_only())})"
+            meaning = said(command_meaning(command))
             lines.append(f"`{escape(command.usage)}` — {meaning}")
         blocks += sections(f"*{said(phrases.pulse_commands())}*", lines)
     return blocks

@@ -130,7 +130,7 @@ def summary_blocks(summary: RoundSummary) -> list[Block]:
             section(f"*{said(weakest)}*\n{bullets(summary.weakest_next.how_to_get_here)}")
         )
     comments = [
-        f"{BULLET} _{escape(score.aspect.name)}:_ {escape(comment)}"
+        f"{BULLET} {said(phrases.aspect_comment(score.aspect, comment))}"
         for score in summary.scores
         if not score.hidden
         for comment in score.comments

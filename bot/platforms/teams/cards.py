@@ -19,7 +19,7 @@ from bot.platforms.teams.kit import (
     subtle,
     text,
 )
-from bot.platforms.text import confirm_hint, first_sentence
+from bot.platforms.text import command_meaning, confirm_hint, first_sentence
 from bot.platforms.text import render as render_text
 from bot.replies import (
     AnswerRecorded,
@@ -94,7 +94,9 @@ def _(reply: LevelAcrossAnswer) -> Card:
     generic = reply.generic
     body = [heading(phrases.generic_heading(generic)), text(generic.summary)]
     for aspect, level in reply.rows:
-        body.append(text(f"{aspect.name}: {level.title}", weight="Bolder", spacing="Medium"))
+        body.append(
+            text(phrases.labelled(aspect.name, level.title), weight="Bolder", spacing="Medium")
+        )
         body.append(text(first_sentence(level.description), spacing="None"))
     body.append(subtle(reply.attribution, size="Small"))
     buttons = [ask(aspect.name, f"level {generic.number} {aspect.key}") for aspect, _ in reply.rows]
@@ -129,7 +131,7 @@ def _(reply: OverviewAnswer) -> Card:
     ]
     for aspect in model.aspects:
         titles = " → ".join(level.title for level in aspect.levels)
-        body.append(text(f"{aspect.name}: {titles}", spacing="Small"))
+        body.append(text(phrases.labelled(aspect.name, titles), spacing="Small"))
     body.append(subtle(model.attribution.line, size="Small"))
     buttons = [ask(aspect.name, f"tell me about {aspect.key}") for aspect in model.aspects]
     return card(body, buttons[:6])
@@ -177,7 +179,9 @@ def _(reply: CompareAnswer) -> Card:
         for aspect, low, high in reply.pairs:
             body.append(
                 text(
-                    f"{aspect.name}: {low.title} → {high.title}", weight="Bolder", spacing="Medium"
+                    phrases.labelled(aspect.name, f"{low.title} → {high.title}"),
+                    weight="Bolder",
+                    spacing="Medium",
                 )
             )
             first_move = aspect.level(reply.lower + 1).how_to_get_here[0]
@@ -195,13 +199,7 @@ def _(reply: HelpAnswer) -> Card:
     ]
     if reply.commands:
         body.append(text(phrases.pulse_commands(), weight="Bolder"))
-        rows = []
-        for command in reply.commands:
-            meaning = str(command.meaning)
-            if command.admin:
-                meaning += f" ({phrases.admins_only()})"
-            rows.append((command.usage, meaning))
-        body.append(facts(rows))
+        body.append(facts([(c.usage, str(command_meaning(c))) for c in reply.commands]))
     return card(body)
 
 
