@@ -49,25 +49,32 @@ class ContentError(Exception):
         super().__init__(f"{path}: {place}: {problem}" if place else f"{path}: {problem}")
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """A content schema: no unknown fields, no coercion, immutable once loaded."""
+
     # defer_build: the validation schema is built on first use, so a model read back from
     # the cache never pays for it.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
-class Attribution(_Strict):
-    """Where the model comes from, and the one line every long answer cites."""
+class Attribution(Strict):
+    """Where the model comes from, and the one line every long answer cites. ``original``
+    maps a language code to where the model can be read in that language; ``credit`` is how
+    to credit it."""
 
     model: Text
     version: Text
     authors: Text
     license: Text
+    license_url: Text | None = None
     source: Text
     home: Text | None = None
+    original: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], Text] = {}
+    credit: Text | None = None
     line: Text
 
 
-class GenericLevel(_Strict):
+class GenericLevel(Strict):
     """A level's name shared by all aspects: 1 Provisional … 4 Optimizing."""
 
     number: int = Field(ge=1, le=4)
@@ -76,7 +83,7 @@ class GenericLevel(_Strict):
     summary: Text
 
 
-class Level(_Strict):
+class Level(Strict):
     """One aspect at one level."""
 
     number: int = Field(ge=1, le=4)
@@ -94,7 +101,7 @@ class Level(_Strict):
         return self
 
 
-class Aspect(_Strict):
+class Aspect(Strict):
     """One of the model's aspects with its four levels."""
 
     key: Key
@@ -120,7 +127,7 @@ class Aspect(_Strict):
         return self.levels[number - 1]
 
 
-class MaturityModel(_Strict):
+class MaturityModel(Strict):
     """The whole model: attribution, generic level names and the aspects."""
 
     attribution: Attribution
@@ -145,7 +152,7 @@ class MaturityModel(_Strict):
         return self.levels[number - 1]
 
 
-class Question(_Strict):
+class Question(Strict):
     """One survey question: four options, one per level, in the words of a team member."""
 
     id: Key
@@ -158,7 +165,7 @@ class Question(_Strict):
         return self.options[level - 1]
 
 
-class Survey(_Strict):
+class Survey(Strict):
     """A survey template: ``quick`` asks one question per aspect, ``deep`` four."""
 
     key: Key
@@ -207,15 +214,15 @@ def load_model(path: Path | None = None, cache_dir: Path | None = None) -> Matur
     """
     path = path or default_content_dir() / "model.yaml"
     if cache_dir is None:
-        return _load(path, MaturityModel)
+        return load_file(path, MaturityModel)
     try:
         key = _fingerprint(path.read_bytes())
     except OSError:
-        return _load(path, MaturityModel)  # reports the problem with the file
+        return load_file(path, MaturityModel)  # reports the problem with the file
     cached = _cached(cache_dir / f"model-{key}.pickle")
     if cached is not None:
         return cached
-    model = _load(path, MaturityModel)
+    model = load_file(path, MaturityModel)
     _keep(cache_dir / f"model-{key}.pickle", model)
     return model
 
@@ -271,7 +278,7 @@ def load_surveys(model: MaturityModel, directory: Path | None = None) -> Surveys
     if not files:
         raise ContentError(directory, "", "no survey templates (*.yaml) found")
     for path in files:
-        survey = _load(path, Survey)
+        survey = load_file(path, Survey)
         if survey.key in templates:
             raise ContentError(path, "key", f"duplicate survey key {survey.key!r}")
         for index, question in enumerate(survey.questions):
@@ -297,7 +304,9 @@ def load_surveys(model: MaturityModel, directory: Path | None = None) -> Surveys
     return Surveys(templates)
 
 
-def _load(path: Path, schema: type[Schema]) -> Schema:
+def load_file(path: Path, schema: type[Schema]) -> Schema:
+    """A content file validated against ``schema``; any problem is a ``ContentError`` with the
+    file, the place (and line) and what is wrong."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -414,11 +423,31 @@ class Content:
         surveys: dict[str, Surveys] | None = None,
         directory: Path | None = None,
         cache_dir: Path | None = None,
+        source_file: Path | None = None,
     ) -> None:
         self.models = dict(models)
         self.surveys = dict(surveys or {})
         self.directory = directory
         self.cache_dir = cache_dir
+        self.source_file = source_file or (directory / "model.yaml" if directory else None)
+        self.indexes: dict[str, Any] = {}
+
+    def index(self, language: str | None = None) -> Any:
+        """The search index of a language's content (``bot.index.Index``): read back from the
+        cache when this content was indexed before, else built now. Only questions that need
+        a search get here, so cell questions never load it."""
+        language = language or self.source
+        if language not in self.indexes:
+            from bot import index  # search only
+
+            self.indexes[language] = index.for_content(self, language)
+        return self.indexes[language]
+
+    def model_file(self, language: str | None = None) -> Path | None:
+        """The file a language's model was read from (None for models given in memory)."""
+        language = language or self.source
+        translated = self._translated("model.yaml", language)
+        return translated if translated is not None else self.source_file
 
     def model(self, language: str | None = None) -> MaturityModel:
         language = language or self.source
@@ -472,9 +501,9 @@ def load_content(
 ) -> Content:
     """The model (already loaded, or from ``model_path``) and its survey templates; other
     languages' content (``<dir>/zh/model.yaml``, ``<dir>/zh/surveys/``) loads when first used."""
-    directory = (model_path or default_content_dir() / "model.yaml").parent
+    source_file = model_path or default_content_dir() / "model.yaml"
     english = model or load_model(model_path, cache_dir)
-    return Content({"en": english}, None, directory, cache_dir)
+    return Content({"en": english}, None, source_file.parent, cache_dir, source_file)
 
 
 def check_parallel(source: MaturityModel, translation: MaturityModel, path: Path) -> None:
