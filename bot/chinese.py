@@ -29,8 +29,8 @@ _LEVELS = (
     re.compile(rf"{_NUMBER}\s*{_SUFFIX}"),
     re.compile(rf"(?:级别|等级|层级)\s*{_NUMBER}"),
 )
-# "this level", "the next level", "one level up": 一 here is not level 1.
-_NOT_LEVELS = re.compile(r"[这那每上下高升再]\s*一\s*(?:个)?\s*(?:级别|级|层|阶段)")
+# "this level", "the next level", "one level up", "which level": 一 here is not level 1.
+_NOT_LEVELS = re.compile(r"[这那每上下高升再哪]\s*一\s*(?:个)?\s*(?:级别|级|层|阶段)")
 # Everyday phrases → the marker word the rules know. Longer phrases are looked for first.
 _CUES: dict[str, tuple[str, ...]] = {
     "next": (

@@ -12,18 +12,23 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from bot import chinese
+from bot import analysis, chinese, cues
+from bot.analysis import word_list
 from bot.model import MaturityModel, normalise_name
 
-LEVEL, ASPECT, OVERVIEW, COMPARE, HELP, UNKNOWN = (
+LEVEL, ASPECT, OVERVIEW, COMPARE, SEARCH, ABOUT, SMALLTALK, HELP, UNKNOWN = (
     "level",
     "aspect",
     "overview",
     "compare",
+    "search",
+    "about",
+    "smalltalk",
     "help",
     "unknown",
 )
-INTENTS = (LEVEL, ASPECT, OVERVIEW, COMPARE, HELP, UNKNOWN)
+INTENTS = (LEVEL, ASPECT, OVERVIEW, COMPARE, SEARCH, ABOUT, SMALLTALK, HELP, UNKNOWN)
+ASSESS = "assess"  # the topic of a HELP intent that asks to be assessed
 
 # Long inputs are cut: nobody asks a question in more than this, and it bounds the work.
 MAX_CHARS = 2000
@@ -33,7 +38,15 @@ MAX_TYPO_TOKEN = 24
 
 @dataclass(frozen=True)
 class Intent:
-    """What the person asked for. ``levels`` is set (ascending) only for ``compare``."""
+    """What the person asked for. ``levels`` is set (ascending) only for ``compare``.
+
+    A ``search`` carries the question (``query``), whether it describes the asker's own
+    situation (``situation``: "where are we?"), the levels it is limited to (``within``: "is X
+    level 2 or 3"), cells it names by an alias (``named``), the words that named its aspect
+    (``scope``, not searched for), and what to answer when the search finds nothing
+    (``otherwise``: the reading the question would have without search). ``topic`` says what
+    small talk or a question about the model is about.
+    """
 
     kind: str
     aspect: str | None = None
@@ -41,6 +54,13 @@ class Intent:
     levels: tuple[int, int] | None = None
     suggestion: str | None = None
     out_of_range: int | None = None
+    query: str | None = None
+    situation: bool = False
+    within: tuple[int, ...] | None = None
+    named: tuple[tuple[str, int], ...] = ()
+    scope: tuple[str, ...] = ()
+    topic: str | None = None
+    otherwise: Intent | None = None
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -74,7 +94,7 @@ _OVERVIEW_WORDS = {
     "overview", "model", "maturity", "everything", "summary", "summarise", "summarize", "table",
     "matrix", "aspects", "glance", "framework", "cncf", "all",
 }  # fmt: skip
-_HELP_WORDS = {"help", "commands", "command", "usage", "howto", "hi", "hello", "hey", "start"}
+_HELP_WORDS = {"help", "commands", "command", "usage", "howto", "start"}
 # Words too common to ever be "corrected" into a model word.
 _PLAIN_WORDS = {
     "what", "which", "when", "where", "about", "their", "there", "these", "those", "would",
@@ -85,11 +105,38 @@ _PLAIN_WORDS = {
 }  # fmt: skip
 
 
+# Words that shape a question without saying what it is about: a question made only of these
+# and the model's names is about the cells it names, never a search.
+_GLUE = (
+    analysis.ENGLISH_STOP
+    | cues.ASKING_WORDS
+    | cues.CHINESE_ASKING
+    | analysis.CHINESE_STOP
+    | _COMPARE_WORDS
+    | _OVERVIEW_WORDS
+    | _HELP_WORDS
+    | _CLIMB_WORDS
+    | _NEXT_WORDS
+    | _LEVEL_WORDS
+    | set(_NUMBER_WORDS)
+    | _CONNECTORS
+    | _PLAIN_WORDS
+    | word_list(
+        """like look mean meaning example examples characteristic characteristics detail details
+        describe explain tell show give happen happens need needs take make work works change
+        changes move moves step steps difference differences different okay ok briefly quick
+        quickly short again more st nd rd th s t re ve ll d m reach next overview vs help can
+        you do how use get go going want see read know let us me yes no"""
+    )
+)
+
+
 @dataclass(frozen=True)
 class _Mention:
     kind: str  # "aspect", "title" or "generic"
     aspect: str | None = None
     level: int | None = None
+    alias: bool = False  # a title's alias ("tiger team") or an aspect's synonym ("funding")
 
 
 @dataclass
@@ -101,7 +148,9 @@ class Lexicon:
     vocabulary: frozenset[str]
     display: dict[str, str]
     names: tuple[str, ...] = ()  # the Chinese names, for the segmenter to keep whole
+    models: tuple[MaturityModel, ...] = field(default=(), repr=False)
     _deletes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    _known: frozenset[str] | None = field(default=None, repr=False)
     _near: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
     @property
@@ -115,6 +164,14 @@ class Lexicon:
                 (word, 2 if len(word) >= 8 else 1) for word in self.vocabulary if len(word) >= 5
             )
         return self._deletes
+
+    @property
+    def known(self) -> frozenset[str]:
+        """Words of the model's own text: real words that a typo rule must leave alone
+        ("capability" is not a misspelt "scalability"). Built on the first unknown word."""
+        if self._known is None:
+            self._known = frozenset(word for model in self.models for word in _written_words(model))
+        return self._known
 
     @property
     def near(self) -> dict[str, frozenset[str]]:
@@ -164,12 +221,14 @@ def _build_lexicon(models: tuple[MaturityModel, ...]) -> Lexicon:
 
     for model in models:
         for aspect in model.aspects:
-            mention = _Mention("aspect", aspect.key)
-            for name in (aspect.name, aspect.key, *aspect.synonyms):
-                add(name, mention)
+            for name in (aspect.name, aspect.key):
+                add(name, _Mention("aspect", aspect.key))
+            for name in aspect.synonyms:
+                add(name, _Mention("aspect", aspect.key, alias=True))
             for level in aspect.levels:
-                for title in (level.title, *level.aliases):
-                    add(title, _Mention("title", aspect.key, level.number))
+                add(level.title, _Mention("title", aspect.key, level.number))
+                for alias in level.aliases:
+                    add(alias, _Mention("title", aspect.key, level.number, alias=True))
         for generic in model.levels:
             for name in (generic.name, *generic.aliases):
                 add(name, _Mention("generic", None, generic.number))
@@ -183,7 +242,19 @@ def _build_lexicon(models: tuple[MaturityModel, ...]) -> Lexicon:
         vocabulary=frozenset(vocabulary),
         display=display,
         names=tuple(phrase[0] for phrase in phrases if not phrase[0].isascii()),
+        models=models,
     )
+
+
+def _written_words(model: MaturityModel) -> set[str]:
+    """Every word the model's text uses: real words, never "corrected" into a model name."""
+    texts = [model.attribution.model]
+    for aspect in model.aspects:
+        texts += [aspect.question, aspect.intro]
+        for level in aspect.levels:
+            texts += [level.description, *level.characteristics, *level.scenarios]
+            texts += level.how_to_get_here
+    return {word for text in texts for word in tokens_of(text.replace("-", " "))}
 
 
 _STOP = {"or", "and", "as", "by", "a", "the", "of"}
@@ -220,7 +291,7 @@ def _deletions(word: str, depth: int) -> set[str]:
     return found
 
 
-def _edit_distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
     """Optimal string alignment distance (Levenshtein plus adjacent transpositions)."""
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
@@ -240,8 +311,10 @@ def _correct(token: str, lexicon: Lexicon) -> str:
     if (
         token in lexicon.vocabulary
         or token in _PLAIN_WORDS
+        or token in _GLUE
         or not 5 <= len(token) <= MAX_TYPO_TOKEN
         or not (token.isascii() and token.isalpha())
+        or token in lexicon.known
     ):
         return token
     allowed = 2 if len(token) >= 8 else 1
@@ -250,7 +323,9 @@ def _correct(token: str, lexicon: Lexicon) -> str:
         candidates |= lexicon.deletes.get(variant, frozenset())
     best, best_distance = token, allowed + 1
     for candidate in sorted(candidates):
-        distance = _edit_distance(token, candidate)
+        if candidate[0] != token[0]:
+            continue  # people rarely mistype a word's first letter; other words differ there
+        distance = edit_distance(token, candidate)
         if distance < best_distance:
             best, best_distance = candidate, distance
     return best
@@ -266,21 +341,33 @@ class _Reading:
     titles: list[_Mention] = field(default_factory=list)
     out_of_range: int | None = None
     words: set[str] = field(default_factory=set)
+    used: set[int] = field(default_factory=set)  # positions of the tokens that named something
+    numbered: list[int] = field(default_factory=list)  # levels said with a number
+    by_name: list[str] = field(default_factory=list)  # aspects said by name, not a synonym
+    name_spans: list[range] = field(default_factory=list)  # where they were said
+    # Alias titles ("tiger team") and generic names ("scalable"), with their positions: in a
+    # search they are words of the question's subject rather than the cell it asks about.
+    soft: list[tuple[_Mention, range]] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
 
 
 def _read(tokens: list[str], lexicon: Lexicon) -> _Reading:
-    reading = _Reading(words=set(tokens))
+    reading = _Reading(words=set(tokens), tokens=tokens)
     i = 0
     while i < len(tokens):
         consumed = _read_level_phrase(tokens, i, reading) or _read_mention(
             tokens, i, lexicon, reading
         )
+        if consumed:
+            reading.used.update(range(i, i + consumed))
         i += consumed or 1
     if not reading.levels:
         # Bare numbers count as levels only when nothing said "level" ("adoption 3", "2 vs 3").
-        for token in tokens:
+        for position, token in enumerate(tokens):
             if token.isdigit() and token in _NUMBER_WORDS:
                 _add(reading.levels, _NUMBER_WORDS[token])
+                _add(reading.numbered, _NUMBER_WORDS[token])
+                reading.used.add(position)
     return reading
 
 
@@ -289,12 +376,12 @@ def _read_level_phrase(tokens: list[str], i: int, reading: _Reading) -> int:
     token = tokens[i]
     if token in _ORDINALS or token in {"1st", "2nd", "3rd", "4th"}:
         if i + 1 < len(tokens) and tokens[i + 1] in _LEVEL_WORDS:
-            _add(reading.levels, _NUMBER_WORDS[token])
+            _add_level(reading, _NUMBER_WORDS[token])
             return 2
         return 0
     if token.isdigit() and i + 1 < len(tokens) and tokens[i + 1] in {"st", "nd", "rd", "th"}:
         if i + 2 < len(tokens) and tokens[i + 2] in _LEVEL_WORDS and token in _NUMBER_WORDS:
-            _add(reading.levels, _NUMBER_WORDS[token])
+            _add_level(reading, _NUMBER_WORDS[token])
             return 3
         return 0
     if token not in _LEVEL_WORDS:
@@ -307,7 +394,7 @@ def _read_level_phrase(tokens: list[str], i: int, reading: _Reading) -> int:
             reading.out_of_range = int(word[:6])
             found = True
         elif word in _NUMBER_WORDS:
-            _add(reading.levels, _NUMBER_WORDS[word])
+            _add_level(reading, _NUMBER_WORDS[word])
             found = True
         elif not (found and word in _CONNECTORS) and word not in _LEVEL_WORDS:
             break
@@ -319,6 +406,11 @@ def _read_level_phrase(tokens: list[str], i: int, reading: _Reading) -> int:
     return j - i
 
 
+def _add_level(reading: _Reading, level: int) -> None:
+    _add(reading.levels, level)
+    _add(reading.numbered, level)
+
+
 def _read_mention(tokens: list[str], i: int, lexicon: Lexicon, reading: _Reading) -> int:
     for size in range(min(lexicon.longest, len(tokens) - i), 0, -1):
         mention = lexicon.phrases.get(tuple(tokens[i : i + size]))
@@ -326,11 +418,19 @@ def _read_mention(tokens: list[str], i: int, lexicon: Lexicon, reading: _Reading
             continue
         if mention.kind == "aspect":
             _add(reading.aspects, mention.aspect)
+            if mention.alias:
+                reading.soft.append((mention, range(i, i + size)))
+            else:
+                _add(reading.by_name, mention.aspect)
+                reading.name_spans.append(range(i, i + size))
         elif mention.kind == "generic":
             _add(reading.levels, mention.level)
+            reading.soft.append((mention, range(i, i + size)))
         else:
             reading.titles.append(mention)
             _add(reading.levels, mention.level)
+            if mention.alias:
+                reading.soft.append((mention, range(i, i + size)))
         return size
     return 0
 
@@ -344,14 +444,150 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
     """Turn any text into an intent; never raises. A question with Chinese in it is read by
     ``bot.chinese`` (with ``also``'s names understood too, for mixed questions)."""
     lexicon = lexicon_for(model, *also)
-    if chinese.has_chinese(text[:MAX_CHARS]):
-        tokens = chinese.tokens(text[:MAX_CHARS], lexicon.names, MAX_TOKENS)
+    clipped = text[:MAX_CHARS]
+    latin = tokens_of(clipped)
+    if chinese.has_chinese(clipped):
+        tokens = chinese.tokens(clipped, lexicon.names, MAX_TOKENS)
+        folded = chinese.fold(clipped)
     else:
-        tokens = tokens_of(text)
+        tokens, folded = latin, ""
     tokens = [_correct(token, lexicon) for token in tokens]
     reading = _read(tokens, lexicon)
-    words = reading.words | set(tokens)
+    named_something = bool(reading.aspects or reading.levels or reading.titles)
 
+    talk = cues.small_talk(latin, folded or clipped.casefold())
+    if talk is not None and not named_something:
+        return Intent(SMALLTALK, topic=talk)
+    mentions = cues.mentions(latin, folded)
+    topic = cues.about(latin, folded)
+    if topic is not None and not mentions:
+        return Intent(ABOUT, topic=topic)
+
+    cell = _cell_intent(reading, tokens, lexicon)
+    asks_where = mentions or cues.asks_where(latin, folded) or _is_it_level(latin, reading)
+    subject = [
+        token for i, token in enumerate(tokens) if i not in reading.used and _says_something(token)
+    ] + _unknown_words(tokens, reading.used)
+    we_ask = cues.asks_where_we_are(latin, folded)
+    situation = we_ask or (
+        not mentions
+        and (
+            (cues.speaks_for_a_team(latin, folded) and len(subject) >= 4)
+            or (asks_where and len(subject) >= 6 and _clauses(clipped) >= 2)
+        )
+    )
+    if (
+        cues.wants_assessment(latin, folded)
+        and not named_something
+        and not we_ask
+        and (folded or set(subject) <= cues.ASSESS_FILLER | _ASSESS_WORDS)
+    ):
+        return Intent(HELP, topic=ASSESS)
+    if reading.soft and (subject or mentions or situation or asks_where):
+        # "where does the model talk about mandates", "which level has a portal": the alias
+        # or synonym is what is searched for. An alias alone with "which level is …" names
+        # its cell ("不稳定的是哪一级").
+        alone = not (subject or mentions or situation)
+        subject += [
+            tokens[i]
+            for mention, span in reading.soft
+            if not (alone and mention.kind != "aspect")
+            for i in span
+        ]
+    names_a_cell = any(not title.alias for title in reading.titles) or bool(
+        reading.numbered and (reading.by_name or (reading.aspects and not asks_where))
+    )
+    if situation or (subject and (asks_where or not names_a_cell)):
+        return _search(clipped, reading, situation, cell)
+    return cell
+
+
+def _says_something(token: str) -> bool:
+    """A word of what the question is about: not glue, not a number, and (in Chinese) more
+    than one character: single characters are mostly particles and verbs of asking."""
+    return token not in _GLUE and not token.isdigit() and (token.isascii() or len(token) > 1)
+
+
+# Single characters that are particles, pronouns or verbs of asking, never a word's part.
+_PARTICLES = frozenset(
+    "的了是在都要也就还有和与把被让给对从到吗呢吧啊呀个这那哪什么怎我你他她它们说讲叫用会能看做干问想请"
+)
+
+
+def _unknown_words(tokens: list[str], used: set[int]) -> list[str]:
+    """Runs of single Chinese characters the segmenter did not know as a word ("提工单" cut
+    into 提 工 单): a word it has not learnt is still a word of the subject."""
+    found: list[str] = []
+    run = ""
+    for i, token in enumerate([*tokens, ""]):
+        if (
+            i < len(tokens)
+            and i not in used
+            and len(token) == 1
+            and not token.isascii()
+            and token not in _PARTICLES
+        ):
+            run += token
+            continue
+        if len(run) > 1:
+            found.append(run)
+        run = ""
+    return found
+
+
+_CLAUSE_END = re.compile(r"[.;!?。；！？]+(?=\s*\S)")
+
+
+def _clauses(text: str) -> int:
+    """Sentences before the question: "We file tickets. Which level?" has two."""
+    return 1 + len(_CLAUSE_END.findall(text.strip()))
+
+
+def _is_it_level(tokens: list[str], reading: _Reading) -> bool:
+    """ "is a service catalog level 2 or 3?", "are scripted upgrades level 4"."""
+    return (
+        bool(tokens)
+        and tokens[0] in {"is", "are", "does", "do", "would", "should", "isn"}
+        and (bool(reading.numbered))
+    )
+
+
+_ASSESS_WORDS = word_list(
+    "assess assessment assessments evaluate evaluation score rate quiz questionnaire benchmark "
+    "audit test check"
+)
+
+
+def _search(text: str, reading: _Reading, situation: bool, cell: Intent) -> Intent:
+    """A search for what the question says, kept to the aspect it names by name (a synonym
+    such as "portal" is searched for, not a scope) and to the levels it names by number."""
+    aspect = reading.by_name[0] if len(reading.by_name) == 1 else None
+    scope = tuple(reading.tokens[i] for span in reading.name_spans for i in span) if aspect else ()
+    # Aliases of more than one word ("tiger team", "cost centre", 强制推行) point to their cell;
+    # single words ("pull", "dedicated") are too common to.
+    named = tuple(
+        (mention.aspect, mention.level)
+        for mention, span in reading.soft
+        if mention.kind == "title"
+        and mention.aspect
+        and mention.level
+        and (len(span) > 1 or not reading.tokens[span[0]].isascii())
+    )
+    return Intent(
+        SEARCH,
+        aspect=aspect,
+        query=text,
+        situation=situation,
+        within=tuple(sorted(reading.numbered)) or None,
+        named=tuple(dict.fromkeys(named)),
+        scope=scope,
+        otherwise=cell if cell.kind != UNKNOWN else None,
+    )
+
+
+def _cell_intent(reading: _Reading, tokens: list[str], lexicon: Lexicon) -> Intent:
+    """The question read as asking about the cells it names (today's reading)."""
+    words = reading.words | set(tokens)
     aspect = reading.aspects[0] if reading.aspects else None
     if aspect is None and reading.titles:
         aspect = reading.titles[0].aspect
@@ -403,7 +639,7 @@ def suggest(tokens: Iterable[str], lexicon: Lexicon) -> str | None:
         for variant in _deletions(token, limit):
             candidates |= lexicon.near.get(variant, frozenset())
         for word in candidates:
-            distance = _edit_distance(token, word)
+            distance = edit_distance(token, word)
             if distance <= limit and (best is None or (distance, word) < best):
                 best = (distance, word)
     if best is None:
