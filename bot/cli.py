@@ -136,33 +136,40 @@ def _export(
 
 
 def _ask(question: str, settings: Settings, as_json: bool) -> int:
-    """One question, answered in its own language; only that language's content is read."""
+    """One question, answered in its own language; only that language's content is read
+    (and the search index only when the question needs a search)."""
     from bot.chinese import language_of
-    from bot.handlers.knowledge import answer
+    from bot.handlers.knowledge import respond
     from bot.model import load_content
     from bot.platforms.text import render
-    from bot.understand import understand
+    from bot.replies import openable
     from bot.wording import speaking
 
     content = load_content(settings.content_path, settings.cache_dir)
     lang = language_of(question)
-    model = content.model(lang)
-    also = (content.model(),) if lang != content.source else ()
-    intent = understand(question, model, *also)
+    answered = respond(question, content, lang)
+    intent, reply = answered.intent, answered.reply
     with speaking(lang):
-        text = render(answer(intent, model, lang))
+        text = render(reply)
     if as_json:
+        kind = answered.kind
         payload: dict[str, object] = {
-            "intent": intent.kind,
+            "intent": kind,
             "lang": lang,
             "aspect": intent.aspect,
             "level": intent.level,
             "text": text,
         }
+        if kind == "search":
+            payload["matches"] = [
+                {"aspect": match.aspect.key, "level": match.level.number, "score": match.score}
+                for match in openable(reply)
+            ]
         if intent.levels:
             payload["levels"] = list(intent.levels)
-        if intent.suggestion:
-            payload["suggestion"] = intent.suggestion
+        suggestion = intent.suggestion or getattr(reply, "suggestion", None)
+        if suggestion:
+            payload["suggestion"] = suggestion
         print(json.dumps(payload, ensure_ascii=False))
     else:
         print(text)

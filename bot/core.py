@@ -19,7 +19,6 @@ from bot.metrics import QUESTIONS
 from bot.places import Places
 from bot.replies import AnswerRecorded, HelpAnswer, Reply, private
 from bot.services import Services
-from bot.understand import understand
 from bot.wording import t
 from storage import rounds
 
@@ -57,13 +56,9 @@ class Core:
     def knowledge(self, text: str, lang: str | None = None) -> Reply:
         """A question about the model, answered in the language it was asked in (or in
         ``lang``: a follow-up button answers in the language of the answer it was on)."""
-        content = self.services.content
-        lang = lang or language_of(text)
-        model = content.model(lang)
-        also = (content.model(),) if lang != content.source else ()
-        intent = understand(text, model, *also)
-        QUESTIONS.labels(intent.kind).inc()
-        reply = knowledge.answer(intent, model, lang)
+        answered = knowledge.respond(text, self.services.content, lang or language_of(text))
+        QUESTIONS.labels(answered.kind).inc()
+        reply = answered.reply
         if isinstance(reply, HelpAnswer):
             reply = replace(reply, commands=commands.help_lines())
         return reply

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.model import Aspect, GenericLevel, Level
+from bot.model import Aspect, Attribution, GenericLevel, Level
 from bot.replies import AspectScore, RoundSummary, RoundTitle
 from bot.wording import Moment, Say, t, tc, tn
 
@@ -268,3 +268,128 @@ def aspect_comment(aspect: Aspect, comment: str) -> Say:
 
 def closed_count(count: int) -> Say:
     return t("Closed · {responses}", responses=responses(count))
+
+
+# --- search, "where are we?", the model itself, small talk ---------------------------------------
+
+
+def quoted(text: Say | str) -> Say:
+    """A sentence of the model, quoted: “…”."""
+    return t("“{quote}”", quote=text)
+
+
+def cell_question(aspect: Aspect, level: Level) -> Say:
+    """How to ask for one cell: ``level 3 measurement``."""
+    return tc("example question", "level {number} {aspect}", number=level.number,
+              aspect=aspect.name.lower())  # fmt: skip
+
+
+def also_in_the_model() -> Say:
+    return t("Also in the model")
+
+
+def open_one(aspect: Aspect, level: Level) -> Say:
+    return t(
+        "Type a number to open one, or ask e.g. “{question}”.",
+        question=cell_question(aspect, level),
+    )
+
+
+def fits_closest(aspect: Aspect, level: Say) -> Say:
+    """``From what you describe, Investment looks closest to Level 2 Operational — …``."""
+    return t(
+        "From what you describe, {aspect} looks closest to {level}:", aspect=aspect.name,
+        level=level,
+    )  # fmt: skip
+
+
+def also_close(level: Say) -> Say:
+    return t("Also close: {level}.", level=level)
+
+
+def fits_best() -> Say:
+    return t("From what you describe, these fit best:")
+
+
+def only_a_hint() -> Say:
+    return t(
+        "This is a hint from what you wrote, not an assessment. For a real answer, run the "
+        "quick pulse with your team (`pulse start`) or the deep assessment (`pulse start deep`)."
+    )
+
+
+def about_lines(attribution: Attribution) -> list[Say]:
+    """Who wrote the model, its version and licence, how to credit it."""
+    lines = [
+        labelled(t("Written by"), attribution.authors),
+        labelled(t("Version"), attribution.version),
+        labelled(
+            t("Licence"),
+            noted(attribution.license, attribution.license_url)
+            if attribution.license_url
+            else attribution.license,
+        ),
+    ]
+    if attribution.credit:
+        lines.append(labelled(t("How to credit it"), attribution.credit))
+    return lines
+
+
+def read_the_original() -> Say:
+    return t("Read the original")
+
+
+def our_own_words() -> Say:
+    return t(
+        "Our text is our own wording: it paraphrases the model and keeps its names, level "
+        "titles and guiding questions. It is not the official text or its official translation."
+    )
+
+
+_SMALL_TALK = {
+    "greeting": lambda: t("Hi! I explain the CNCF Platform Engineering Maturity Model."),
+    "thanks": lambda: t("You're welcome!"),
+    "praise": lambda: t("Glad it helps."),
+    "who": lambda: t(
+        "I'm maturity-bot: I explain the CNCF Platform Engineering Maturity Model and run pulse "
+        "surveys on it."
+    ),
+    "bot": lambda: t("Yes, I'm a bot: I answer from the maturity model's text."),
+    "bye": lambda: t("Bye! Ask me anytime."),
+    "how are you": lambda: t("All good, thanks!"),
+}
+
+
+def small_talk(topic: str) -> Say:
+    return _SMALL_TALK.get(topic, _SMALL_TALK["greeting"])()
+
+
+def try_asking(question: Say) -> Say:
+    return t("Try: “{question}”", question=question)
+
+
+def assessment_offer(example: Say) -> Say:
+    return t(
+        "I can't assess your team from one message, but I can give you a hint: describe how you "
+        "work in a sentence or three and ask “where are we?”, e.g. “{example}”",
+        example=example,
+    )
+
+
+def real_assessment() -> Say:
+    return t(
+        "For a real answer, run the quick pulse with your team (`pulse start`, one question "
+        "per aspect) or the deep assessment (`pulse start deep`, four per aspect)."
+    )
+
+
+def not_understood() -> Say:
+    return t("Sorry, I didn't get that.")
+
+
+def closest_heading() -> Say:
+    return t("The closest I can answer:")
+
+
+def you_could_ask() -> Say:
+    return t("You could ask:")

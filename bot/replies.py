@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.model import Aspect, GenericLevel, Level, MaturityModel, Question
+from bot.model import Aspect, Attribution, GenericLevel, Level, MaturityModel, Question
+from bot.passages import Quote
 from bot.wording import Say
 
 
@@ -86,12 +87,88 @@ class HelpAnswer:
 
 
 @dataclass(frozen=True)
+class CellMatch:
+    """A cell that answers a question, with the sentences of it that show why."""
+
+    aspect: Aspect
+    level: Level
+    generic: GenericLevel
+    quotes: tuple[Quote, ...] = ()
+    score: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.aspect.key, self.level.number)
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """Where the model says what was asked about: the best cell first, each quoted."""
+
+    matches: tuple[CellMatch, ...]
+    attribution: str
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
+
+
+@dataclass(frozen=True)
+class DiagnosisAnswer:
+    """The levels that best fit a described situation: of one aspect (``aspect``), or the
+    best level of each aspect the description touches. A hint, not an assessment."""
+
+    aspect: Aspect | None
+    fits: tuple[CellMatch, ...]
+    attribution: str
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
+
+
+@dataclass(frozen=True)
+class AboutAnswer:
+    """Who wrote the model, its version and licence, how to credit it, where to read it."""
+
+    attribution: Attribution
+    topic: str | None = None
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    """A friendly word back ("thanks!", "who are you?") with one thing worth asking."""
+
+    topic: str
+    hint: Say
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
+
+
+@dataclass(frozen=True)
+class AssessmentOffer:
+    """Asked to be assessed: how the bot can hint from a description, and the pulses that
+    give a real answer."""
+
+    example: Say
+    lang: str | None = field(default=None, kw_only=True)  # its own language, if any
+
+
+@dataclass(frozen=True)
 class UnknownAnswer:
-    """The bot did not understand; ``suggestion`` is a close model word, if any."""
+    """The bot did not understand; ``suggestion`` is a close model word, if any; ``closest``
+    the cells nearest to what was typed, ``examples`` questions it can answer."""
 
     suggestion: str | None = None
     problem: Say | None = None
+    closest: tuple[CellMatch, ...] = ()
+    examples: tuple[Say, ...] = ()
     lang: str | None = field(default=None, kw_only=True)  # its own language, if any
+
+
+def openable(reply: object) -> tuple[CellMatch, ...]:
+    """The cells a reply offers to open in one click (numbered in the terminal)."""
+    if isinstance(reply, SearchAnswer):
+        return reply.matches
+    if isinstance(reply, DiagnosisAnswer):
+        return reply.fits
+    if isinstance(reply, UnknownAnswer):
+        return reply.closest
+    return ()
 
 
 @dataclass(frozen=True)
@@ -249,6 +326,11 @@ Reply = (
     | OverviewAnswer
     | CompareAnswer
     | HelpAnswer
+    | SearchAnswer
+    | DiagnosisAnswer
+    | AboutAnswer
+    | SmallTalk
+    | AssessmentOffer
     | UnknownAnswer
     | Notice
     | Refusal

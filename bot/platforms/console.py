@@ -19,14 +19,16 @@ from bot.config import Settings
 from bot.context import MessageRef, Person, Place, Turn
 from bot.handlers import chart
 from bot.model import Content
-from bot.platforms.text import render
-from bot.replies import Digest, Reply, is_private, language_of
+from bot.platforms.text import emphasis, render
+from bot.replies import Digest, Reply, is_private, language_of, openable
 from bot.wording import speaking, t
 
 PLATFORM = "console"
 CONSOLE_USER = "you"
 PROMPT = "{name}> "
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+BOLD = ("\033[1m", "\033[22m")  # how a terminal sets off the words that matched
 
 
 class ConsoleChat:
@@ -36,11 +38,14 @@ class ConsoleChat:
     count_interval = 1.0
     chart_width = chart.WIDE  # written to a file
 
-    def __init__(self, out: TextIO, chart_dir: Path, language: str | None = None) -> None:
+    def __init__(
+        self, out: TextIO, chart_dir: Path, language: str | None = None, bold: bool = False
+    ) -> None:
         self.out = out
         self.chart_dir = chart_dir
         self.language = language  # the terminal user's, for what only they see
         self.people: set[str] = {CONSOLE_USER}
+        self.bold = bold  # a real terminal: matched words in bold
         self._ids = itertools.count(1)
 
     def say(self, text: str) -> None:
@@ -53,7 +58,7 @@ class ConsoleChat:
             path = self.chart_dir / f"digest-round-{reply.summary.round_id}.png"
             path.write_bytes(reply.chart_png)
             reply = replace(reply, chart_path=str(path))
-        with speaking(language_of(reply, language)):
+        with speaking(language_of(reply, language)), emphasis(*(BOLD if self.bold else ("", ""))):
             return render(reply)
 
     async def post(self, place: Place, reply: Reply) -> MessageRef:
@@ -97,7 +102,10 @@ class ConsoleAdapter:
         self.bot = bot
         self.stdin = stdin
         self.stdout = stdout
-        self.chat = ConsoleChat(stdout, bot.services.settings.chart_dir, language)
+        bold = stdout.isatty() if hasattr(stdout, "isatty") else False
+        self.chat = ConsoleChat(stdout, bot.services.settings.chart_dir, language, bold)
+        # The numbered cells of the last answer: typing a number opens one.
+        self.offered: list[tuple[str, int, str | None]] = []
         bot.serve(self.chat)
 
     async def session(self) -> None:
@@ -130,11 +138,28 @@ class ConsoleAdapter:
             if text.startswith("/as"):
                 person = self._switch(text, person)
                 continue
-            for reply in await self.bot.core.on_text(Turn(person, place, text)):
+            opened = self._opened(text)
+            if opened is not None:
+                replies = [self.bot.core.knowledge(*opened)]
+            else:
+                replies = await self.bot.core.on_text(Turn(person, place, text))
+            for reply in replies:
                 if is_private(reply):
                     await self.chat.tell(place, person.id, reply)
                 else:
                     await self.chat.post(place, reply)
+                self.offered = [
+                    (match.aspect.key, match.level.number, getattr(reply, "lang", None))
+                    for match in openable(reply)
+                ]
+
+    def _opened(self, text: str) -> tuple[str, str | None] | None:
+        """A number typed after a numbered answer: the question that opens that cell."""
+        found = _NUMBER.match(text)
+        if found is None or not 1 <= int(found.group(1)) <= len(self.offered):
+            return None
+        aspect, level, lang = self.offered[int(found.group(1)) - 1]
+        return f"level {level} {aspect}", lang
 
     def _switch(self, text: str, person: Person) -> Person:
         name = text[3:].strip()

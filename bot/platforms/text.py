@@ -5,16 +5,24 @@ catalog (``bot.phrases`` and ``t``), in the language in force."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import singledispatch
 
 from bot import phrases
 from bot.model import Aspect, MaturityModel
+from bot.passages import Quote
 from bot.replies import (
+    AboutAnswer,
     AnswerRecorded,
     AspectAnswer,
+    AssessmentOffer,
+    CellMatch,
     CommandHelp,
     CompareAnswer,
     Confirm,
+    DiagnosisAnswer,
     Digest,
     HelpAnswer,
     LevelAcrossAnswer,
@@ -26,10 +34,12 @@ from bot.replies import (
     QuestionCount,
     Refusal,
     RoundSummary,
+    SearchAnswer,
+    SmallTalk,
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import Listed, Moment, Say, t, tn
+from bot.wording import LANGUAGES, Listed, Moment, Say, t, tn
 
 BULLET = "•"
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
@@ -42,6 +52,34 @@ def first_sentence(text: str) -> str:
 def asked_as(aspect: Aspect) -> str:
     """An aspect as people type it in a question: ``measurement``, ``度量``."""
     return aspect.name.lower()
+
+
+# How matched words are set off inside a quote: nothing in plain text (a quote is shown
+# verbatim wherever text is copied or parsed); a terminal sets bold around them.
+_EMPHASIS: ContextVar[tuple[str, str]] = ContextVar("maturitybot_emphasis", default=("", ""))
+
+
+@contextmanager
+def emphasis(start: str, end: str) -> Iterator[None]:
+    """Render matched words between ``start`` and ``end`` inside the block."""
+    token = _EMPHASIS.set((start, end))
+    try:
+        yield
+    finally:
+        _EMPHASIS.reset(token)
+
+
+def marked(quote: Quote) -> str:
+    """A quote's sentence with its matched words set off as the output wants them."""
+    start, end = _EMPHASIS.get()
+    if not start:
+        return quote.text
+    return "".join(f"{start}{piece}{end}" if hit else piece for piece, hit in quote.pieces())
+
+
+def cell_line(match: CellMatch) -> Say:
+    """``Measurement · Level 4 Optimizing — Quantitative and qualitative``."""
+    return phrases.level_heading(match.aspect, match.level, match.generic)
 
 
 def lines_of(*parts: Say | str) -> str:
@@ -201,7 +239,90 @@ def _(reply: HelpAnswer) -> str:
 
 
 @render.register
+def _(reply: SearchAnswer) -> str:
+    best, *others = reply.matches
+    lines = [f"1. {cell_line(best)}"]
+    lines += [f"   {phrases.quoted(marked(quote))}" for quote in best.quotes]
+    if others:
+        lines += ["", str(phrases.heading_line(phrases.also_in_the_model()))]
+        for number, match in enumerate(others, 2):
+            lines.append(f"{number}. {cell_line(match)}")
+            lines += [f"   {phrases.quoted(marked(quote))}" for quote in match.quotes[:1]]
+    lines += ["", str(phrases.open_one(best.aspect, best.level)), reply.attribution]
+    return "\n".join(lines)
+
+
+@render.register
+def _(reply: DiagnosisAnswer) -> str:
+    lines: list[str] = []
+    if reply.aspect is not None:
+        best, *others = reply.fits
+        lines.append(str(phrases.fits_closest(reply.aspect, _level_of(best))))
+        lines += [f"   {phrases.quoted(marked(quote))}" for quote in best.quotes]
+        lines += [str(phrases.also_close(_level_of(match))) for match in others]
+    else:
+        lines.append(str(phrases.fits_best()))
+        for number, match in enumerate(reply.fits, 1):
+            lines.append(f"{number}. {cell_line(match)}")
+            lines += [f"   {phrases.quoted(marked(quote))}" for quote in match.quotes]
+    lines += ["", str(phrases.only_a_hint())]
+    first = reply.fits[0]
+    if len(reply.fits) > 1 or reply.aspect is not None:
+        numbered = [f"{n}. {cell_line(match)}" for n, match in enumerate(reply.fits, 1)]
+        if reply.aspect is not None:
+            lines += ["", *numbered]
+        lines.append(str(phrases.open_one(first.aspect, first.level)))
+    lines.append(reply.attribution)
+    return "\n".join(lines)
+
+
+def _level_of(match: CellMatch) -> Say:
+    return phrases.level_name(match.generic, match.level)
+
+
+@render.register
+def _(reply: AboutAnswer) -> str:
+    attribution = reply.attribution
+    lines = [attribution.model, ""]
+    lines += [str(line) for line in phrases.about_lines(attribution)]
+    originals = original_pages(reply)
+    if originals:
+        lines.append(str(phrases.heading_line(phrases.read_the_original())))
+        lines += [f"  {BULLET} {page}" for page in originals]
+    lines += ["", str(phrases.our_own_words())]
+    return "\n".join(lines)
+
+
+def original_pages(reply: AboutAnswer) -> list[Say]:
+    """``English: https://…`` for each language the original can be read in."""
+    return [
+        phrases.labelled(LANGUAGES.get(code, code), url)
+        for code, url in reply.attribution.original.items()
+    ]
+
+
+@render.register
+def _(reply: SmallTalk) -> str:
+    return lines_of(phrases.small_talk(reply.topic), phrases.try_asking(reply.hint))
+
+
+@render.register
+def _(reply: AssessmentOffer) -> str:
+    return lines_of(phrases.assessment_offer(reply.example), phrases.real_assessment())
+
+
+@render.register
 def _(reply: UnknownAnswer) -> str:
+    if reply.closest:
+        lines = [str(phrases.sentences(phrases.not_understood(), phrases.closest_heading()))]
+        lines += [f"{n}. {cell_line(match)}" for n, match in enumerate(reply.closest, 1)]
+        first = reply.closest[0]
+        lines.append(str(phrases.open_one(first.aspect, first.level)))
+        return "\n".join(lines)
+    if reply.examples and reply.problem is None and not reply.suggestion:
+        lines = [str(phrases.sentences(phrases.not_understood(), phrases.you_could_ask()))]
+        lines += [f"  {BULLET} {example}" for example in reply.examples]
+        return "\n".join(lines)
     if reply.problem is not None:
         return str(
             t('{problem} Try "what is level 3 measurement" or "help".', problem=reply.problem)

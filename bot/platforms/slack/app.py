@@ -28,6 +28,7 @@ from bot.platforms.slack.kit import (
     COMMENT_VIEW,
     COMPARE_ACTION,
     NEXT_LEVEL_ACTION,
+    OPEN_ACTION,
 )
 from bot.platforms.slack.locales import Locales
 from bot.platforms.slack.payloads import (
@@ -157,6 +158,12 @@ def build_app(
     async def on_compare(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         await buttons.step(body, respond, compare=True)
+
+    @app.action(re.compile(f"^{re.escape(OPEN_ACTION)}"))
+    @work.tracked
+    async def on_open(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        await buttons.open_cell(body, respond)
 
     return app
 

@@ -12,12 +12,14 @@ from typing import Any
 
 from bot import phrases
 from bot.model import Level
+from bot.passages import Quote
 from bot.platforms.slack import pulse_blocks
 from bot.platforms.slack.kit import (
     COMPARE_ACTION,
     MAX_BLOCKS,
     MAX_TEXT,
     NEXT_LEVEL_ACTION,
+    OPEN_ACTION,
     Block,
     bullets,
     button,
@@ -27,22 +29,28 @@ from bot.platforms.slack.kit import (
     header,
     said,
     section,
+    section_with,
     sections,
 )
 from bot.platforms.slack.markup import escape
 from bot.platforms.text import (
     BULLET,
     asked_as,
+    cell_line,
     command_meaning,
     confirm_hint,
     first_sentence,
     render,
 )
 from bot.replies import (
+    AboutAnswer,
     AnswerRecorded,
     AspectAnswer,
+    AssessmentOffer,
+    CellMatch,
     CompareAnswer,
     Confirm,
+    DiagnosisAnswer,
     Digest,
     HelpAnswer,
     LevelAcrossAnswer,
@@ -54,10 +62,12 @@ from bot.replies import (
     Refusal,
     Reply,
     RoundSummary,
+    SearchAnswer,
+    SmallTalk,
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import language, t
+from bot.wording import LANGUAGES, language, t
 
 
 def message(reply: Reply) -> dict[str, Any]:
@@ -240,9 +250,109 @@ def _(reply: HelpAnswer) -> list[Block]:
     return blocks
 
 
+# --- search, "where are we?", the model itself, small talk ---------------------------------------
+
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def quoted(quote: Quote) -> str:
+    """A quote as a Slack block quote, the words that matched in bold. Slack starts bold only
+    after a space or punctuation, so next to a Chinese character a zero-width space stands in."""
+    text = ""
+    for piece, hit in quote.pieces():
+        if not hit:
+            text += escape(piece)
+            continue
+        before = _ZERO_WIDTH_SPACE if text and not text[-1].isascii() else ""
+        text += f"{before}*{escape(piece)}*{_ZERO_WIDTH_SPACE}"
+    return f"> {phrases.quoted(text)}"  # the sentence is escaped above, the quote marks are ours
+
+
+def open_button(match: CellMatch, place: int) -> Block:
+    """ "Open": the cell's full answer, in the language of this answer."""
+    value = button_value(a=match.aspect.key, l=match.level.number, g=language())
+    return button(t("Open"), f"{OPEN_ACTION}{place}", value)
+
+
+def _match_section(heading: str, match: CellMatch, place: int, quotes: int = 2) -> Block:
+    lines = [heading, *(quoted(quote) for quote in match.quotes[:quotes])]
+    return section_with("\n".join(lines), open_button(match, place))
+
+
+@render_blocks.register
+def _(reply: SearchAnswer) -> list[Block]:
+    best, *others = reply.matches
+    blocks = [_match_section(f"*1. {said(cell_line(best))}*", best, 0)]
+    if others:
+        blocks.append(context(said(phrases.also_in_the_model())))
+    for number, match in enumerate(others, 2):
+        blocks.append(_match_section(f"*{number}. {said(cell_line(match))}*", match, number - 1, 1))
+    blocks.append(context(escape(reply.attribution)))
+    return blocks
+
+
+@render_blocks.register
+def _(reply: DiagnosisAnswer) -> list[Block]:
+    blocks: list[Block] = []
+    if reply.aspect is not None:
+        best, *others = reply.fits
+        level = phrases.level_name(best.generic, best.level)
+        blocks.append(_match_section(said(phrases.fits_closest(reply.aspect, level)), best, 0))
+        for place, match in enumerate(others, 1):
+            other = phrases.level_name(match.generic, match.level)
+            blocks.append(_match_section(said(phrases.also_close(other)), match, place, 0))
+    else:
+        blocks.append(section(said(phrases.fits_best())))
+        for place, match in enumerate(reply.fits):
+            heading = f"*{place + 1}. {said(cell_line(match))}*"
+            blocks.append(_match_section(heading, match, place))
+    blocks.append(context(said(phrases.only_a_hint())))
+    blocks.append(context(escape(reply.attribution)))
+    return blocks
+
+
+@render_blocks.register
+def _(reply: AboutAnswer) -> list[Block]:
+    attribution = reply.attribution
+    lines = [said(line) for line in phrases.about_lines(attribution)]
+    blocks = [header(attribution.model), section("\n".join(lines))]
+    links = [
+        f"<{escape(url)}|{escape(LANGUAGES.get(code, code))}>"
+        for code, url in attribution.original.items()
+    ]
+    if links:
+        heading = said(phrases.heading_line(phrases.read_the_original()))
+        blocks.append(section(f"*{heading}* " + " · ".join(links)))
+    blocks.append(context(said(phrases.our_own_words())))
+    return blocks
+
+
+@render_blocks.register
+def _(reply: SmallTalk) -> list[Block]:
+    return [
+        section(said(phrases.small_talk(reply.topic))),
+        context(said(phrases.try_asking(reply.hint))),
+    ]
+
+
+@render_blocks.register
+def _(reply: AssessmentOffer) -> list[Block]:
+    return [
+        section(said(phrases.assessment_offer(reply.example))),
+        section(said(phrases.real_assessment())),
+    ]
+
+
 @render_blocks.register
 def _(reply: UnknownAnswer) -> list[Block]:
-    return [section(escape(render(reply)))]
+    if not reply.closest:
+        return [section(escape(render(reply)))]
+    heading = phrases.sentences(phrases.not_understood(), phrases.closest_heading())
+    blocks = [section(said(heading))]
+    for place, match in enumerate(reply.closest):
+        heading_line = f"*{place + 1}. {said(cell_line(match))}*"
+        blocks.append(_match_section(heading_line, match, place, 0))
+    return blocks
 
 
 @render_blocks.register

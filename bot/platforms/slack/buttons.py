@@ -29,6 +29,7 @@ from bot.platforms.slack.payloads import (
     PayloadError,
     Pressed,
     button,
+    cell_opened,
     choice,
     comment_submission,
     level_step,
@@ -155,6 +156,28 @@ class Buttons:
             await respond_checked(respond, replace_original=True, **content)
         except Exception:
             log.exception("could not replace a level answer")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
+
+    async def open_cell(self, body: dict[str, Any], respond: Respond) -> None:
+        """ "Open" beside a match: the cell's answer, to the clicker, below the list (which
+        stays, so the other matches can be opened too)."""
+        pressed = _pressed(body)
+        if pressed is None:
+            return
+        try:
+            at = cell_opened(pressed.value)
+        except PayloadError as error:
+            log.warning("ignored an open button with a bad value: %s", error)
+            return
+        reply = self.bot.core.knowledge(f"level {at.level} {at.aspect}", at.language)
+        try:
+            with speaking(at.language):
+                content = message(reply)
+            await respond_checked(
+                respond, replace_original=False, response_type="ephemeral", **content
+            )
+        except Exception:
+            log.exception("could not open a cell")
             HANDLER_ERRORS.labels(PLATFORM).inc()
 
     def _clicked_at(self, pressed: Pressed) -> datetime:

@@ -18,6 +18,7 @@ ANSWER_ACTION = "pulse_answer_"  # + level number or "not_sure"
 COMMENT_ACTION = "pulse_comment"
 NEXT_LEVEL_ACTION = "level_next"
 COMPARE_ACTION = "level_compare"
+OPEN_ACTION = "level_open_"  # + the match's place in the answer (ids are unique per message)
 COMMENT_VIEW = "pulse_comment_view"
 COMMENT_BLOCK = "comment"
 COMMENT_INPUT = "text"
@@ -81,6 +82,11 @@ def button(label: Say | str, action_id: str, value: str, style: str | None = Non
     if style:
         button["style"] = style
     return button
+
+
+def section_with(markdown: str, accessory: Block) -> Block:
+    """A section with an element beside its text (a button that opens what it describes)."""
+    return {**section(markdown), "accessory": accessory}
 
 
 def bullets(items: list[str] | tuple[str, ...] | list[Say]) -> str:

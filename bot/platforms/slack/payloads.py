@@ -202,6 +202,26 @@ def level_step(value: dict[str, Any]) -> LevelStep:
     return LevelStep(aspect, level, known)
 
 
+@dataclass(frozen=True)
+class CellOpened:
+    """What an "Open" button on a search or "where are we?" answer opens, and the language of
+    the answer it was on."""
+
+    aspect: str
+    level: int
+    language: str | None = None
+
+
+def cell_opened(value: dict[str, Any]) -> CellOpened:
+    aspect, level, language = value.get("a"), value.get("l"), value.get("g")
+    if not isinstance(aspect, str) or not _QUESTION_ID.match(aspect):
+        raise PayloadError("button value without an aspect")
+    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 4:
+        raise PayloadError("button value without a level 1-4")
+    known = language if isinstance(language, str) and language in LANGUAGES else None
+    return CellOpened(aspect, level, known)
+
+
 # --- the comment modal -------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 from bot import phrases
+from bot.passages import Quote
 from bot.platforms.teams import pulse_cards
 from bot.platforms.teams.kit import (
     Card,
@@ -19,13 +20,17 @@ from bot.platforms.teams.kit import (
     subtle,
     text,
 )
-from bot.platforms.text import command_meaning, confirm_hint, first_sentence
+from bot.platforms.text import cell_line, command_meaning, confirm_hint, first_sentence
 from bot.platforms.text import render as render_text
 from bot.replies import (
+    AboutAnswer,
     AnswerRecorded,
     AspectAnswer,
+    AssessmentOffer,
+    CellMatch,
     CompareAnswer,
     Confirm,
+    DiagnosisAnswer,
     Digest,
     HelpAnswer,
     LevelAcrossAnswer,
@@ -37,10 +42,12 @@ from bot.replies import (
     Refusal,
     Reply,
     RoundSummary,
+    SearchAnswer,
+    SmallTalk,
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import t
+from bot.wording import LANGUAGES, t
 
 
 def summary_of(reply: Reply) -> str:
@@ -203,9 +210,99 @@ def _(reply: HelpAnswer) -> Card:
     return card(body)
 
 
+# --- search, "where are we?", the model itself, small talk ---------------------------------------
+
+
+def quoted(quote: Quote) -> Element:
+    """A quote with the words that matched in bold (Teams reads markdown in a TextBlock)."""
+    marked = "".join(f"**{piece}**" if hit else piece for piece, hit in quote.pieces())
+    return text(phrases.quoted(marked), spacing="Small", isSubtle=True)
+
+
+def open_buttons(matches: tuple[CellMatch, ...]) -> list[Element]:
+    """One button per cell, numbered as the card numbers them, opening the cell's answer."""
+    return [
+        ask(
+            t("{number}. {title}", number=number, title=match.level.title),
+            f"level {match.level.number} {match.aspect.key}",
+        )
+        for number, match in enumerate(matches, 1)
+    ]
+
+
+def _match(number: int, match: CellMatch, quotes: int = 2) -> list[Element]:
+    heading = t("{number}. {cell}", number=number, cell=cell_line(match))
+    return [
+        text(heading, weight="Bolder", spacing="Medium"),
+        *(quoted(quote) for quote in match.quotes[:quotes]),
+    ]
+
+
+@render.register
+def _(reply: SearchAnswer) -> Card:
+    best, *others = reply.matches
+    body = _match(1, best)
+    if others:
+        body.append(text(phrases.also_in_the_model(), weight="Bolder", spacing="Large"))
+    for number, match in enumerate(others, 2):
+        body += _match(number, match, 1)
+    body.append(subtle(reply.attribution, size="Small"))
+    return card(body, open_buttons(reply.matches))
+
+
+@render.register
+def _(reply: DiagnosisAnswer) -> Card:
+    body: list[Element] = []
+    if reply.aspect is not None:
+        best, *others = reply.fits
+        level = phrases.level_name(best.generic, best.level)
+        body.append(text(phrases.fits_closest(reply.aspect, level), weight="Bolder"))
+        body += [quoted(quote) for quote in best.quotes]
+        for match in others:
+            body.append(text(phrases.also_close(phrases.level_name(match.generic, match.level))))
+    else:
+        body.append(text(phrases.fits_best(), weight="Bolder"))
+        for number, match in enumerate(reply.fits, 1):
+            body += _match(number, match)
+    body.append(text(phrases.only_a_hint(), spacing="Medium"))
+    body.append(subtle(reply.attribution, size="Small"))
+    return card(body, open_buttons(reply.fits))
+
+
+@render.register
+def _(reply: AboutAnswer) -> Card:
+    attribution = reply.attribution
+    body = [heading(attribution.model)]
+    body += [text(line, spacing="Small") for line in phrases.about_lines(attribution)]
+    links = [f"[{LANGUAGES.get(code, code)}]({url})" for code, url in attribution.original.items()]
+    if links:
+        title = phrases.heading_line(phrases.read_the_original())
+        body.append(text(f"{title} " + " · ".join(links)))
+    body.append(subtle(phrases.our_own_words()))
+    return card(body)
+
+
+@render.register
+def _(reply: SmallTalk) -> Card:
+    return card([text(phrases.small_talk(reply.topic)), subtle(phrases.try_asking(reply.hint))])
+
+
+@render.register
+def _(reply: AssessmentOffer) -> Card:
+    return card([text(phrases.assessment_offer(reply.example)), text(phrases.real_assessment())])
+
+
 @render.register
 def _(reply: UnknownAnswer) -> Card:
-    return card([text(render_text(reply))])
+    if not reply.closest:
+        return card([text(render_text(reply))])
+    heading_line = phrases.sentences(phrases.not_understood(), phrases.closest_heading())
+    body = [text(heading_line)]
+    body += [
+        text(t("{number}. {cell}", number=number, cell=cell_line(match)), spacing="Small")
+        for number, match in enumerate(reply.closest, 1)
+    ]
+    return card(body, open_buttons(reply.closest))
 
 
 @render.register
