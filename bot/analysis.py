@@ -95,6 +95,8 @@ _ENGLISH_NEGATORS = word_list(
     "instead rather"
 )
 _NOT_NEGATING = frozenset({"only", "just", "merely", "least"})
+# Practitioners' phrases are matched keeping their negations: "nobody owns" is not "owns".
+PHRASE_STOP = ENGLISH_STOP - _ENGLISH_NEGATORS - {"nobody", "none"}
 _ENGLISH_REACH = 3
 _ENGLISH_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[,.;:!?()]")
 _CHINESE_NEGATORS = tuple(

@@ -55,7 +55,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
-_LATIN = re.compile(r"[a-z]+|[0-9]+")
+_LATIN = re.compile(r"[a-z]+[0-9]+[a-z][a-z0-9]*|[a-z]+|[0-9]+")  # log4shell stays one word
 
 _segmenter: Any = None
 _taught: set[str] = set()

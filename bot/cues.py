@@ -105,7 +105,7 @@ _EN_ABOUT: dict[str, tuple[tuple[str, ...], ...]] = {
     AUTHOR: (
         ("who", "wrote"), ("who", "write"), ("who", "writes"), ("who", "made"),
         ("who", "created"), ("who", "authored"), ("who", "published"), ("who", "designed"),
-        ("who", "developed"), ("who", "invented"), ("who", "maintains", "the", "model"),
+        ("who", "developed"), ("who", "invented"), ("who", "maintains"), ("maintained", "by"),
         ("who", "is", "behind"), ("who", "came", "up"), ("written", "by"), ("made", "by"),
         ("created", "by"), ("authored", "by"), ("published", "by"), ("author",), ("authors",),
         ("authorship",),
@@ -151,7 +151,7 @@ _EN_MENTION = (
     ("mention",), ("mentions",), ("mentioned",), ("mentioning",), ("talk", "about"),
     ("talks", "about"), ("talking", "about"), ("say", "about"), ("says", "about"),
     ("come", "up"), ("comes", "up"), ("show", "up"), ("shows", "up"), ("covers",), ("covered",),
-    ("anything", "about"), ("refer", "to"), ("refers", "to"), ("described",), ("discussed",),
+    ("anything", "about"), ("what", "about"), ("how", "about"), ("refer", "to"), ("refers", "to"), ("described",), ("discussed",),
     ("discuss",), ("does", "the", "model", "say"), ("where", "in", "the", "model"),
 )  # fmt: skip
 _EN_WHICH = (
@@ -192,12 +192,22 @@ _ZH_SMALL_TALK: dict[str, frozenset[str]] = {
         了解了 好吧 ok okay 好"""
     ),
 }
+# All of them, longest first, matched left to right: "太感谢了" is 太 + 感谢 + 了, not 太感 + 谢了.
+_ZH_TALKING = re.compile(
+    "|".join(
+        re.escape(phrase)
+        for phrase in sorted(
+            {phrase for phrases in _ZH_SMALL_TALK.values() for phrase in phrases},
+            key=lambda phrase: (-len(phrase), phrase),
+        )
+    )
+)
 _ZH_FILLER = re.compile(
     r"[\s\W_]|[啊呀呢吧哈嗯哦噢了的你您很非常真挺太这那个对我们就是也都还超级一下下下呗哇耶嘛]"
 )
 _ZH_ABOUT: dict[str, frozenset[str]] = {
     AUTHOR: word_list("谁写的 谁写 作者 谁编写 谁制定 谁提出 谁发布 谁做的 谁搞的 出自谁 谁维护"),
-    LICENCE: word_list("许可证 许可协议 授权 版权 开源协议 可以商用 能不能用在"),
+    LICENCE: word_list("许可 许可证 许可协议 授权 版权 开源协议 可以商用 能不能用在"),
     CREDIT: word_list("引用 署名 注明出处 怎么标注 标注来源 致谢"),
     VERSION: word_list(
         """哪个版本 什么版本 版本号 最新版 模型的版本 模型版本 第几版 哪一版 什么时候发布 发布时间
@@ -261,10 +271,7 @@ def small_talk(tokens: Sequence[str], folded: str) -> str | None:
     said = {word for topic in topics for phrase in _EN_SMALL_TALK[topic] for word in phrase}
     if any(token not in said and token not in _EN_FILLER for token in tokens):
         return None
-    rest = folded
-    for topic in topics:
-        for phrase in sorted(_ZH_SMALL_TALK[topic], key=len, reverse=True):
-            rest = rest.replace(phrase, "")
+    rest = _ZH_TALKING.sub("", folded)
     if _ZH_FILLER.sub("", re.sub(r"[a-z0-9']+", "", rest)):
         return None
     return topics[0]

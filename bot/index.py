@@ -32,7 +32,7 @@ WEAK_SHARE = 0.3
 # A word said under a negation ("needs no ticket", "不用提工单") counts for this much of its
 # weight: the sentence is about it, but says the opposite of a question that uses it.
 NEGATED = 0.25
-_VERSION = 1  # of the pickled layout
+_VERSION = 2  # of the pickled layout and what it holds
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _compile(index: Index, vocabulary: Vocabulary) -> None:
             if analysis.has_han(phrase):
                 han.append((analysis.fold(phrase), number))
             else:
-                words = tuple(analysis.terms(phrase, "en"))
+                words = tuple(analysis.terms(phrase, "en", analysis.PHRASE_STOP))
                 if words:
                     latin.setdefault(words[0], []).append((words, number))
     index.glosses = tuple(glosses)

@@ -63,7 +63,8 @@ def read(index: Index, text: str, ignore: Iterable[str] = ()) -> _Query:
         weights[term] = 1.0
         strong = strong or (term in index.postings and term not in index.weak)
     lifts: dict[tuple[str, int], float] = {}
-    for gloss in _glosses(index, text, [term for term, _, _ in found]):
+    said = analysis.terms(text, index.lang, analysis.PHRASE_STOP)
+    for gloss in _glosses(index, text, said):
         strong = True
         for word in index.glosses[gloss].expansion:
             weights[word] = max(weights.get(word, 0.0), EXPANSION_WEIGHT)

@@ -65,11 +65,13 @@ class Intent:
 
 # --- tokens ------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[a-z]+|[0-9]+")
+# A word with a number inside (log4shell, k8s) is one word; L3 and lvl3 split.
+_TOKEN = re.compile(r"[a-z]+[0-9]+[a-z][a-z0-9]*|[a-z]+|[0-9]+")
 
 
 def tokens_of(text: str) -> list[str]:
-    """Lower-case word and number tokens; ``L3`` and ``lvl3`` split into a prefix and a number."""
+    """Lower-case word and number tokens; ``L3`` and ``lvl3`` split into a prefix and a number,
+    ``log4shell`` stays one word."""
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
     return _TOKEN.findall(text)[:MAX_TOKENS]
 
@@ -483,6 +485,8 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
         and (folded or set(subject) <= cues.ASSESS_FILLER | _ASSESS_WORDS)
     ):
         return Intent(HELP, topic=ASSESS)
+    if reading.soft and not (mentions or situation or asks_where) and not _substantial(subject):
+        subject = []  # "intrinsic pul": a typo beside an alias, which names its cell
     if reading.soft and (subject or mentions or situation or asks_where):
         # "where does the model talk about mandates", "which level has a portal": the alias
         # or synonym is what is searched for. An alias alone with "which level is …" names
@@ -500,6 +504,11 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
     if situation or (subject and (asks_where or not names_a_cell)):
         return _search(clipped, reading, situation, cell)
     return cell
+
+
+def _substantial(subject: list[str]) -> bool:
+    """Enough to search for beside an alias: a word of four letters or more, or Chinese."""
+    return any(len(word) >= 4 or not word.isascii() for word in subject)
 
 
 def _says_something(token: str) -> bool:

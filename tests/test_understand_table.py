@@ -1,14 +1,19 @@
-"""How the bot reads questions: a table of phrasings people really type."""
+"""How the bot reads questions: a table of phrasings people really type, read as the bot
+answers them (a question that says more than the cells it names is searched for first, and
+read as below when the search finds nothing)."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.handlers.knowledge import respond
+from bot.model import Content, load_content
 from bot.platforms.slack.markup import plain as slack_plain
 from bot.platforms.teams.markup import plain as teams_plain
-from bot.understand import understand
+from bot.replies import UnknownAnswer
 
 L, A, OV, C, H, U = "level", "aspect", "overview", "compare", "help", "unknown"
+S = "smalltalk"
 
 # (text, intent, aspect, level-or-levels)
 CASES = [
@@ -101,7 +106,9 @@ CASES = [
     # help
     ("help", H, None, None),
     ("what can you do?", H, None, None),
-    ("hi", H, None, None),
+    # greetings are small talk now (they were help), and get a friendly word and a hint
+    ("hi", S, None, None),
+    ("hello", S, None, None),
     ("", H, None, None),
     (slack_plain("<@U0BOT>"), H, None, None),
     # unknown
@@ -130,19 +137,25 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
 def test_table_is_broad() -> None:
     assert len(CASES) >= 100
     pairs = {(aspect, level) for _, kind, aspect, level in CASES if kind == L and aspect}
     assert len(pairs) == 20
-    assert {kind for _, kind, _, _ in CASES} == {L, A, OV, C, H, U}
+    assert {kind for _, kind, _, _ in CASES} == {L, A, OV, C, H, U, S}
 
 
 @pytest.mark.parametrize(
     ("text", "kind", "aspect", "level"), CASES, ids=[c[0] or "empty" for c in CASES]
 )
-def test_understands(model, text: str, kind: str, aspect: str | None, level) -> None:
-    intent = understand(text, model)
-    assert (intent.kind, intent.aspect) == (kind, aspect)
+def test_understands(content, text: str, kind: str, aspect: str | None, level) -> None:
+    answered = respond(text, content, "en")
+    intent = answered.intent
+    assert (answered.kind, intent.aspect) == (kind, aspect)
     if kind == C:
         assert intent.levels == level
         assert intent.level is None
@@ -151,18 +164,34 @@ def test_understands(model, text: str, kind: str, aspect: str | None, level) -> 
         assert intent.levels is None
 
 
-def test_unknown_suggests_a_close_word(model) -> None:
-    intent = understand("what about mesaurmnet", model)
-    assert intent.aspect == "measurement" or intent.suggestion == "Measurement"
-    assert understand("xyzzy investmant plugh", model).aspect == "investment"
-    nearly = understand("tell me about adopshun", model)
-    assert nearly.kind == U
+def test_unknown_suggests_a_close_word(content) -> None:
+    said = respond("what about mesaurmnet", content).reply
+    assert isinstance(said, UnknownAnswer) and said.suggestion == "Measurement"
+    assert respond("xyzzy investmant plugh", content).intent.aspect == "investment"
+    nearly = respond("tell me about adopshun", content).reply
+    assert isinstance(nearly, UnknownAnswer)
     assert nearly.suggestion == "Adoption"
 
 
-def test_out_of_range_level_is_explained(model) -> None:
-    from bot.handlers.knowledge import answer
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # real words are not "corrected" into the model's names
+        ("every capability has its own process", "search"),
+        ("our capability catalogue", "search"),
+        ("scalability of the cluster", "level"),  # an alias of Scalable, as before
+        # "model" alone does not mean the overview
+        ("who wrote this model", "about"),
+        ("Where does chargeback come up in the model?", "search"),
+        ("what is the platform engineering maturity model", "overview"),
+    ],
+)
+def test_real_words_and_the_word_model(content, text: str, kind: str) -> None:
+    assert respond(text, content).kind == kind
+
+
+def test_out_of_range_level_is_explained(content) -> None:
     from bot.platforms.text import render
 
-    text = render(answer(understand("what is level 7", model), model))
+    text = render(respond("what is level 7", content).reply)
     assert "levels 1 to 4" in text
