@@ -151,8 +151,9 @@ _EN_MENTION = (
     ("mention",), ("mentions",), ("mentioned",), ("mentioning",), ("talk", "about"),
     ("talks", "about"), ("talking", "about"), ("say", "about"), ("says", "about"),
     ("come", "up"), ("comes", "up"), ("show", "up"), ("shows", "up"), ("covers",), ("covered",),
-    ("anything", "about"), ("what", "about"), ("how", "about"), ("refer", "to"), ("refers", "to"), ("described",), ("discussed",),
-    ("discuss",), ("does", "the", "model", "say"), ("where", "in", "the", "model"),
+    ("anything", "about"), ("what", "about"), ("how", "about"), ("refer", "to"),
+    ("refers", "to"), ("described",), ("discussed",), ("discuss",), ("does", "the", "model", "say"),
+    ("where", "in", "the", "model"),
 )  # fmt: skip
 _EN_WHICH = (
     ("which", "level"), ("what", "level"), ("which", "levels"), ("what", "levels"),
