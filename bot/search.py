@@ -219,14 +219,19 @@ def _quotes(
 def _quote(passage: Passage, lang: str, query: _Query) -> Quote:
     if len(analysis.fold(passage.text)) != len(passage.text):
         return Quote(passage.text)  # folding moved the characters: no spans to trust
+    found = sorted(
+        (start, end)
+        for term, start, end in analysis.spans(passage.text, lang)
+        if term in query.weights
+    )
     marks: list[tuple[int, int]] = []
-    for term, start, end in analysis.spans(passage.text, lang):
-        if term in query.weights:
-            # Words marked side by side ("cost centre") read better as one mark.
-            if marks and not passage.text[marks[-1][1] : start].strip():
-                marks[-1] = (marks[-1][0], max(end, marks[-1][1]))
-            else:
-                marks.append((start, end))
+    for start, end in found:
+        # Overlapping words (Chinese search mode cuts 古德哈特定律 and 哈特 both) and words
+        # side by side ("cost centre") read better as one mark.
+        if marks and not passage.text[marks[-1][1] : start].strip():
+            marks[-1] = (marks[-1][0], max(end, marks[-1][1]))
+        else:
+            marks.append((start, end))
     return Quote(passage.text, tuple(marks))
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import search
 from bot import understand as u
 from bot.chinese import language_of
 from bot.model import Content, MaturityModel
@@ -33,6 +32,9 @@ from bot.replies import (
     UnknownAnswer,
 )
 from bot.wording import t, tc
+
+if TYPE_CHECKING:
+    from bot.search import Hit
 
 # Example questions are sentences too: each language asks them its own way.
 EXAMPLES = (
@@ -147,6 +149,7 @@ def _search(
     intent: u.Intent, model: MaturityModel, lang: str | None, indexer: Indexer | None
 ) -> Answered:
     from bot import index as indexes  # search only: cell questions never load it
+    from bot import search
 
     index = indexer() if indexer is not None else indexes.for_model(model, lang or "en")
     assert intent.query is not None
@@ -175,6 +178,8 @@ def _search(
 def _nothing_found(text: str, model: MaturityModel, lang: str | None, index: Any) -> Reply:
     """The fallback: a close model name if one was nearly typed, the cells nearest to the
     words used, and questions the bot can answer."""
+    from bot import search
+
     suggestion = u.suggest(u.tokens_of(text), u.lexicon_for(model))
     closest = tuple(_match(model, hit) for hit in search.closest(index, text))
     return UnknownAnswer(
@@ -182,7 +187,7 @@ def _nothing_found(text: str, model: MaturityModel, lang: str | None, index: Any
     )
 
 
-def _match(model: MaturityModel, hit: search.Hit) -> CellMatch:
+def _match(model: MaturityModel, hit: Hit) -> CellMatch:
     aspect = model.aspect(hit.cell[0])
     level = aspect.level(hit.cell[1])
     return CellMatch(aspect, level, model.generic(level.number), hit.quotes, hit.score)
