@@ -146,7 +146,10 @@ def buttons(posted: Call) -> dict[str, dict[str, Any]]:
     """The buttons of a posted message, by action id, with the block they sit in."""
     found = {}
     for block in posted.blocks():
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        if isinstance(block.get("accessory"), dict):  # a button beside a section's text
+            elements = [*elements, block["accessory"]]
+        for element in elements:
             if element.get("type") == "button":
                 found[element["action_id"]] = {**element, "block_id": block.get("block_id", "b")}
     return found

@@ -8,13 +8,26 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.handlers.knowledge import answer
-from bot.model import MaturityModel, Surveys
+from bot.handlers.knowledge import answer, respond
+from bot.model import Content, MaturityModel, Surveys, load_content
+from bot.passages import Quote, passages
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.home import home_view
-from bot.replies import AspectScore, Digest, Notice, RoundSummary, RoundTitle, SurveyQuestion
+from bot.platforms.slack.kit import OPEN_ACTION
+from bot.platforms.slack.payloads import CellOpened, cell_opened
+from bot.replies import (
+    AspectScore,
+    CellMatch,
+    Digest,
+    Notice,
+    RoundSummary,
+    RoundTitle,
+    SearchAnswer,
+    SurveyQuestion,
+    openable,
+)
 from bot.understand import understand
-from bot.wording import Say
+from bot.wording import Say, speaking
 
 QUESTIONS = [
     "what is level 3 adoption",
@@ -49,6 +62,78 @@ def test_knowledge_answers_fit_slack(model: MaturityModel, question: str) -> Non
     check_limits(message(answer(understand(question, model), model)))
 
 
+# Searches, "where are we?", the model itself, small talk and the fallback, in both languages.
+SEARCHING = [
+    "which level mentions SLOs?",
+    "we have a permanent platform team paid from the central IT budget but mostly react to "
+    "requests — where are we on investment?",
+    "Nobody owns the shared tooling, a couple of engineers keep it alive in their spare time. "
+    "Where are we?",
+    "who wrote this model",
+    "thanks, that helps",
+    "give me a quick self assessment",
+    "which level mentions chargebak",
+    "哪一级提到了 SLO？",
+    "我们有一个常设的平台团队，经费来自中央 IT 预算，但大部分时间都在响应各种请求。"
+    "投入方面我们处于哪一级？",
+    "这个模型是谁写的？",
+    "谢谢",
+]
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
+def open_buttons(content: dict) -> list[dict]:
+    return [
+        block["accessory"]
+        for block in content["blocks"]
+        if block.get("accessory", {}).get("type") == "button"
+    ]
+
+
+@pytest.mark.parametrize("question", SEARCHING)
+def test_searches_fit_slack_with_a_button_per_cell(content: Content, question: str) -> None:
+    reply = respond(question, content).reply
+    with speaking(reply.lang):
+        shown = message(reply)
+    check_limits(shown)
+    cells = openable(reply)
+    buttons = open_buttons(shown)
+    assert len(buttons) == len(cells)
+    assert len({b["action_id"] for b in buttons}) == len(buttons)  # unique in the message
+    for button, match in zip(buttons, cells, strict=True):
+        assert button["action_id"].startswith(OPEN_ACTION)
+        opened = cell_opened(json.loads(button["value"]))
+        assert opened == CellOpened(match.aspect.key, match.level.number, reply.lang)
+
+
+def test_the_longest_search_answer_still_fits(model: MaturityModel) -> None:
+    longest = sorted(passages(model), key=lambda p: len(p.text))[-10:]
+    matches = tuple(
+        CellMatch(
+            model.aspect(p.aspect),
+            model.aspect(p.aspect).level(p.level),
+            model.generic(p.level),
+            (Quote(p.text, ((0, 5),)), Quote(p.text)),
+        )
+        for p in longest[:5]
+    )
+    check_limits(message(SearchAnswer(matches, model.attribution.line)))
+
+
+def test_matched_words_are_bold_and_user_text_stays_escaped(content: Content) -> None:
+    shown = message(respond("which level mentions SLOs?", content).reply)
+    assert "*SLO*" in shown["blocks"][0]["text"]["text"]
+    zh = respond("哪一级提到了古德哈特定律", content).reply
+    with speaking("zh"):
+        text = message(zh)["blocks"][0]["text"]["text"]
+    # Slack starts bold only after a space: beside Chinese a zero-width space stands in.
+    assert "\u200b*古德哈特定律*\u200b" in text
+
+
 def test_a_level_answer_has_header_characteristics_attribution_and_buttons(
     model: MaturityModel,
 ) -> None:
@@ -59,7 +144,8 @@ def test_a_level_answer_has_header_characteristics_attribution_and_buttons(
     actions = next(b for b in content["blocks"] if b["type"] == "actions")
     labels = [e["text"]["text"] for e in actions["elements"]]
     assert labels == ["Next level", "Compare with next"]
-    assert json.loads(actions["elements"][0]["value"]) == {"a": "operations", "l": 2}
+    # The follow-up answers in the language of the answer it was on.
+    assert json.loads(actions["elements"][0]["value"]) == {"a": "operations", "l": 2, "g": "en"}
     top = message(answer(understand("what is level 4 operations", model), model))
     assert not any(b["type"] == "actions" for b in top["blocks"])
 

@@ -76,6 +76,26 @@ def test_compare_with_next_answers_in_place(slack: SlackSender, fake: FakeSlack)
     assert replaced[0].params["replace_original"] is True
 
 
+def test_a_search_answer_opens_each_cell_for_the_clicker(
+    slack: SlackSender, fake: FakeSlack
+) -> None:
+    event = mention("UALICE", CHANNEL, "which level talks about golden paths?")
+    slack.event(event)
+    (posted,) = fake.wait_calls("chat.postMessage", thread_ts=event["ts"])
+    assert "Standard tooling" in posted.text and "Intrinsic pull" in posted.text
+    # "Open" beside the second match: its full answer, to the clicker, under the list.
+    assert slack.press("UALICE", posted, "level_open_1")[0] == 200
+    opened = fake.wait_for(
+        lambda: [
+            r for r in fake.of("response") if "Adoption · Level 3" in r.params.get("text", "")
+        ],
+        what="the opened cell",
+    )[0]
+    assert opened.params["replace_original"] is False
+    assert opened.params["response_type"] == "ephemeral"
+    assert opened.params["blocks"][0]["type"] == "header"
+
+
 def test_direct_message_is_answered_in_the_dm(slack: SlackSender, fake: FakeSlack) -> None:
     event = message("UBOB", "DBOB", "tell me about measurement", channel_type="im")
     assert slack.event(event)[0] == 200

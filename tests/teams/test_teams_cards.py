@@ -14,7 +14,8 @@ from PIL import Image
 from teams_dialogue import texts
 
 from bot.handlers import chart
-from bot.handlers.knowledge import answer
+from bot.handlers.knowledge import answer, respond
+from bot.model import load_content
 from bot.platforms.teams import actions, cards
 from bot.platforms.teams.pulse_cards import answered_card, chart_image
 from bot.replies import (
@@ -30,9 +31,10 @@ from bot.replies import (
     RoundSummary,
     RoundTitle,
     SurveyQuestion,
+    openable,
 )
 from bot.understand import understand
-from bot.wording import t
+from bot.wording import speaking, t
 
 CLOSES = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 LABELS = chart.ChartLabels(
@@ -77,6 +79,42 @@ def test_knowledge_answers_render(model, question) -> None:
     reply = answer(understand(question, model), model)
     check(cards.render(reply))
     assert cards.summary_of(reply)
+
+
+SEARCHING = [
+    "which level mentions SLOs?",
+    "teams only use the platform because leadership made it mandatory. where do we stand on "
+    "adoption?",
+    "Nobody owns the shared tooling, a couple of engineers keep it alive in their spare time. "
+    "Where are we?",
+    "who wrote this model",
+    "are you a bot?",
+    "give me a quick self assessment",
+    "which level mentions chargebak",
+    "黄金路径在哪个级别",
+    "各团队用平台只是因为领导强制要求，采纳方面我们在哪？",
+    "这个成熟度模型用的是什么许可证",
+    "你好",
+]
+
+
+@pytest.mark.parametrize("question", SEARCHING)
+def test_searches_render_with_a_button_per_cell(question) -> None:
+    reply = respond(question, load_content()).reply
+    with speaking(reply.lang):
+        card = check(cards.render(reply))
+        assert cards.summary_of(reply)
+    asked = [actions.parse(b["data"]) for b in buttons(card)]
+    cells = openable(reply)
+    assert asked == [
+        actions.CardAsk(f"level {m.level.number} {m.aspect.key}", reply.lang) for m in cells
+    ]
+    assert len(buttons(card)) <= 6  # what Teams shows without an overflow menu
+
+
+def test_matched_words_are_bold_on_the_card() -> None:
+    card = cards.render(respond("which level mentions SLOs?", load_content()).reply)
+    assert "**SLO**" in texts(card)
 
 
 def test_a_level_answer_has_its_parts_and_next_steps(model) -> None:
