@@ -59,7 +59,8 @@ def test_a_level_answer_has_header_characteristics_attribution_and_buttons(
     actions = next(b for b in content["blocks"] if b["type"] == "actions")
     labels = [e["text"]["text"] for e in actions["elements"]]
     assert labels == ["Next level", "Compare with next"]
-    assert json.loads(actions["elements"][0]["value"]) == {"a": "operations", "l": 2}
+    # The follow-up answers in the language of the answer it was on.
+    assert json.loads(actions["elements"][0]["value"]) == {"a": "operations", "l": 2, "g": "en"}
     top = message(answer(understand("what is level 4 operations", model), model))
     assert not any(b["type"] == "actions" for b in top["blocks"])
 
