@@ -25,21 +25,32 @@ MODULES = HERE / "node_modules"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The Playground's one user, "Alex Wilber": the AAD object id it sends with every activity.
 PLAYGROUND_USER_AAD = "00000000-0000-0000-0000-0000000000020"
-DRIVER_TIMEOUT = 150
+DRIVER_TIMEOUT = 240  # about 60 s on an idle 2-core machine, 95 s under load
+MIN_NODE = 20  # playwright-core 1.65
+
 
 Step = dict[str, Any]
 
 
 def missing_tools() -> list[str]:
     missing = []
-    if shutil.which("node") is None:
-        missing.append("node")
+    if node_major() < MIN_NODE:
+        missing.append(f"node >= {MIN_NODE}")
     if not Path(CHROMIUM).exists():
         missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     for package in ("playwright-core", "@microsoft/m365agentsplayground"):
         if not (MODULES / package / "package.json").exists():
             missing.append(f"{package} (npm ci in tests/browser)")
     return missing
+
+
+def node_major() -> int:
+    if shutil.which("node") is None:
+        return 0
+    found = subprocess.run(
+        ["node", "-p", "process.versions.node"], capture_output=True, text=True, timeout=30
+    )
+    return int(found.stdout.split(".")[0]) if found.returncode == 0 else 0
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +86,9 @@ def playground_run(tools: None, tmp_path_factory: pytest.TempPathFactory) -> dic
              "--shots", str(shots)],
             capture_output=True, text=True, timeout=DRIVER_TIMEOUT, cwd=HERE,
         )  # fmt: skip
+    except subprocess.TimeoutExpired as stuck:
+        progress = stuck.stderr.decode(errors="replace") if stuck.stderr else ""
+        pytest.fail(f"drive.mjs took over {DRIVER_TIMEOUT} s:\n{progress}\n{bot.logs()[-3000:]}")
     finally:
         playground.stop()
         bot.stop()
