@@ -26,12 +26,18 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || fail "node >= 20 is required (playwright-core), found $(node --version)"
 command -v npm >/dev/null 2>&1 || fail "npm is required and was not found"
 
+# The Chromium the test was last run with. Debian replaces security builds as it publishes new
+# ones, so when this exact build is gone from the archive the current one is installed instead.
+CHROMIUM_VERSION=156.0.8078.108-1~deb12u1
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
   export DEBIAN_FRONTEND=noninteractive
+  install_chromium() {
+    quietly apt-get install -y -q "chromium=$CHROMIUM_VERSION" \
+      || quietly apt-get install -y -q chromium
+  }
   # Without package lists (a fresh container), update them once and try again.
-  quietly apt-get install -y -q chromium \
-    || { quietly apt-get update -q && quietly apt-get install -y -q chromium; } \
+  install_chromium || { quietly apt-get update -q && install_chromium; } \
     || fail "could not install Debian's chromium"
 fi
 quietly "$chromium" --headless --no-sandbox --disable-gpu --version \
