@@ -20,14 +20,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.assembly import assemble
 from bot.config import Settings
-from bot.context import place_of
-from bot.handlers.digest import Digests
-from bot.model import load_model, load_surveys
-from bot.services import Services
+from bot.model import load_content
 from storage import answers, conversations, rounds
 from storage.engine import Database, migrate, normalise_url
-from storage.rounds import PlannedQuestion
+from storage.rounds import NewRound, PlannedQuestion
 from storage.tables import Answer
 from storage.writer import AnswerWriter
 
@@ -42,17 +40,17 @@ def answer_rates(url: str, count: int = 5000) -> tuple[float, float]:
 
     def open_round(session):
         place = conversations.find_or_create(session, "bench", "w", uuid.uuid4().hex, "", now)
-        planned = [PlannedQuestion(a, 1, a) for a in ASPECTS]
-        return rounds.open_round(
-            session, place.id, "quick", "t", "b", now, now + timedelta(days=1), planned
-        ).id
+        planned = tuple(PlannedQuestion(a, 1, a) for a in ASPECTS)
+        new = NewRound(place.id, "quick", 1, "en", "b", now, now + timedelta(days=1), planned)
+        return place.id, rounds.open_round(session, new).id
 
-    round_id = db.write_now(open_round)
+    place_id, round_id = db.write_now(open_round)
     start = time.perf_counter()
     for i in range(count):
-        db.write_now(
-            answers.record, round_id, "adoption", 1, "adoption", f"s{i}", i % 4 + 1, None, now
+        item = answers.AnswerInput(
+            place_id, round_id, "adoption", 1, "adoption", f"s{i}", i % 4 + 1, None, now
         )
+        db.write_now(answers.record, item)
     sequential = count / (time.perf_counter() - start)
 
     async def concurrent() -> float:
@@ -62,8 +60,9 @@ def answer_rates(url: str, count: int = 5000) -> tuple[float, float]:
         async def one(i: int) -> None:
             async with gate:
                 item = answers.AnswerInput(
-                    round_id, ASPECTS[i % 5], 1, ASPECTS[i % 5], f"c{i // 5}", i % 4 + 1, None, now
-                )
+                    place_id, round_id, ASPECTS[i % 5], 1, ASPECTS[i % 5], f"c{i // 5}",
+                    i % 4 + 1, None, now,
+                )  # fmt: skip
                 result = await writer.record(item)
                 assert result.outcome is answers.Outcome.RECORDED
 
@@ -79,17 +78,17 @@ def answer_rates(url: str, count: int = 5000) -> tuple[float, float]:
 def populate(url: str, conversations_count: int = 200, rounds_each: int = 10, people: int = 100):
     """1,000,000 answers: 200 conversations x 10 closed rounds x 100 people x 5 questions."""
     db = Database(url, workers=1)
-    planned = [PlannedQuestion(a, 1, a) for a in ASPECTS]
+    planned = tuple(PlannedQuestion(a, 1, a) for a in ASPECTS)
 
     def conversation_rounds(session, index: int) -> int:
         place = conversations.find_or_create(session, "bench", "w", f"C{index:04d}", "", START)
         connection = session.connection()
         for week in range(rounds_each):
             opened = START + timedelta(weeks=week)
-            round_ = rounds.open_round(
-                session, place.id, "quick", f"week {week}", "b", opened,
-                opened + timedelta(days=4), planned,
-            )  # fmt: skip
+            new = NewRound(
+                place.id, "quick", week + 1, "en", "b", opened, opened + timedelta(days=4), planned
+            )
+            round_ = rounds.open_round(session, new)
             session.flush()
             rows = [
                 {
@@ -116,15 +115,14 @@ def populate(url: str, conversations_count: int = 200, rounds_each: int = 10, pe
 
 def digest_times(url: str, conversation_id: int, runs: int = 30) -> tuple[float, float, float]:
     """Median digest without chart, max without chart, and median chart render (ms)."""
-    model = load_model()
     settings = Settings(database_url=url)
     db = Database(url, workers=4)
-    services = Services(settings, model, load_surveys(model), db)
-    digests = Digests(services)
+    bot = assemble(settings, load_content(), db)
+    digests = bot.digests
 
     async def measure() -> tuple[list[float], list[float]]:
         conversation = await db.read(conversations.get, conversation_id)
-        place = place_of(conversation)
+        place = bot.places.place_of(conversation)
         await digests.build(place)  # warm-up (imports matplotlib once)
         plain, charted = [], []
         for _ in range(runs):

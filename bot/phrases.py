@@ -193,6 +193,11 @@ def trend_over(rounds: int) -> Say:
     return tn("Trend over the last {n} round.", "Trend over the last {n} rounds.", rounds)
 
 
+def digest_label(rounds: int) -> Say:
+    """What a digest covers: ``Digest · trend over the last 3 rounds``."""
+    return tn("Digest · the first round so far", "Digest · trend over the last {n} rounds", rounds)
+
+
 def score_text(score: AspectScore, min_responses: int) -> Say:
     """What one aspect's line says after its name: the figures, or why there are none."""
     if score.hidden:

@@ -203,7 +203,7 @@ def test_my_answers_and_forget_me(database_url, model, surveys, tmp_path) -> Non
         return mine, ask + done, again
 
     mine, confirm_and_done, again = _run(scenario())
-    assert "adoption → Level 2 — “slow onboarding”" in render(mine[0])
+    assert "Adoption → Level 2 — “slow onboarding”" in render(mine[0])  # the aspect by name
     assert "ben" not in render(mine[0])
     # One answer is one answer (the plural used to say "all 1 answers").
     assert isinstance(confirm_and_done[0], Confirm)

@@ -132,15 +132,20 @@ class Admin:
         found = await self.services.db.read(answers.of_person, place.platform, person.id)
         if not found:
             return private(t("You have no stored answers."))
+        model = self.services.content.model(person.locale or place.language)
         lines = []
         for item in found:
+            aspect = model.by_key.get(item.aspect)
+            question = aspect.name if aspect else item.question_id
+            if aspect is not None and item.question_id != item.aspect:
+                question = f"{aspect.name} · {item.question_id}"
             state = t("open") if item.open else t("closed")
             line = t(
                 "{conversation}, {title} ({state}): {question} → {choice}",
                 conversation=item.conversation,
                 title=phrases.round_title(RoundTitle(item.week)),
                 state=state,
-                question=item.question_id,
+                question=question,
                 choice=phrases.choice(item.level),
             )
             if item.comment:

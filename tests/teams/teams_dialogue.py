@@ -33,6 +33,7 @@ Json = dict[str, Any]
 class User:
     key: str
     name: str
+    locale: str = "en-GB"  # what their Teams client sends with each activity
 
     @property
     def teams_id(self) -> str:
@@ -157,7 +158,7 @@ class Teams:
             "recipient": dict(BOT),
             "conversation": conversation,
             "channelData": channel_data,
-            "locale": "en-GB",
+            "locale": user.locale,
         }
 
     @staticmethod

@@ -171,7 +171,7 @@ def summary(reply: RoundSummary) -> Card:
 
 def digest(reply: Digest) -> Card:
     body = _summary_body(reply.summary)
-    body.insert(1, subtle(phrases.trend_over(reply.rounds_compared)))
+    body.insert(1, subtle(phrases.digest_label(reply.rounds_compared)))
     if reply.chart_png:
         alt = str(t("Each aspect's mean level over the last rounds"))
         picture: Element = {"type": "Image", "url": "", "altText": alt, "size": "Stretch"}
