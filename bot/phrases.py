@@ -340,6 +340,18 @@ def about_lines(attribution: Attribution) -> list[Say]:
     return lines
 
 
+_LANGUAGE_NAMES = {
+    "en": lambda: tc("language name", "English"),
+    "zh": lambda: tc("language name", "Chinese"),
+}
+
+
+def language_name(code: str) -> Say | str:
+    """A language as the reader calls it: ``English``, ``英文``."""
+    named = _LANGUAGE_NAMES.get(code)
+    return named() if named else code
+
+
 def read_the_original() -> Say:
     return t("Read the original")
 
@@ -373,10 +385,13 @@ def try_asking(question: Say) -> Say:
     return t("Try: “{question}”", question=question)
 
 
-def assessment_offer(example: Say) -> Say:
+def cannot_assess() -> Say:
+    return t("I can't assess your team from one message, but I can give you a hint.")
+
+
+def describe_and_ask(example: Say) -> Say:
     return t(
-        "I can't assess your team from one message, but I can give you a hint: describe how you "
-        "work in a sentence or three and ask “where are we?”, e.g. “{example}”",
+        "Describe how you work in a sentence or three and ask “where are we?”, e.g. “{example}”",
         example=example,
     )
 

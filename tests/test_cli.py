@@ -87,3 +87,49 @@ def test_slack_oauth_settings_contradict_a_single_token(tmp_path: Path) -> None:
     result = maturitybot("run", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "unset them" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ask_json_search_names_and_quotes_its_matches() -> None:
+    payload = json.loads(maturitybot("ask", "--json", "which level mentions SLOs?").stdout)
+    assert (payload["intent"], payload["lang"], payload["aspect"]) == ("search", "en", None)
+    matches = payload["matches"]
+    assert 1 <= len(matches) <= 5
+    assert {"aspect", "level"} <= set(matches[0])
+    assert (matches[0]["aspect"], matches[0]["level"]) == ("measurement", 4)
+    assert "Quantitative and qualitative" in payload["text"]  # the best cell, named
+    assert "set objectives such as SLOs" in payload["text"]  # and quoted
+    assert "levels" not in payload
+
+
+def test_ask_json_a_described_situation_stays_in_its_aspect() -> None:
+    asked = (
+        "we have a permanent platform team paid from the central IT budget but mostly react to "
+        "requests — where are we on investment?"
+    )
+    payload = json.loads(maturitybot("ask", "--json", asked).stdout)
+    assert (payload["intent"], payload["aspect"]) == ("search", "investment")
+    assert payload["matches"][0] == {**payload["matches"][0], "aspect": "investment", "level": 2}
+    assert all(match["aspect"] == "investment" for match in payload["matches"])
+    assert "pulse start" in payload["text"]  # the offer of a real assessment
+
+
+def test_ask_json_about_and_small_talk_in_both_languages() -> None:
+    for asked, intent, lang in (
+        ("who wrote this model?", "about", "en"),
+        ("这个模型用的是什么许可证", "about", "zh"),
+        ("thanks, that helps 🙏", "smalltalk", "en"),
+        ("你是机器人吗", "smalltalk", "zh"),
+        ("哪一级提到了黄金路径？", "search", "zh"),
+    ):
+        payload = json.loads(maturitybot("ask", "--json", asked).stdout)
+        assert (payload["intent"], payload["lang"]) == (intent, lang), asked
+        assert payload["text"] and "Sorry" not in payload["text"]
+
+
+def test_chat_opens_a_numbered_cell(tmp_path: Path) -> None:
+    result = maturitybot("chat", input="which level talks about golden paths\n2\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed, opened = result.stdout.split("[#terminal]")[1:3]
+    assert "2. Adoption · Level 3 Scalable — Intrinsic pull" in listed
+    assert opened.strip().startswith("Adoption · Level 3 Scalable — Intrinsic pull")
+    assert "Characteristics" in opened

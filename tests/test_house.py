@@ -37,6 +37,9 @@ def one_of_each(model: MaturityModel, surveys: Surveys) -> list[replies.Reply]:
     asked = [
         "what is level 3 measurement", "what is level 2", "tell me about adoption", "overview",
         "from 2 to 3 in operations", "help", "what is level 7", "banana bread",
+        "which level mentions SLOs?", "who wrote this model", "thanks!",
+        "give me a quick self assessment", "which level mentions chargebak",
+        "we have a permanent platform team but mostly react to requests, where are we?",
     ]  # fmt: skip
     return [
         *(answer(understand(text, model), model) for text in asked),

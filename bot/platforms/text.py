@@ -39,7 +39,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import LANGUAGES, Listed, Moment, Say, t, tn
+from bot.wording import Listed, Moment, Say, t, tn
 
 BULLET = "•"
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
@@ -296,7 +296,7 @@ def _(reply: AboutAnswer) -> str:
 def original_pages(reply: AboutAnswer) -> list[Say]:
     """``English: https://…`` for each language the original can be read in."""
     return [
-        phrases.labelled(LANGUAGES.get(code, code), url)
+        phrases.labelled(phrases.language_name(code), url)
         for code, url in reply.attribution.original.items()
     ]
 
@@ -308,7 +308,9 @@ def _(reply: SmallTalk) -> str:
 
 @render.register
 def _(reply: AssessmentOffer) -> str:
-    return lines_of(phrases.assessment_offer(reply.example), phrases.real_assessment())
+    return lines_of(
+        phrases.cannot_assess(), phrases.describe_and_ask(reply.example), phrases.real_assessment()
+    )
 
 
 @render.register

@@ -67,7 +67,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import LANGUAGES, language, t
+from bot.wording import language, t
 
 
 def message(reply: Reply) -> dict[str, Any]:
@@ -317,7 +317,7 @@ def _(reply: AboutAnswer) -> list[Block]:
     lines = [said(line) for line in phrases.about_lines(attribution)]
     blocks = [header(attribution.model), section("\n".join(lines))]
     links = [
-        f"<{escape(url)}|{escape(LANGUAGES.get(code, code))}>"
+        f"<{escape(url)}|{said(phrases.language_name(code))}>"
         for code, url in attribution.original.items()
     ]
     if links:
@@ -338,7 +338,9 @@ def _(reply: SmallTalk) -> list[Block]:
 @render_blocks.register
 def _(reply: AssessmentOffer) -> list[Block]:
     return [
-        section(said(phrases.assessment_offer(reply.example))),
+        section(
+            f"{said(phrases.cannot_assess())}\n{said(phrases.describe_and_ask(reply.example))}"
+        ),
         section(said(phrases.real_assessment())),
     ]
 

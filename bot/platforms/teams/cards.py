@@ -47,7 +47,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import LANGUAGES, t
+from bot.wording import t
 
 
 def summary_of(reply: Reply) -> str:
@@ -274,7 +274,9 @@ def _(reply: AboutAnswer) -> Card:
     attribution = reply.attribution
     body = [heading(attribution.model)]
     body += [text(line, spacing="Small") for line in phrases.about_lines(attribution)]
-    links = [f"[{LANGUAGES.get(code, code)}]({url})" for code, url in attribution.original.items()]
+    links = [
+        f"[{phrases.language_name(code)}]({url})" for code, url in attribution.original.items()
+    ]
     if links:
         title = phrases.heading_line(phrases.read_the_original())
         body.append(text(f"{title} " + " · ".join(links)))
@@ -289,7 +291,13 @@ def _(reply: SmallTalk) -> Card:
 
 @render.register
 def _(reply: AssessmentOffer) -> Card:
-    return card([text(phrases.assessment_offer(reply.example)), text(phrases.real_assessment())])
+    return card(
+        [
+            text(phrases.cannot_assess(), weight="Bolder"),
+            text(phrases.describe_and_ask(reply.example)),
+            text(phrases.real_assessment()),
+        ]
+    )
 
 
 @render.register
