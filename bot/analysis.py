@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -171,6 +171,8 @@ def terms(text: str, lang: str, stop: frozenset[str] = ENGLISH_STOP) -> list[str
     return [term for term, _, _ in spans(text, lang, stop)]
 
 
-def teach(words: Iterable[str]) -> None:
-    """Keep these Chinese phrases whole when segmenting (and their parts, in search mode)."""
-    chinese.segmenter(words)
+def teach(words: tuple[str, ...]) -> None:
+    """Keep these Chinese phrases whole when segmenting (and their parts, in search mode).
+    Nothing to teach loads nothing: English never imports the segmenter."""
+    if words:
+        chinese.segmenter(words)

@@ -59,6 +59,10 @@ _LATIN = re.compile(r"[a-z]+[0-9]+[a-z][a-z0-9]*|[a-z]+|[0-9]+")  # log4shell st
 
 _segmenter: Any = None
 _taught: set[str] = set()
+# Word lists already taught, by identity (each kept, so its id is never reused): the model's
+# names arrive with every question, and walking them again each time would cost more than
+# segmenting the question.
+_lists: dict[int, tuple[str, ...]] = {}
 
 
 def has_chinese(text: str) -> bool:
@@ -102,10 +106,14 @@ def segmenter(words: Iterable[str] = ()) -> Any:
         import rjieba  # builds its dictionary once, at import: use that one instance
 
         _segmenter = rjieba
+    if isinstance(words, tuple) and _lists.get(id(words)) is words:
+        return _segmenter
     for word in words:
         if word not in _taught and has_chinese(word):
             _segmenter.add_word(word, 100_000, None)
             _taught.add(word)
+    if isinstance(words, tuple):
+        _lists[id(words)] = words
     return _segmenter
 
 

@@ -11,7 +11,7 @@ as the words that ask rather than say what a question is about (``ASKING_WORDS``
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.analysis import word_list
 
@@ -58,9 +58,62 @@ CHINESE_ASKING = word_list(
     哪些方面 五个方面 四个级别 几个方面 几个级别"""
 )
 
+
+class _Phrases:
+    """English phrases (word tuples), looked for in a question's tokens in one pass: each
+    token is checked only against the phrases that start with it."""
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+        self.starting: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            self.starting.setdefault(phrase[0], []).append(phrase)
+        self.words = frozenset(
+            word for found in self.starting.values() for p in found for word in p
+        )
+
+    def found(self, tokens: Sequence[str]) -> bool:
+        for i, token in enumerate(tokens):
+            for phrase in self.starting.get(token, ()):
+                if len(phrase) == 1 or tuple(tokens[i : i + len(phrase)]) == phrase:
+                    return True
+        return False
+
+
+class _Topics:
+    """Several topics' phrases, looked for in one pass; the topics found, in their order."""
+
+    def __init__(self, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> None:
+        self.order = list(phrases)
+        self.by_topic = {topic: _Phrases(found) for topic, found in phrases.items()}
+        self.starting: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for topic, found in phrases.items():
+            for phrase in found:
+                self.starting.setdefault(phrase[0], []).append((phrase, topic))
+
+    def found(self, tokens: Sequence[str]) -> list[str]:
+        topics: set[str] = set()
+        for i, token in enumerate(tokens):
+            for phrase, topic in self.starting.get(token, ()):
+                if len(phrase) == 1 or tuple(tokens[i : i + len(phrase)]) == phrase:
+                    topics.add(topic)
+        return [topic for topic in self.order if topic in topics]
+
+    def words(self, topic: str) -> frozenset[str]:
+        return self.by_topic[topic].words
+
+
+def _says(folded: str, phrases: Iterable[str]) -> bool:
+    """Whether a Chinese question (folded; empty for English ones) says one of ``phrases``."""
+    return bool(folded) and any(phrase in folded for phrase in phrases)
+
+
+def _has_han(text: str) -> bool:
+    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
 # --- English --------------------------------------------------------------------------------
 
-_EN_SMALL_TALK: dict[str, tuple[tuple[str, ...], ...]] = {
+_EN_SMALL_TALK_PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     BOT: (
         ("are", "you", "a", "bot"), ("are", "you", "a", "robot"), ("are", "you", "human"),
         ("are", "you", "a", "human"), ("are", "you", "real"), ("are", "you", "an", "ai"),
@@ -101,7 +154,7 @@ _EN_FILLER = word_list(
     sir madam everyone everybody y all s t re ve ll d m"""
 )
 
-_EN_ABOUT: dict[str, tuple[tuple[str, ...], ...]] = {
+_EN_ABOUT_PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     AUTHOR: (
         ("who", "wrote"), ("who", "write"), ("who", "writes"), ("who", "made"),
         ("who", "created"), ("who", "authored"), ("who", "published"), ("who", "designed"),
@@ -138,7 +191,7 @@ _EN_ABOUT: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
 }  # fmt: skip
 
-_EN_ASSESS = (
+_EN_ASSESS_PHRASES = (
     ("assess",), ("assessment",), ("assessments",), ("self", "assessment"), ("evaluate", "us"),
     ("evaluate", "our"), ("score", "us"), ("rate", "us"), ("rate", "our"), ("quiz",),
     ("questionnaire",), ("test", "us"), ("check", "our", "maturity"), ("audit", "us"),
@@ -147,7 +200,7 @@ _EN_ASSESS = (
 
 # "which level mentions …" asks where the model says something; "which level is …" asks
 # where something belongs.
-_EN_MENTION = (
+_EN_MENTION_PHRASES = (
     ("mention",), ("mentions",), ("mentioned",), ("mentioning",), ("talk", "about"),
     ("talks", "about"), ("talking", "about"), ("say", "about"), ("says", "about"),
     ("come", "up"), ("comes", "up"), ("show", "up"), ("shows", "up"), ("covers",), ("covered",),
@@ -155,7 +208,7 @@ _EN_MENTION = (
     ("refers", "to"), ("described",), ("discussed",), ("discuss",), ("does", "the", "model", "say"),
     ("where", "in", "the", "model"),
 )  # fmt: skip
-_EN_WHICH = (
+_EN_WHICH_PHRASES = (
     ("which", "level"), ("what", "level"), ("which", "levels"), ("what", "levels"),
     ("which", "stage"), ("what", "stage"), ("which", "aspect"), ("what", "aspect"),
     ("which", "cell"), ("which", "part"), ("where", "does"), ("where", "do"), ("where", "is"),
@@ -163,7 +216,7 @@ _EN_WHICH = (
     ("is", "this", "level"), ("level", "is", "that"), ("level", "is", "this"),
 )  # fmt: skip
 
-_EN_WHERE_ARE_WE = (
+_EN_WHERE_ARE_WE_PHRASES = (
     ("where", "are", "we"), ("where", "do", "we", "stand"), ("where", "would", "we", "be"),
     ("where", "does", "that", "put", "us"), ("where", "does", "this", "put", "us"),
     ("where", "would", "that", "put", "us"), ("where", "that", "puts", "us"),
@@ -175,6 +228,12 @@ _EN_WHERE_ARE_WE = (
     ("where", "is", "our", "team"), ("what", "stage", "are", "we"), ("which", "stage", "are", "we"),
     ("what", "level", "would", "we"), ("which", "level", "would", "we"), ("are", "we", "at"),
 )  # fmt: skip
+_EN_SMALL_TALK = _Topics(_EN_SMALL_TALK_PHRASES)
+_EN_ABOUT = _Topics(_EN_ABOUT_PHRASES)
+_EN_ASSESS = _Phrases(_EN_ASSESS_PHRASES)
+_EN_MENTION = _Phrases(_EN_MENTION_PHRASES)
+_EN_WHICH = _Phrases(_EN_WHICH_PHRASES)
+_EN_WHERE_ARE_WE = _Phrases(_EN_WHERE_ARE_WE_PHRASES)
 _EN_FIRST_PERSON = word_list("we our ours us we're we've we'd i'm i've my mine")
 
 # --- Chinese ----------------------------------------------------------------------------------
@@ -242,24 +301,14 @@ _ZH_WHERE_ARE_WE = word_list(
 _ZH_FIRST_PERSON = word_list("我们 我司 咱们 我们团队 我们公司 我这边 我们这边 我方")
 
 
-def _has(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    if size == 1:
-        return phrase[0] in tokens
-    first = phrase[0]
-    return any(
-        tokens[i] == first and tuple(tokens[i : i + size]) == phrase
-        for i in range(len(tokens) - size + 1)
-    )
-
-
-def _topics(tokens: Sequence[str], folded: str, english: dict, chinese: dict) -> list[str]:
-    found = [topic for topic, phrases in english.items() if any(_has(tokens, p) for p in phrases)]
-    found += [
-        topic
-        for topic, phrases in chinese.items()
-        if topic not in found and any(p in folded for p in phrases)
-    ]
+def _topics(tokens: Sequence[str], folded: str, english: _Topics, chinese: dict) -> list[str]:
+    found = english.found(tokens)
+    if folded and _has_han(folded):
+        found += [
+            topic
+            for topic, phrases in chinese.items()
+            if topic not in found and any(p in folded for p in phrases)
+        ]
     return found
 
 
@@ -269,11 +318,10 @@ def small_talk(tokens: Sequence[str], folded: str) -> str | None:
     topics = _topics(tokens, folded, _EN_SMALL_TALK, _ZH_SMALL_TALK)
     if not topics:
         return None
-    said = {word for topic in topics for phrase in _EN_SMALL_TALK[topic] for word in phrase}
+    said = {word for topic in topics for word in _EN_SMALL_TALK.words(topic)}
     if any(token not in said and token not in _EN_FILLER for token in tokens):
         return None
-    rest = _ZH_TALKING.sub("", folded)
-    if _ZH_FILLER.sub("", re.sub(r"[a-z0-9']+", "", rest)):
+    if folded and _ZH_FILLER.sub("", re.sub(r"[a-z0-9']+", "", _ZH_TALKING.sub("", folded))):
         return None
     return topics[0]
 
@@ -287,18 +335,16 @@ def about(tokens: Sequence[str], folded: str) -> str | None:
 
 def wants_assessment(tokens: Sequence[str], folded: str) -> bool:
     """ "give me a quick self assessment", "帮我们做个自评"."""
-    return any(_has(tokens, phrase) for phrase in _EN_ASSESS) or any(
-        phrase in folded for phrase in _ZH_ASSESS
-    )
+    return _EN_ASSESS.found(tokens) or _says(folded, _ZH_ASSESS)
 
 
 def asks_where(tokens: Sequence[str], folded: str) -> bool:
     """ "which level mentions …", "where does … come up", "是第二级还是第三级"."""
     return (
         mentions(tokens, folded)
-        or any(_has(tokens, phrase) for phrase in _EN_WHICH)
+        or _EN_WHICH.found(tokens)
         or _which_level(tokens)
-        or any(phrase in folded for phrase in _ZH_WHICH)
+        or _says(folded, _ZH_WHICH)
     )
 
 
@@ -315,20 +361,14 @@ _LEVEL_WORDS = frozenset({"level", "levels", "stage", "stages"})
 
 def mentions(tokens: Sequence[str], folded: str) -> bool:
     """ "which level mentions …", "where is … described", "模型里怎么说": about the text."""
-    return any(_has(tokens, phrase) for phrase in _EN_MENTION) or any(
-        phrase in folded for phrase in _ZH_MENTION
-    )
+    return _EN_MENTION.found(tokens) or _says(folded, _ZH_MENTION)
 
 
 def asks_where_we_are(tokens: Sequence[str], folded: str) -> bool:
     """ "where are we", "how mature is our …", "我们在哪一级"."""
-    return any(_has(tokens, phrase) for phrase in _EN_WHERE_ARE_WE) or any(
-        phrase in folded for phrase in _ZH_WHERE_ARE_WE
-    )
+    return _EN_WHERE_ARE_WE.found(tokens) or _says(folded, _ZH_WHERE_ARE_WE)
 
 
 def speaks_for_a_team(tokens: Sequence[str], folded: str) -> bool:
     """The question talks about "we" / "our" / "我们": it may describe a situation."""
-    return any(token in _EN_FIRST_PERSON for token in tokens) or any(
-        phrase in folded for phrase in _ZH_FIRST_PERSON
-    )
+    return any(token in _EN_FIRST_PERSON for token in tokens) or _says(folded, _ZH_FIRST_PERSON)

@@ -14,7 +14,7 @@ import importlib.util
 import logging
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,7 @@ WEAK_SHARE = 0.3
 # A word said under a negation ("needs no ticket", "不用提工单") counts for this much of its
 # weight: the sentence is about it, but says the opposite of a question that uses it.
 NEGATED = 0.25
-_VERSION = 2  # of the pickled layout and what it holds
+_VERSION = 4  # of the pickled layout and what it holds
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,10 @@ class Index:
     han: tuple[tuple[str, int], ...] = ()
     taught: tuple[str, ...] = ()  # Chinese words the segmenter must know, as at build time
     surface: dict[str, str] = field(default_factory=dict)  # Latin words as written → terms
-
-    def cell_of(self, passage: int) -> tuple[str, int]:
-        return self.passages[passage].cell
+    # Each passage's terms with their spans, to mark what matched without cutting it again.
+    spans: tuple[tuple[tuple[str, int, int], ...], ...] = ()
+    cell_keys: tuple[tuple[str, int], ...] = ()  # the cells, numbered
+    owner: tuple[int, ...] = ()  # the number of each passage's cell
 
 
 def build(model: MaturityModel, lang: str, vocabulary: Vocabulary | None = None) -> Index:
@@ -101,6 +102,9 @@ def build(model: MaturityModel, lang: str, vocabulary: Vocabulary | None = None)
         weak=_weak_terms(postings, found, len(cells)),
         taught=taught,
         surface=_surface(found, postings),
+        spans=tuple(tuple((term, a, b) for term, a, b, _ in terms) for terms in read),
+        cell_keys=tuple(cells),
+        owner=tuple(list(cells).index(passage.cell) for passage in found),
     )
     if vocabulary is not None:
         _compile(index, vocabulary)
@@ -237,18 +241,18 @@ def keep(path: Path, index: Index) -> None:
 def load(
     model: MaturityModel,
     lang: str,
-    vocabulary: Vocabulary | None,
+    vocabulary: Callable[[], Vocabulary | None],
     cache_dir: Path | None,
     key: str | None,
 ) -> Index:
     """The index from the cache when this content version was indexed before, else built now
-    (and kept for next time)."""
+    (and kept for next time). ``vocabulary`` is read only to build: a cached index holds it."""
     path = cache_dir / f"search-{lang}-{key}.pickle" if cache_dir and key else None
     found = cached(path) if path else None
     if found is not None:
         analysis.teach(found.taught)
         return found
-    index = build(model, lang, vocabulary)
+    index = build(model, lang, vocabulary())
     if path is not None:
         keep(path, index)
     return index
@@ -261,11 +265,14 @@ def for_content(content: Content, lang: str) -> Index:
     source = content.model_file(lang)
     shipped = vocabulary_path(default_content_dir() / "model.yaml")
     words = vocabulary_path(content.source_file) if content.source_file else shipped
-    vocabulary = load_vocabulary(words, content.model()) if words.is_file() else None
+
+    def vocabulary() -> Vocabulary | None:
+        return load_vocabulary(words, content.model()) if words.is_file() else None
+
     key = None
     if source is not None and content.cache_dir is not None:
         try:
-            parts = [source.read_bytes(), words.read_bytes() if vocabulary else b""]
+            parts = [source.read_bytes(), words.read_bytes() if words.is_file() else b""]
         except OSError:
             parts = None
         key = fingerprint(parts) if parts else None

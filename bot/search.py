@@ -12,14 +12,15 @@ situation: the best levels of one aspect, or the best level of each aspect.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot import analysis
 from bot.cues import ASKING_WORDS, CHINESE_ASKING
 from bot.index import Index
-from bot.passages import TITLE, Passage, Quote
-from bot.understand import edit_distance
+from bot.passages import TITLE, Quote
+from bot.understand import deletion_index, deletions, edit_distance
 
 EXPANSION_WEIGHT = 0.45  # the model's words for a practitioner term, relative to the question's
 LIFT = 2.6  # what naming a practitioner term adds to the cells it points to (first one)
@@ -86,18 +87,36 @@ def _glosses(index: Index, text: str, terms: list[str]) -> list[int]:
                 break
         i += 1
     if index.han and analysis.has_han(text):
-        folded = analysis.fold(text)
-        taken: list[tuple[int, int]] = []
-        for phrase, gloss in index.han:
-            start = folded.find(phrase)
-            while start >= 0:
-                end = start + len(phrase)
-                if not any(start < b and a < end for a, b in taken):
-                    taken.append((start, end))
-                    found.append(gloss)
-                    break
-                start = folded.find(phrase, start + 1)
+        said = _han_phrases(index)
+        found += [
+            said[match.group()] for match in _han_pattern(index).finditer(analysis.fold(text))
+        ]
     return list(dict.fromkeys(found))
+
+
+# Compiled once per index in this process (not pickled): the Chinese phrases, longest first,
+# found left to right without overlapping.
+_HAN: dict[int, tuple[Index, re.Pattern[str], dict[str, int]]] = {}
+
+
+def _han_compiled(index: Index) -> tuple[re.Pattern[str], dict[str, int]]:
+    found = _HAN.get(id(index))
+    if found is None or found[0] is not index:
+        said = {}
+        for phrase, gloss in index.han:
+            said.setdefault(phrase, gloss)
+        ordered = sorted(said, key=lambda phrase: (-len(phrase), phrase))
+        pattern = re.compile("|".join(re.escape(phrase) for phrase in ordered))
+        found = _HAN[id(index)] = (index, pattern, said)
+    return found[1], found[2]
+
+
+def _han_pattern(index: Index) -> re.Pattern[str]:
+    return _han_compiled(index)[0]
+
+
+def _han_phrases(index: Index) -> dict[str, int]:
+    return _han_compiled(index)[1]
 
 
 def _score(
@@ -106,27 +125,30 @@ def _score(
     allowed: set[tuple[str, int]] | None,
     named: Iterable[tuple[str, int]] = (),
 ) -> tuple[dict[tuple[str, int], float], dict[int, float]]:
+    # Passages are scored by number and cells by their index in ``index.cells`` (plain ints
+    # hash fastest); each word counts its best sentence in a cell, once.
     by_sentence: dict[int, float] = {}
-    best_per_word: dict[tuple[str, tuple[str, int]], float] = {}
+    totals: dict[int, float] = {}
+    owner = index.owner
+    keys = index.cell_keys
     for term, weight in query.weights.items():
+        best: dict[int, float] = {}
         for passage, value in index.postings.get(term, ()):
-            cell = index.passages[passage].cell
-            if allowed is not None and cell not in allowed:
+            cell = owner[passage]
+            if allowed is not None and keys[cell] not in allowed:
                 continue
             scored = weight * value
             by_sentence[passage] = by_sentence.get(passage, 0.0) + scored
-            key = (term, cell)
-            if scored > best_per_word.get(key, 0.0):
-                best_per_word[key] = scored
-    cells: dict[tuple[str, int], float] = {}
-    for (_, cell), value in best_per_word.items():
-        cells[cell] = cells.get(cell, 0.0) + value
-    best_sentence: dict[tuple[str, int], float] = {}
+            if scored > best.get(cell, 0.0):
+                best[cell] = scored
+        for cell, value in best.items():
+            totals[cell] = totals.get(cell, 0.0) + value
+    together: dict[int, float] = {}
     for passage, value in by_sentence.items():
-        cell = index.passages[passage].cell
-        best_sentence[cell] = max(best_sentence.get(cell, 0.0), value)
-    for cell, value in best_sentence.items():
-        cells[cell] += TOGETHER * value
+        cell = owner[passage]
+        if value > together.get(cell, 0.0):
+            together[cell] = value
+    cells = {keys[cell]: value + TOGETHER * together[cell] for cell, value in totals.items()}
     lifts = dict(query.lifts)
     for cell in named:
         lifts[cell] = lifts.get(cell, 0.0) + NAMED_LIFT
@@ -184,12 +206,17 @@ def fits(
     """For a described situation: the best-fitting levels of ``aspect`` (best first), or,
     without one, the best-fitting level of each aspect the description touches."""
     levels = tuple(levels) if levels is not None else None
-    hits = find(index, text, aspect, levels, named, ignore)
-    if aspect is not None or not hits:
+    named = tuple(named)
+    if aspect is not None:
+        hits = find(index, text, aspect, levels, named, ignore)
         second = len(hits) > 1 and hits[1].score >= SECOND_FIT * hits[0].score
         return hits[:2] if second else hits[:1]
     query = read(index, text, ignore)
-    cells, sentences = _score(index, query, _allowed(index, None, levels), tuple(named))
+    if not query.strong and not named:
+        return []
+    cells, sentences = _score(index, query, _allowed(index, None, levels), named)
+    if not cells or max(cells.values()) <= 0:
+        return []
     best: dict[str, tuple[tuple[str, int], float]] = {}
     for cell, score in cells.items():
         if cell[0] not in best or score > best[cell[0]][1]:
@@ -213,16 +240,15 @@ def _quotes(
     chosen = scored[:MAX_QUOTES] or ids[:1]
     if len(chosen) == 2 and sentences.get(chosen[1], 0) < 0.5 * sentences.get(chosen[0], 0):
         chosen = chosen[:1]
-    return tuple(_quote(index.passages[i], index.lang, query) for i in sorted(chosen))
+    return tuple(_quote(index, i, query) for i in sorted(chosen))
 
 
-def _quote(passage: Passage, lang: str, query: _Query) -> Quote:
+def _quote(index: Index, number: int, query: _Query) -> Quote:
+    passage = index.passages[number]
     if len(analysis.fold(passage.text)) != len(passage.text):
         return Quote(passage.text)  # folding moved the characters: no spans to trust
     found = sorted(
-        (start, end)
-        for term, start, end in analysis.spans(passage.text, lang)
-        if term in query.weights
+        (start, end) for term, start, end in index.spans[number] if term in query.weights
     )
     marks: list[tuple[int, int]] = []
     for start, end in found:
@@ -255,14 +281,26 @@ def closest(index: Index, text: str, limit: int = 3) -> list[Hit]:
     ]
 
 
+def _slips(word: str) -> int:
+    """How many typing slips a word may carry and still be recognised."""
+    return 1 if len(word) < 7 else 2
+
+
+# The content's words by their deletions, built on the first fallback only (once per index in
+# this process): a misspelt word is then compared with a handful of candidates, not all.
+_NEAR: dict[int, tuple[Index, dict[str, frozenset[str]]]] = {}
+
+
 def _near(index: Index, word: str) -> set[str]:
-    allowed = 1 if len(word) < 7 else 2
-    found = set()
-    for written, term in index.surface.items():
-        if (
-            written[0] == word[0]
-            and abs(len(written) - len(word)) <= allowed
-            and edit_distance(word, written) <= allowed
-        ):
-            found.add(term)
-    return found
+    known = _NEAR.get(id(index))
+    if known is None or known[0] is not index:
+        table = deletion_index((written, _slips(written)) for written in index.surface)
+        known = _NEAR[id(index)] = (index, table)
+    candidates: set[str] = set()
+    for variant in deletions(word, _slips(word)):
+        candidates |= known[1].get(variant, frozenset())
+    return {
+        index.surface[written]
+        for written in candidates
+        if written[0] == word[0] and edit_distance(word, written) <= _slips(word)
+    }

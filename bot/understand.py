@@ -162,7 +162,7 @@ class Lexicon:
         Built on the first unknown word only, so the fast path and cold start skip it.
         """
         if self._deletes is None:
-            self._deletes = _deletion_index(
+            self._deletes = deletion_index(
                 (word, 2 if len(word) >= 8 else 1) for word in self.vocabulary if len(word) >= 5
             )
         return self._deletes
@@ -179,7 +179,7 @@ class Lexicon:
     def near(self) -> dict[str, frozenset[str]]:
         """Suggestion index: model words of 4+ letters with two deletions (three from 8)."""
         if self._near is None:
-            self._near = _deletion_index(
+            self._near = deletion_index(
                 (word, _suggest_depth(word)) for word in self.vocabulary if len(word) >= 4
             )
         return self._near
@@ -189,10 +189,10 @@ def _suggest_depth(word: str) -> int:
     return 3 if len(word) >= 8 else 2
 
 
-def _deletion_index(words: Iterable[tuple[str, int]]) -> dict[str, frozenset[str]]:
+def deletion_index(words: Iterable[tuple[str, int]]) -> dict[str, frozenset[str]]:
     index: dict[str, set[str]] = {}
     for word, depth in words:
-        for variant in _deletions(word, depth):
+        for variant in deletions(word, depth):
             index.setdefault(variant, set()).add(word)
     return {key: frozenset(found) for key, found in index.items()}
 
@@ -284,7 +284,7 @@ def _variants(words: list[str]) -> Iterator[tuple[str, ...]]:
     yield from forms
 
 
-def _deletions(word: str, depth: int) -> set[str]:
+def deletions(word: str, depth: int) -> set[str]:
     found = {word}
     frontier = {word}
     for _ in range(depth):
@@ -321,7 +321,7 @@ def _correct(token: str, lexicon: Lexicon) -> str:
         return token
     allowed = 2 if len(token) >= 8 else 1
     candidates: set[str] = set()
-    for variant in _deletions(token, allowed):
+    for variant in deletions(token, allowed):
         candidates |= lexicon.deletes.get(variant, frozenset())
     best, best_distance = token, allowed + 1
     for candidate in sorted(candidates):
@@ -457,7 +457,7 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
     reading = _read(tokens, lexicon)
     named_something = bool(reading.aspects or reading.levels or reading.titles)
 
-    talk = cues.small_talk(latin, folded or clipped.casefold())
+    talk = cues.small_talk(latin, folded)
     if talk is not None and not named_something:
         return Intent(SMALLTALK, topic=talk)
     mentions = cues.mentions(latin, folded)
@@ -465,7 +465,7 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
     if topic is not None and not mentions:
         return Intent(ABOUT, topic=topic)
 
-    cell = _cell_intent(reading, tokens, lexicon)
+    cell = _cell_intent(reading, tokens)
     asks_where = mentions or cues.asks_where(latin, folded) or _is_it_level(latin, reading)
     subject = [
         token for i, token in enumerate(tokens) if i not in reading.used and _says_something(token)
@@ -503,6 +503,8 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
     )
     if situation or (subject and (asks_where or not names_a_cell)):
         return _search(clipped, reading, situation, cell)
+    if cell.kind == UNKNOWN and cell.out_of_range is None:
+        return Intent(UNKNOWN, suggestion=suggest(tokens, lexicon))
     return cell
 
 
@@ -594,7 +596,7 @@ def _search(text: str, reading: _Reading, situation: bool, cell: Intent) -> Inte
     )
 
 
-def _cell_intent(reading: _Reading, tokens: list[str], lexicon: Lexicon) -> Intent:
+def _cell_intent(reading: _Reading, tokens: list[str]) -> Intent:
     """The question read as asking about the cells it names (today's reading)."""
     words = reading.words | set(tokens)
     aspect = reading.aspects[0] if reading.aspects else None
@@ -620,7 +622,7 @@ def _cell_intent(reading: _Reading, tokens: list[str], lexicon: Lexicon) -> Inte
         return Intent(OVERVIEW)
     if not tokens or words & _HELP_WORDS or words <= {"what", "can", "you", "do", "how", "use"}:
         return Intent(HELP)
-    return Intent(UNKNOWN, suggestion=suggest(tokens, lexicon))
+    return Intent(UNKNOWN)  # the suggestion is looked for only when this is the answer
 
 
 def _wants_to_reach(words: set[str]) -> bool:
@@ -645,7 +647,7 @@ def suggest(tokens: Iterable[str], lexicon: Lexicon) -> str | None:
             continue
         candidates: set[str] = set()
         limit = _suggest_depth(token)
-        for variant in _deletions(token, limit):
+        for variant in deletions(token, limit):
             candidates |= lexicon.near.get(variant, frozenset())
         for word in candidates:
             distance = edit_distance(token, word)
