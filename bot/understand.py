@@ -364,8 +364,12 @@ def _read(tokens: list[str], lexicon: Lexicon) -> _Reading:
             reading.used.update(range(i, i + consumed))
         i += consumed or 1
     if not reading.levels:
-        # Bare numbers count as levels only when nothing said "level" ("adoption 3", "2 vs 3").
+        # Bare numbers count as levels only when nothing said "level" ("adoption 3", "2 vs 3"),
+        # and not when they number something else ("day 2", "RHEL 9").
         for position, token in enumerate(tokens):
+            before = tokens[position - 1] if position else ""
+            if before and before not in _GLUE and position - 1 not in reading.used:
+                continue
             if token.isdigit() and token in _NUMBER_WORDS:
                 _add(reading.levels, _NUMBER_WORDS[token])
                 _add(reading.numbered, _NUMBER_WORDS[token])
@@ -444,7 +448,14 @@ def _add(items: list, item: object) -> None:
 
 def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
     """Turn any text into an intent; never raises. A question with Chinese in it is read by
-    ``bot.chinese`` (with ``also``'s names understood too, for mixed questions)."""
+    ``bot.chinese`` (with ``also``'s names understood too, for mixed questions).
+
+    Small talk and questions about the model itself are recognised first. A question that
+    names a cell and says nothing more is read as today ("what is level 3 measurement"); one
+    that says more, asks where the model says something, or describes the asker's situation
+    is a search (kept to the aspect and levels it names), which falls back to the cell
+    reading when nothing is found.
+    """
     lexicon = lexicon_for(model, *also)
     clipped = text[:MAX_CHARS]
     latin = tokens_of(clipped)
@@ -467,16 +478,14 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
 
     cell = _cell_intent(reading, tokens)
     asks_where = mentions or cues.asks_where(latin, folded) or _is_it_level(latin, reading)
-    subject = [
-        token for i, token in enumerate(tokens) if i not in reading.used and _says_something(token)
-    ] + _unknown_words(tokens, reading.used)
+    subject = _subject(tokens, reading)
     we_ask = cues.asks_where_we_are(latin, folded)
+    # A situation: "where are we?", or several things said about "we", or a description of
+    # more than one sentence ending in "which level?".
     situation = we_ask or (
         not mentions
-        and (
-            (cues.speaks_for_a_team(latin, folded) and len(subject) >= 4)
-            or (asks_where and len(subject) >= 6 and _clauses(clipped) >= 2)
-        )
+        and len(subject) >= 4
+        and (cues.speaks_for_a_team(latin, folded) or (asks_where and _clauses(clipped) >= 2))
     )
     if (
         cues.wants_assessment(latin, folded)
@@ -485,19 +494,11 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
         and (folded or set(subject) <= cues.ASSESS_FILLER | _ASSESS_WORDS)
     ):
         return Intent(HELP, topic=ASSESS)
-    if reading.soft and not (mentions or situation or asks_where) and not _substantial(subject):
+    searching = bool(mentions or situation or asks_where)
+    if reading.soft and not searching and not _substantial(subject):
         subject = []  # "intrinsic pul": a typo beside an alias, which names its cell
-    if reading.soft and (subject or mentions or situation or asks_where):
-        # "where does the model talk about mandates", "which level has a portal": the alias
-        # or synonym is what is searched for. An alias alone with "which level is …" names
-        # its cell ("不稳定的是哪一级").
-        alone = not (subject or mentions or situation)
-        subject += [
-            tokens[i]
-            for mention, span in reading.soft
-            if not (alone and mention.kind != "aspect")
-            for i in span
-        ]
+    if reading.soft and (subject or searching):
+        subject += _soft_subject(tokens, reading, alone=not (subject or mentions or situation))
     names_a_cell = any(not title.alias for title in reading.titles) or bool(
         reading.numbered and (reading.by_name or (reading.aspects and not asks_where))
     )
@@ -506,6 +507,25 @@ def understand(text: str, model: MaturityModel, *also: MaturityModel) -> Intent:
     if cell.kind == UNKNOWN and cell.out_of_range is None:
         return Intent(UNKNOWN, suggestion=suggest(tokens, lexicon))
     return cell
+
+
+def _subject(tokens: list[str], reading: _Reading) -> list[str]:
+    """The words that say what the question is about: what is left when the model's names,
+    the level numbers and the words of asking are taken away."""
+    said = [t for i, t in enumerate(tokens) if i not in reading.used and _says_something(t)]
+    return said + _unknown_words(tokens, reading.used)
+
+
+def _soft_subject(tokens: list[str], reading: _Reading, alone: bool) -> list[str]:
+    """Aliases and synonyms as words to search for: "where does the model talk about
+    mandates", "which level has a portal". An alias alone with "which level is …" still
+    names its cell ("不稳定的是哪一级"); a synonym alone ("portal") is searched for."""
+    return [
+        tokens[i]
+        for mention, span in reading.soft
+        if not (alone and mention.kind != "aspect")
+        for i in span
+    ]
 
 
 def _substantial(subject: list[str]) -> bool:
@@ -556,11 +576,7 @@ def _clauses(text: str) -> int:
 
 def _is_it_level(tokens: list[str], reading: _Reading) -> bool:
     """ "is a service catalog level 2 or 3?", "are scripted upgrades level 4"."""
-    return (
-        bool(tokens)
-        and tokens[0] in {"is", "are", "does", "do", "would", "should", "isn"}
-        and (bool(reading.numbered))
-    )
+    return bool(tokens and reading.numbered) and tokens[0] in {"is", "are", "does", "do", "would"}
 
 
 _ASSESS_WORDS = word_list(
@@ -574,6 +590,8 @@ def _search(text: str, reading: _Reading, situation: bool, cell: Intent) -> Inte
     such as "portal" is searched for, not a scope) and to the levels it names by number."""
     aspect = reading.by_name[0] if len(reading.by_name) == 1 else None
     scope = tuple(reading.tokens[i] for span in reading.name_spans for i in span) if aspect else ()
+    if aspect is None and situation:
+        aspect, scope = _scoped_synonym(reading)
     # Aliases of more than one word ("tiger team", "cost centre", 强制推行) point to their cell;
     # single words ("pull", "dedicated") are too common to.
     named = tuple(
@@ -594,6 +612,29 @@ def _search(text: str, reading: _Reading, situation: bool, cell: Intent) -> Inte
         scope=scope,
         otherwise=cell if cell.kind != UNKNOWN else None,
     )
+
+
+# "where are we on funding", "how are we doing for ops", "预算方面我们在哪一级": a synonym
+# that says which aspect a described situation is about.
+_SCOPE_BEFORE = frozenset({"on", "for", "in", "regarding", "re", "wrt", "of", "about"})
+_SCOPE_AFTER = frozenset({"方面", "这块", "上", "这方面", "wise"})
+
+
+def _scoped_synonym(reading: _Reading) -> tuple[str | None, tuple[str, ...]]:
+    tokens = reading.tokens
+    found = {
+        mention.aspect: span
+        for mention, span in reading.soft
+        if mention.kind == "aspect"
+        and (
+            (span.start > 0 and tokens[span.start - 1] in _SCOPE_BEFORE)
+            or (span.stop < len(tokens) and tokens[span.stop] in _SCOPE_AFTER)
+        )
+    }
+    if len(found) != 1:
+        return None, ()
+    ((aspect, span),) = found.items()
+    return aspect, tuple(tokens[i] for i in span)
 
 
 def _cell_intent(reading: _Reading, tokens: list[str]) -> Intent:

@@ -78,6 +78,18 @@ def test_a_question_that_names_an_aspect_stays_in_it(content: Content) -> None:
     assert {match.aspect.key for match in openable(answered.reply)} == {"interfaces"}
     answered = respond("接口方面：什么都要提工单，我们在哪一级？", content)
     assert {match.aspect.key for match in openable(answered.reply)} == {"interfaces"}
+    # by a synonym that says which aspect the situation is about
+    for asked in (
+        "we get money from a central budget and mostly answer tickets. where are we on funding?",
+        "预算方面：我们有常设团队，但总在响应请求，我们在哪一级？",
+    ):
+        answered = respond(asked, content)
+        assert answered.intent.aspect == "investment"
+        assert {match.aspect.key for match in openable(answered.reply)} == {"investment"}
+    # a synonym that is what is searched for does not narrow the search
+    answered = respond("which level mentions a developer portal?", content)
+    assert answered.intent.aspect is None
+    assert {"adoption", "interfaces"} <= {m.aspect.key for m in openable(answered.reply)}
 
 
 def test_is_it_level_two_or_three_keeps_to_those_levels(content: Content) -> None:
