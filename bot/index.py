@@ -46,6 +46,10 @@ class Gloss:
 
 @dataclass
 class Index:
+    """One language's content, ready to search: its passages (sentences of cells), each
+    term's postings (passage number, BM25 weight), and the practitioner vocabulary compiled
+    for the language. Pickled as it is; nothing in it needs bm25s to be read."""
+
     lang: str
     passages: tuple[Passage, ...]
     postings: dict[str, tuple[tuple[int, float], ...]]
@@ -186,7 +190,7 @@ def _compile(index: Index, vocabulary: Vocabulary) -> None:
 
 # --- cached beside the validated content ---------------------------------------------------------
 
-_SOURCES = ("analysis.py", "passages.py", "index.py", "vocabulary.py", "model.py")
+_SOURCES = ("analysis.py", "chinese.py", "passages.py", "index.py", "vocabulary.py", "model.py")
 _LIBRARIES = ("bm25s", "rjieba", "Stemmer")
 
 

@@ -477,10 +477,12 @@ class Content:
 
     def check_all(self, languages: Iterable[str]) -> None:
         """Load and check every language's content now (``run`` and ``chat`` start with it, so
-        a broken file stops start-up with its place, not a conversation later)."""
+        a broken file stops start-up with its place, not a conversation later), the search
+        vocabulary and indexes included (read from the cache, or built once)."""
         for language in languages:
             self.model(language)
             self.survey_set(language)
+            self.index(language)
 
     def _translated(self, name: str, language: str) -> Path | None:
         """A translation's file, if the content directory has one."""

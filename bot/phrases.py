@@ -340,16 +340,13 @@ def about_lines(attribution: Attribution) -> list[Say]:
     return lines
 
 
-_LANGUAGE_NAMES = {
-    "en": lambda: tc("language name", "English"),
-    "zh": lambda: tc("language name", "Chinese"),
-}
+# Each language named in the reader's language.
+LANGUAGE_NAMES = {"en": tc("language name", "English"), "zh": tc("language name", "Chinese")}
 
 
 def language_name(code: str) -> Say | str:
     """A language as the reader calls it: ``English``, ``英文``."""
-    named = _LANGUAGE_NAMES.get(code)
-    return named() if named else code
+    return LANGUAGE_NAMES.get(code, code)
 
 
 def read_the_original() -> Say:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from bot import analysis
 from bot.cues import ASKING_WORDS, CHINESE_ASKING
@@ -48,13 +49,20 @@ class _Query:
     strong: bool  # something in it can make a match on its own
 
 
+@cache
+def _asking_terms() -> frozenset[str]:
+    """The words of asking as search terms (stemmed as a question's words are)."""
+    stems = {analysis.stem(word) for word in ASKING_WORDS if len(word) > 2}
+    return frozenset(stems | ASKING_WORDS | CHINESE_ASKING)
+
+
 def read(index: Index, text: str, ignore: Iterable[str] = ()) -> _Query:
     """The question as weighted search terms and lifted cells. ``ignore`` are words the
     question uses to name its scope (an aspect's name), not its subject."""
     analysis.teach(index.taught)
-    skip = set(ASKING_WORDS) | set(CHINESE_ASKING)
+    skip = _asking_terms()
     for word in ignore:
-        skip |= set(analysis.terms(word, index.lang))
+        skip = skip | set(analysis.terms(word, index.lang))
     found = list(analysis.spans(text, index.lang))
     weights: dict[str, float] = {}
     strong = False

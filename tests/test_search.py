@@ -222,3 +222,20 @@ def test_a_changed_vocabulary_is_indexed_again(tmp_path: Path) -> None:
     again = for_content(load_content(folder / "model.yaml", cache), "en")
     assert search.find(again, "which level mentions a frobnicator?")[0].cell == ("investment", 1)
     assert len(list(cache.glob("search-en-*.pickle"))) == 2
+
+
+def test_a_broken_vocabulary_stops_chat_with_its_place(tmp_path: Path) -> None:
+    from conftest import maturitybot
+
+    folder = tmp_path / "content"
+    shutil.copytree(default_content_dir(), folder)
+    lexicon = folder / "lexicon.yaml"
+    lexicon.write_text(
+        lexicon.read_text(encoding="utf-8").replace("cells: [investment-1]", "cells: [fun-1]", 1),
+        encoding="utf-8",
+    )
+    result = maturitybot(
+        "chat", input="hi\n", env={"MATURITYBOT_CONTENT": str(folder / "model.yaml")}, cwd=tmp_path
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(lexicon) in result.stderr and "unknown aspect 'fun'" in result.stderr

@@ -92,6 +92,23 @@ def test_a_question_that_names_an_aspect_stays_in_it(content: Content) -> None:
     assert {"adoption", "interfaces"} <= {m.aspect.key for m in openable(answered.reply)}
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_questions_the_bot_suggests_work_as_suggested(content: Content, language: str) -> None:
+    """Help, small talk hints and the fallback suggest questions: in each language, asking
+    them gets the answer they stand for, never the fallback."""
+    from bot.handlers import knowledge
+    from bot.wording import speaking
+
+    with speaking(language):
+        asked = [(str(example), example) for example in knowledge.EXAMPLES]
+    searches = (knowledge.MENTIONS, knowledge.SERVICE_CATALOG, knowledge.WHERE_ARE_WE)
+    for text, example in asked:
+        kind = respond(text, content).kind
+        assert kind != "unknown", text
+        assert (kind == "search") == (example in searches), text
+    assert respond(asked[0][0], content).kind == "level"
+
+
 def test_is_it_level_two_or_three_keeps_to_those_levels(content: Content) -> None:
     for question in ("is a service catalog level 2 or 3?", "服务目录算第二级还是第三级？"):
         answered = respond(question, content)

@@ -10,13 +10,11 @@ from bot.context import Person, Place
 from bot.replies import Confirm, Notice, Refusal, Reply, RoundTitle, private
 from bot.services import Services
 from bot.when import describe_days
-from bot.wording import Moment, Say, t, tc, tn
+from bot.wording import Moment, Say, t, tn
 from storage import answers, confirmations, conversations, schedules
 from storage.tables import Schedule
 
 CONFIRM_WITHIN = timedelta(minutes=5)
-# Each language named in the reader's language.
-LANGUAGE_NAMES = {"en": tc("language name", "English"), "zh": tc("language name", "Chinese")}
 FORGET = "forget-me"
 
 
@@ -115,7 +113,7 @@ class Admin:
             t(
                 "From now on I speak {language} here: pulses, summaries, digests and answers "
                 "to everyone. Private replies follow each person's own language.",
-                language=LANGUAGE_NAMES[language],
+                language=phrases.language_name(language),
             ),
             lang=language,
         )
@@ -124,7 +122,7 @@ class Admin:
         return private(
             t(
                 "I speak {language} here. An admin can switch with `language en` or `language zh`.",
-                language=LANGUAGE_NAMES.get(place.language, place.language),
+                language=phrases.language_name(place.language),
             )
         )
 

@@ -41,6 +41,7 @@ EXAMPLES = (
     tc("example question", "what is level 3 measurement"),
     tc("example question", "tell me about adoption"),
     tc("example question", "how do we get from 2 to 3 in operations"),
+    tc("example question", "extrinsic push vs intrinsic pull"),
     tc("example question", "which level mentions golden paths?"),
     tc("example question", "is a service catalog level 2 or 3?"),
     tc(
@@ -50,16 +51,17 @@ EXAMPLES = (
     tc("example question", "who wrote the model?"),
     tc("example question", "overview"),
 )
-SEARCH_EXAMPLES = (EXAMPLES[3], EXAMPLES[5], EXAMPLES[0])
+MENTIONS, SERVICE_CATALOG, WHERE_ARE_WE = EXAMPLES[4], EXAMPLES[5], EXAMPLES[6]
+SEARCH_EXAMPLES = (MENTIONS, WHERE_ARE_WE, EXAMPLES[0])
 # One useful thing to ask, for each kind of small talk.
 _HINTS = {
-    "greeting": EXAMPLES[3],
-    "thanks": EXAMPLES[5],
-    "praise": EXAMPLES[4],
+    "greeting": MENTIONS,
+    "thanks": WHERE_ARE_WE,
+    "praise": SERVICE_CATALOG,
     "who": EXAMPLES[0],
-    "bot": EXAMPLES[3],
-    "bye": EXAMPLES[5],
-    "how are you": EXAMPLES[4],
+    "bot": MENTIONS,
+    "bye": WHERE_ARE_WE,
+    "how are you": SERVICE_CATALOG,
 }
 
 Indexer = Callable[[], Any]
@@ -132,9 +134,9 @@ def _reply(intent: u.Intent, model: MaturityModel, lang: str | None) -> Reply:
         return AboutAnswer(model.attribution, intent.topic, lang=lang)
     if intent.kind == u.SMALLTALK:
         topic = intent.topic or "greeting"
-        return SmallTalk(topic, _HINTS.get(topic, EXAMPLES[3]), lang=lang)
+        return SmallTalk(topic, _HINTS.get(topic, MENTIONS), lang=lang)
     if intent.kind == u.HELP and intent.topic == u.ASSESS:
-        return AssessmentOffer(EXAMPLES[5], lang=lang)
+        return AssessmentOffer(WHERE_ARE_WE, lang=lang)
     if intent.kind == u.HELP:
         return HelpAnswer(EXAMPLES, lang=lang)
     if intent.out_of_range is not None:
