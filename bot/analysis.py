@@ -69,7 +69,7 @@ def fold(text: str) -> str:
 
 @cache
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return str(_stemmer().stemWord(word))
 
 
 def english_words(text: str) -> Iterator[tuple[str, int, int]]:

@@ -301,7 +301,9 @@ _ZH_WHERE_ARE_WE = word_list(
 _ZH_FIRST_PERSON = word_list("我们 我司 咱们 我们团队 我们公司 我这边 我们这边 我方")
 
 
-def _topics(tokens: Sequence[str], folded: str, english: _Topics, chinese: dict) -> list[str]:
+def _topics(
+    tokens: Sequence[str], folded: str, english: _Topics, chinese: dict[str, frozenset[str]]
+) -> list[str]:
     found = english.found(tokens)
     if folded and _has_han(folded):
         found += [

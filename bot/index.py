@@ -115,7 +115,9 @@ def build(model: MaturityModel, lang: str, vocabulary: Vocabulary | None = None)
     return index
 
 
-def _surface(found: tuple[Passage, ...], postings: dict) -> dict[str, str]:
+def _surface(
+    found: tuple[Passage, ...], postings: dict[str, tuple[tuple[int, float], ...]]
+) -> dict[str, str]:
     """Every Latin word of the content as written, with its term: what a misspelt word of a
     question is compared with when nothing else matched."""
     words: dict[str, str] = {}
@@ -170,8 +172,8 @@ def _compile(index: Index, vocabulary: Vocabulary) -> None:
     for number, term in enumerate(vocabulary.terms):
         expansion: list[str] = []
         for phrase in term.means.get(index.lang, ()):
-            words = analysis.terms(phrase, index.lang)
-            expansion += [word for word in words if word not in expansion]
+            meant = analysis.terms(phrase, index.lang)
+            expansion += [word for word in meant if word not in expansion]
         glosses.append(Gloss(tuple(expansion), tuple(term.cell_keys)))
         for phrase in term.say:
             if analysis.has_han(phrase):

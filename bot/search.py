@@ -110,7 +110,7 @@ _HAN: dict[int, tuple[Index, re.Pattern[str], dict[str, int]]] = {}
 def _han_compiled(index: Index) -> tuple[re.Pattern[str], dict[str, int]]:
     found = _HAN.get(id(index))
     if found is None or found[0] is not index:
-        said = {}
+        said: dict[str, int] = {}
         for phrase, gloss in index.han:
             said.setdefault(phrase, gloss)
         ordered = sorted(said, key=lambda phrase: (-len(phrase), phrase))
@@ -158,15 +158,17 @@ def _score(
             together[cell] = value
     cells = {keys[cell]: value + TOGETHER * together[cell] for cell, value in totals.items()}
     lifts = dict(query.lifts)
-    for cell in named:
-        lifts[cell] = lifts.get(cell, 0.0) + NAMED_LIFT
-    for cell, lift in lifts.items():
-        if allowed is None or cell in allowed:
-            cells[cell] = cells.get(cell, 0.0) + lift
+    for key in named:
+        lifts[key] = lifts.get(key, 0.0) + NAMED_LIFT
+    for key, lift in lifts.items():
+        if allowed is None or key in allowed:
+            cells[key] = cells.get(key, 0.0) + lift
     return cells, by_sentence
 
 
-def _allowed(index: Index, aspect: str | None, levels: Iterable[int] | None) -> set | None:
+def _allowed(
+    index: Index, aspect: str | None, levels: Iterable[int] | None
+) -> set[tuple[str, int]] | None:
     if aspect is None and levels is None:
         return None
     wanted = set(levels) if levels is not None else None

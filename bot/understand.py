@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot import analysis, chinese, cues
 from bot.analysis import word_list
@@ -441,7 +442,7 @@ def _read_mention(tokens: list[str], i: int, lexicon: Lexicon, reading: _Reading
     return 0
 
 
-def _add(items: list, item: object) -> None:
+def _add(items: list[Any], item: object) -> None:
     if item not in items:
         items.append(item)
 
