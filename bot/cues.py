@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-
-from bot.analysis import word_list
+from functools import cache
 
 GREETING, THANKS, PRAISE, WHO, BOT, BYE, HOW_ARE_YOU = (
     "greeting",
@@ -32,6 +31,36 @@ AUTHOR, LICENCE, CREDIT, VERSION, ORIGINAL, WORDING = (
     "original",
     "wording",
 )
+
+
+def word_list(text: str) -> frozenset[str]:
+    """Words written as one string, a space between each (how word lists read best)."""
+    return frozenset(text.split())
+
+
+# Small words that carry no subject in either the model's text or a question.
+ENGLISH_STOP = word_list(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each either else ever every few for from further get gets
+    got had hadn't has hasn't have haven't having he her here hers herself him himself his how
+    i i'm i've if in into is isn't it it's its itself just let let's may me might more most
+    much must my myself no nor not of off on once one only or other ought our ours ourselves out
+    over own per quite rather really same shall she should shouldn't so some such than that
+    that's the their theirs them themselves then there there's these they they're this those
+    though through to too under until up upon us very via was wasn't we we're we've were weren't
+    what what's when where where's whether which while who whom whose why will with within
+    without won't would wouldn't yet you you're your yours yourself yourselves"""
+)
+CHINESE_STOP = word_list(
+    """的 了 是 在 和 与 及 或 或者 而 也 都 就 还 又 被 把 让 给 对 向 从 到 由 为 以 于 之 其
+    这 那 这个 那个 这些 那些 这样 那样 一个 一些 一种 有 没有 没 不 很 更 最 会 能 可以 可能 要
+    需要 我 我们 你 你们 他 他们 她 它 它们 咱们 自己 什么 怎么 怎样 如何 哪 哪个 哪些 哪里 为什么
+    吗 呢 吧 啊 呀 嘛 哦 着 过 等 等等 比如 例如 就是 还是 或是 以及 并且 而且 但是 但 不过
+    所以 因为 如果 虽然 即使 只 只是 已经 正在 一直 每 每个 各 各个 各种 所有 一下 一点 非常 比较
+    可 让 用来"""
+)
+
 
 # Words a question uses to ask, not to say what it is about: never searched for.
 ASKING_WORDS = word_list(
@@ -252,16 +281,17 @@ _ZH_SMALL_TALK: dict[str, frozenset[str]] = {
         了解了 好吧 ok okay 好"""
     ),
 }
-# All of them, longest first, matched left to right: "太感谢了" is 太 + 感谢 + 了, not 太感 + 谢了.
-_ZH_TALKING = re.compile(
-    "|".join(
-        re.escape(phrase)
-        for phrase in sorted(
-            {phrase for phrases in _ZH_SMALL_TALK.values() for phrase in phrases},
-            key=lambda phrase: (-len(phrase), phrase),
-        )
-    )
-)
+
+
+@cache
+def _zh_talking() -> re.Pattern[str]:
+    """All the Chinese small-talk phrases, longest first, matched left to right: "太感谢了" is
+    太 + 感谢 + 了, not 太感 + 谢了. Compiled on the first Chinese message."""
+    phrases = {phrase for found in _ZH_SMALL_TALK.values() for phrase in found}
+    ordered = sorted(phrases, key=lambda phrase: (-len(phrase), phrase))
+    return re.compile("|".join(re.escape(phrase) for phrase in ordered))
+
+
 _ZH_FILLER = re.compile(
     r"[\s\W_]|[啊呀呢吧哈嗯哦噢了的你您很非常真挺太这那个对我们就是也都还超级一下下下呗哇耶嘛]"
 )
@@ -323,7 +353,7 @@ def small_talk(tokens: Sequence[str], folded: str) -> str | None:
     said = {word for topic in topics for word in _EN_SMALL_TALK.words(topic)}
     if any(token not in said and token not in _EN_FILLER for token in tokens):
         return None
-    if folded and _ZH_FILLER.sub("", re.sub(r"[a-z0-9']+", "", _ZH_TALKING.sub("", folded))):
+    if folded and _ZH_FILLER.sub("", re.sub(r"[a-z0-9']+", "", _zh_talking().sub("", folded))):
         return None
     return topics[0]
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.model import Aspect, Attribution, GenericLevel, Level, MaturityModel, Question
-from bot.passages import Quote
 from bot.wording import Say
+
+if TYPE_CHECKING:  # only named in annotations: cell questions need not import it
+    from bot.passages import Quote
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import analysis, chinese, cues
-from bot.analysis import word_list
+from bot import chinese, cues
+from bot.cues import word_list
 from bot.model import MaturityModel, normalise_name
 
 LEVEL, ASPECT, OVERVIEW, COMPARE, SEARCH, ABOUT, SMALLTALK, HELP, UNKNOWN = (
@@ -111,10 +111,10 @@ _PLAIN_WORDS = {
 # Words that shape a question without saying what it is about: a question made only of these
 # and the model's names is about the cells it names, never a search.
 _GLUE = (
-    analysis.ENGLISH_STOP
+    cues.ENGLISH_STOP
     | cues.ASKING_WORDS
     | cues.CHINESE_ASKING
-    | analysis.CHINESE_STOP
+    | cues.CHINESE_STOP
     | _COMPARE_WORDS
     | _OVERVIEW_WORDS
     | _HELP_WORDS

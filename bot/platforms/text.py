@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import singledispatch
+from typing import TYPE_CHECKING
 
 from bot import phrases
 from bot.model import Aspect, MaturityModel
-from bot.passages import Quote
 from bot.replies import (
     AboutAnswer,
     AnswerRecorded,
@@ -40,6 +40,9 @@ from bot.replies import (
     UnknownAnswer,
 )
 from bot.wording import Listed, Moment, Say, t, tn
+
+if TYPE_CHECKING:
+    from bot.passages import Quote
 
 BULLET = "•"
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
