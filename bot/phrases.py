@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.model import Aspect, Attribution, GenericLevel, Level
-from bot.replies import AspectScore, RoundSummary, RoundTitle
+from bot.replies import AspectScore, PulseParent, RoundSummary, RoundTitle
 from bot.wording import Moment, Say, t, tc, tn
 
 # --- composing -----------------------------------------------------------------------------------
@@ -138,6 +138,26 @@ def round_title(title: RoundTitle) -> Say:
 
 def results_title(title: RoundTitle) -> Say:
     return t("Results: {title}", title=round_title(title))
+
+
+def round_questions(parent: PulseParent) -> Say:
+    """``Quick pulse: 5 questions in this thread, closes Fri 4 Dec 17:00 (Europe/Berlin).``"""
+    moment = Moment(parent.closes_at, parent.timezone, zone_shown=True)
+    if parent.threaded:
+        return tn(
+            "{survey}: {n} question in this thread, closes {moment}.",
+            "{survey}: {n} questions in this thread, closes {moment}.",
+            parent.question_count,
+            survey=parent.template_name,
+            moment=moment,
+        )
+    return tn(
+        "{survey}: {n} question below, closes {moment}.",
+        "{survey}: {n} questions below, closes {moment}.",
+        parent.question_count,
+        survey=parent.template_name,
+        moment=moment,
+    )
 
 
 def confidential() -> Say:

@@ -226,6 +226,7 @@ class PulseParent:
     closes_at: datetime
     question_count: int
     timezone: str
+    threaded: bool = True  # False where the platform has no threads (a Teams chat)
     lang: str | None = field(default=None, kw_only=True)  # its own language, if any
 
 

@@ -39,7 +39,7 @@ from bot.replies import (
     SurveyQuestion,
     UnknownAnswer,
 )
-from bot.wording import Listed, Moment, Say, t, tn
+from bot.wording import Listed, Moment, Say, t
 
 if TYPE_CHECKING:
     from bot.passages import Quote
@@ -369,13 +369,7 @@ def confirm_hint(reply: Confirm) -> Say:
 
 @render.register
 def _(reply: PulseParent) -> str:
-    detail = tn(
-        "{survey}: {n} question in this thread, closes {moment}.",
-        "{survey}: {n} questions in this thread, closes {moment}.",
-        reply.question_count,
-        survey=reply.template_name,
-        moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
-    )
+    detail = phrases.round_questions(reply)
     return lines_of(
         phrases.round_title(reply.title), phrases.sentences(detail, phrases.confidential())
     )

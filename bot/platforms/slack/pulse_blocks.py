@@ -33,22 +33,17 @@ from bot.replies import (
     RoundSummary,
     SurveyQuestion,
 )
-from bot.wording import Moment, t, tn
+from bot.wording import t
 
 
 def parent(reply: PulseParent) -> list[Block]:
-    detail = tn(
-        "*{survey}*: {n} question in this thread, closes *{moment}*. Click the level that "
-        "fits best; you can change your answer until then.",
-        "*{survey}*: {n} questions in this thread, closes *{moment}*. Click the level that "
-        "fits best; you can change your answer until then.",
-        reply.question_count,
-        survey=escape(reply.template_name),
-        moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
+    detail = phrases.sentences(
+        phrases.round_questions(reply),
+        t("Click the level that fits best; you can change your answer until then."),
     )
     return [
         header(phrases.round_title(reply.title)),
-        section(str(detail)),
+        section(said(detail)),
         context(said(phrases.confidential())),
     ]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -44,7 +45,7 @@ from bot.platforms.teams.references import (
     thread_conversation,
     thread_root,
 )
-from bot.replies import Notice, Reply, language_of
+from bot.replies import Notice, PulseParent, Reply, language_of
 from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ class TeamsChat:
             return None
         if reference.is_channel:
             return await self._new_thread(reference, message(reply, place.language))
+        if isinstance(reply, PulseParent):  # a chat has no threads: the questions come below
+            reply = replace(reply, threaded=False)
         sent = await self._send(
             reference, reference.conversation_id, message(reply, place.language)
         )

@@ -34,17 +34,11 @@ from bot.replies import (
     RoundSummary,
     SurveyQuestion,
 )
-from bot.wording import Moment, Say, t, tn
+from bot.wording import Moment, Say, t
 
 
 def parent(reply: PulseParent) -> Card:
-    detail = tn(
-        "{survey}: {n} question in this thread. Closes {moment}.",
-        "{survey}: {n} questions in this thread. Closes {moment}.",
-        reply.question_count,
-        survey=reply.template_name,
-        moment=Moment(reply.closes_at, reply.timezone, zone_shown=True),
-    )
+    detail = phrases.round_questions(reply)
     return card(
         [heading(phrases.round_title(reply.title)), text(detail), subtle(phrases.confidential())]
     )
