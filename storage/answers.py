@@ -9,7 +9,7 @@ from enum import Enum
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import Answer, Conversation, Round
 
@@ -30,18 +30,18 @@ class Recorded:
 # The round's state and the person's earlier answer, in one round trip. A round of another
 # conversation is as good as no round: a click answers only where it was made.
 _STATE = sa.select(
-    Round.closed_at,
-    Round.closes_at,
-    sa.select(Answer.id)
+    col(Round.closed_at),
+    col(Round.closes_at),
+    sa.select(col(Answer.id))
     .where(
-        Answer.round_id == Round.id,
-        Answer.question_id == sa.bindparam("question_id"),
-        Answer.user_id == sa.bindparam("user_id"),
+        col(Answer.round_id) == Round.id,
+        col(Answer.question_id) == sa.bindparam("question_id"),
+        col(Answer.user_id) == sa.bindparam("user_id"),
     )
     .scalar_subquery(),
 ).where(
-    Round.id == sa.bindparam("round_id"),
-    Round.conversation_id == sa.bindparam("conversation_id"),
+    col(Round.id) == sa.bindparam("round_id"),
+    col(Round.conversation_id) == sa.bindparam("conversation_id"),
 )
 _UPSERTS: dict[str, sa.Executable] = {}
 
@@ -181,9 +181,9 @@ def set_comment(
     session.execute(
         sa.update(Answer)
         .where(
-            Answer.round_id == round_id,
-            Answer.question_id == question_id,
-            Answer.user_id == user_id,
+            col(Answer.round_id) == round_id,
+            col(Answer.question_id) == question_id,
+            col(Answer.user_id) == user_id,
         )
         .values(comment=comment)
     )
@@ -192,8 +192,8 @@ def set_comment(
 
 def counts_by_question(session: Session, round_id: int) -> dict[str, int]:
     rows = session.execute(
-        sa.select(Answer.question_id, sa.func.count())
-        .where(Answer.round_id == round_id)
+        sa.select(col(Answer.question_id), sa.func.count())
+        .where(col(Answer.round_id) == round_id)
         .group_by(Answer.question_id)
     )
     return {question_id: count for question_id, count in rows}
@@ -203,7 +203,9 @@ def answered_by(session: Session, round_id: int) -> dict[str, set[str]]:
     """Who answered which questions of a round (for reminders; never shown to anyone)."""
     people: dict[str, set[str]] = defaultdict(set)
     for user_id, question_id in session.execute(
-        sa.select(Answer.user_id, Answer.question_id).where(Answer.round_id == round_id)
+        sa.select(col(Answer.user_id), col(Answer.question_id)).where(
+            col(Answer.round_id) == round_id
+        )
     ):
         people[user_id].add(question_id)
     return people
@@ -211,8 +213,8 @@ def answered_by(session: Session, round_id: int) -> dict[str, set[str]]:
 
 def of_person_in_round(session: Session, round_id: int, user_id: str) -> dict[str, int | None]:
     rows = session.execute(
-        sa.select(Answer.question_id, Answer.level).where(
-            Answer.round_id == round_id, Answer.user_id == user_id
+        sa.select(col(Answer.question_id), col(Answer.level)).where(
+            col(Answer.round_id) == round_id, col(Answer.user_id) == user_id
         )
     )
     return {question_id: level for question_id, level in rows}
@@ -233,10 +235,10 @@ class OwnAnswer:
 def _on_platform(platform: str) -> sa.ColumnElement[bool]:
     """Answers given in rounds of this platform's conversations: a person id means one person
     only within its platform."""
-    return Answer.round_id.in_(
-        sa.select(Round.id)
-        .join(Conversation, Conversation.id == Round.conversation_id)
-        .where(Conversation.platform == platform)
+    return col(Answer.round_id).in_(
+        sa.select(col(Round.id))
+        .join(Conversation, col(Conversation.id) == Round.conversation_id)
+        .where(col(Conversation.platform) == platform)
     )
 
 
@@ -244,20 +246,20 @@ def of_person(session: Session, platform: str, user_id: str, limit: int = 50) ->
     """A person's own answers, newest first: shown only to that person."""
     rows = session.execute(
         sa.select(
-            Conversation.name,
-            Conversation.channel,
-            Round.week,
-            Round.closed_at,
-            Answer.aspect,
-            Answer.question_id,
-            Answer.level,
-            Answer.comment,
-            Answer.answered_at,
+            col(Conversation.name),
+            col(Conversation.channel),
+            col(Round.week),
+            col(Round.closed_at),
+            col(Answer.aspect),
+            col(Answer.question_id),
+            col(Answer.level),
+            col(Answer.comment),
+            col(Answer.answered_at),
         )
-        .join(Round, Round.id == Answer.round_id)
-        .join(Conversation, Conversation.id == Round.conversation_id)
-        .where(Answer.user_id == user_id, Conversation.platform == platform)
-        .order_by(Answer.answered_at.desc(), Answer.id.desc())
+        .join(Round, col(Round.id) == Answer.round_id)
+        .join(Conversation, col(Conversation.id) == Round.conversation_id)
+        .where(col(Answer.user_id) == user_id, col(Conversation.platform) == platform)
+        .order_by(col(Answer.answered_at).desc(), col(Answer.id).desc())
         .limit(limit)
     )
     return [
@@ -271,7 +273,7 @@ def count_of_person(session: Session, platform: str, user_id: str) -> int:
         session.scalar(
             sa.select(sa.func.count())
             .select_from(Answer)
-            .where(Answer.user_id == user_id, _on_platform(platform))
+            .where(col(Answer.user_id) == user_id, _on_platform(platform))
         )
         or 0
     )
@@ -279,8 +281,8 @@ def count_of_person(session: Session, platform: str, user_id: str) -> int:
 
 def forget_person(session: Session, platform: str, user_id: str) -> int:
     """Delete every answer a person gave on this platform. Closed rounds keep their aggregates."""
-    result = session.execute(
-        sa.delete(Answer).where(Answer.user_id == user_id, _on_platform(platform))
+    result = session.exec(
+        sa.delete(Answer).where(col(Answer.user_id) == user_id, _on_platform(platform))
     )
     return result.rowcount or 0
 
@@ -291,14 +293,14 @@ def comments(session: Session, round_id: int, aspects: list[str]) -> dict[str, l
     if not aspects:
         return found
     rows = session.execute(
-        sa.select(Answer.aspect, Answer.comment)
+        sa.select(col(Answer.aspect), col(Answer.comment))
         .where(
-            Answer.round_id == round_id,
-            Answer.aspect.in_(aspects),
-            Answer.comment.is_not(None),
-            Answer.comment != "",
+            col(Answer.round_id) == round_id,
+            col(Answer.aspect).in_(aspects),
+            col(Answer.comment).is_not(None),
+            col(Answer.comment) != "",
         )
-        .order_by(Answer.aspect, Answer.comment)  # sorted, so order reveals nothing
+        .order_by(col(Answer.aspect), col(Answer.comment))  # sorted, so order reveals nothing
     )
     for aspect, comment in rows:
         found[aspect].append(comment)
@@ -307,8 +309,8 @@ def comments(session: Session, round_id: int, aspects: list[str]) -> dict[str, l
 
 def delete_closed_before(session: Session, cutoff: datetime) -> int:
     """Retention: delete answers older than ``cutoff`` in rounds that are closed."""
-    closed = sa.select(Round.id).where(Round.closed_at.is_not(None))
-    result = session.execute(
-        sa.delete(Answer).where(Answer.answered_at < cutoff, Answer.round_id.in_(closed))
+    closed = sa.select(col(Round.id)).where(col(Round.closed_at).is_not(None))
+    result = session.exec(
+        sa.delete(Answer).where(col(Answer.answered_at) < cutoff, col(Answer.round_id).in_(closed))
     )
     return result.rowcount or 0

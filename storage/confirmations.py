@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import PendingConfirmation
 from storage.upsert import insert_for
@@ -37,7 +37,8 @@ def take(session: Session, platform: str, user_id: str, now: datetime) -> str | 
 def cancel(session: Session, platform: str, user_id: str) -> None:
     session.execute(
         sa.delete(PendingConfirmation).where(
-            PendingConfirmation.platform == platform, PendingConfirmation.user_id == user_id
+            col(PendingConfirmation.platform) == platform,
+            col(PendingConfirmation.user_id) == user_id,
         )
     )
 

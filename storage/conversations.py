@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import Conversation
 from storage.upsert import insert_ignore
@@ -55,13 +55,17 @@ def find(session: Session, platform: str, channel: str) -> Conversation | None:
 
 def set_timezone(session: Session, conversation_id: int, timezone: str) -> None:
     session.execute(
-        sa.update(Conversation).where(Conversation.id == conversation_id).values(timezone=timezone)
+        sa.update(Conversation)
+        .where(col(Conversation.id) == conversation_id)
+        .values(timezone=timezone)
     )
 
 
 def set_language(session: Session, conversation_id: int, language: str) -> None:
     session.execute(
-        sa.update(Conversation).where(Conversation.id == conversation_id).values(language=language)
+        sa.update(Conversation)
+        .where(col(Conversation.id) == conversation_id)
+        .values(language=language)
     )
 
 
@@ -70,11 +74,12 @@ def save_reference(session: Session, conversation_id: int, reference: str) -> No
     session.execute(
         sa.update(Conversation)
         .where(
-            Conversation.id == conversation_id, Conversation.reference.is_distinct_from(reference)
+            col(Conversation.id) == conversation_id,
+            col(Conversation.reference).is_distinct_from(reference),
         )
         .values(reference=reference)
     )
 
 
 def on_platforms(session: Session, platforms: list[str]) -> list[Conversation]:
-    return list(session.exec(select(Conversation).where(Conversation.platform.in_(platforms))))
+    return list(session.exec(select(Conversation).where(col(Conversation.platform).in_(platforms))))

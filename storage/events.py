@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import ProcessedEvent
 from storage.upsert import insert_ignore
@@ -18,5 +18,5 @@ def first_delivery(session: Session, key: str, now: datetime) -> bool:
 
 def forget_before(session: Session, cutoff: datetime) -> int:
     """Drop remembered events older than any retry could be (Slack retries within minutes)."""
-    result = session.execute(sa.delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+    result = session.exec(sa.delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
     return result.rowcount or 0

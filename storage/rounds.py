@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import conversations, schedules, scores
 from storage.tables import Answer, Conversation, Round, RoundQuestion
@@ -131,6 +131,7 @@ def open_round(session: Session, new: NewRound) -> Round | None:
             session.flush()
     except sa.exc.IntegrityError:
         return None
+    assert round_.id is not None  # flushed: the database gave it its id
     for position, question in enumerate(new.questions, 1):
         session.add(
             RoundQuestion(
@@ -149,7 +150,9 @@ def open_round(session: Session, new: NewRound) -> Round | None:
 def current(session: Session, conversation_id: int) -> Round | None:
     """The conversation's open round, if any."""
     return session.exec(
-        select(Round).where(Round.conversation_id == conversation_id, Round.closed_at.is_(None))
+        select(Round).where(
+            Round.conversation_id == conversation_id, col(Round.closed_at).is_(None)
+        )
     ).first()
 
 
@@ -162,19 +165,21 @@ def questions(session: Session, round_id: int) -> list[RoundQuestion]:
         session.exec(
             select(RoundQuestion)
             .where(RoundQuestion.round_id == round_id)
-            .order_by(RoundQuestion.position)
+            .order_by(col(RoundQuestion.position))
         )
     )
 
 
 def set_parent_ref(session: Session, round_id: int, ref: str) -> None:
-    session.execute(sa.update(Round).where(Round.id == round_id).values(parent_ref=ref))
+    session.execute(sa.update(Round).where(col(Round.id) == round_id).values(parent_ref=ref))
 
 
 def set_question_ref(session: Session, round_id: int, question_id: str, ref: str) -> None:
     session.execute(
         sa.update(RoundQuestion)
-        .where(RoundQuestion.round_id == round_id, RoundQuestion.question_id == question_id)
+        .where(
+            col(RoundQuestion.round_id) == round_id, col(RoundQuestion.question_id) == question_id
+        )
         .values(message_ref=ref)
     )
 
@@ -184,9 +189,9 @@ def open_on_platforms(session: Session, platforms: list[str]) -> list[Round]:
     return list(
         session.exec(
             select(Round)
-            .join(Conversation, Conversation.id == Round.conversation_id)
-            .where(Round.closed_at.is_(None), Conversation.platform.in_(platforms))
-            .order_by(Round.closes_at)
+            .join(Conversation, col(Conversation.id) == Round.conversation_id)
+            .where(col(Round.closed_at).is_(None), col(Conversation.platform).in_(platforms))
+            .order_by(col(Round.closes_at))
         )
     )
 
@@ -196,8 +201,8 @@ def closed_rounds(session: Session, conversation_id: int, limit: int) -> list[Ro
     return list(
         session.exec(
             select(Round)
-            .where(Round.conversation_id == conversation_id, Round.closed_at.is_not(None))
-            .order_by(Round.opened_at.desc(), Round.id.desc())
+            .where(Round.conversation_id == conversation_id, col(Round.closed_at).is_not(None))
+            .order_by(col(Round.opened_at).desc(), col(Round.id).desc())
             .limit(limit)
         )
     )
@@ -209,9 +214,9 @@ def close(session: Session, round_id: int, now: datetime, members: int | None) -
     The UPDATE takes the row lock first, so answers still being written finish before the
     aggregates are computed, and answers arriving after it see the round closed.
     """
-    closed = session.execute(
+    closed = session.exec(
         sa.update(Round)
-        .where(Round.id == round_id, Round.closed_at.is_(None))
+        .where(col(Round.id) == round_id, col(Round.closed_at).is_(None))
         .values(closed_at=now, members=members)
     )
     if closed.rowcount != 1:
@@ -219,9 +224,13 @@ def close(session: Session, round_id: int, now: datetime, members: int | None) -
     tallies = scores.tally(session, round_id)
     scores.store(session, round_id, tallies)
     respondents = session.scalar(
-        sa.select(sa.func.count(sa.distinct(Answer.user_id))).where(Answer.round_id == round_id)
+        sa.select(sa.func.count(sa.distinct(col(Answer.user_id)))).where(
+            col(Answer.round_id) == round_id
+        )
     )
-    session.execute(sa.update(Round).where(Round.id == round_id).values(respondents=respondents))
+    session.execute(
+        sa.update(Round).where(col(Round.id) == round_id).values(respondents=respondents)
+    )
     round_ = session.get(Round, round_id)
     session.refresh(round_)
     return round_
@@ -229,9 +238,9 @@ def close(session: Session, round_id: int, now: datetime, members: int | None) -
 
 def mark_reminded(session: Session, round_id: int, now: datetime) -> bool:
     """True the first time only: one reminder per round."""
-    result = session.execute(
+    result = session.exec(
         sa.update(Round)
-        .where(Round.id == round_id, Round.reminded_at.is_(None))
+        .where(col(Round.id) == round_id, col(Round.reminded_at).is_(None))
         .values(reminded_at=now)
     )
     return result.rowcount == 1
@@ -244,18 +253,20 @@ def previous_closed(session: Session, round_: Round) -> Round | None:
         .where(
             Round.conversation_id == round_.conversation_id,
             Round.template == round_.template,
-            Round.closed_at.is_not(None),
+            col(Round.closed_at).is_not(None),
             Round.id != round_.id,
             Round.opened_at <= round_.opened_at,
         )
-        .order_by(Round.opened_at.desc(), Round.id.desc())
+        .order_by(col(Round.opened_at).desc(), col(Round.id).desc())
         .limit(1)
     ).first()
 
 
 def withdraw(session: Session, round_id: int) -> None:
     """Remove a round nobody could see (its parent post failed); it has no answers yet."""
-    session.execute(sa.delete(Round).where(Round.id == round_id, Round.parent_ref.is_(None)))
+    session.execute(
+        sa.delete(Round).where(col(Round.id) == round_id, col(Round.parent_ref).is_(None))
+    )
 
 
 def question_state(session: Session, round_id: int, question_id: str) -> tuple[int, bool]:
@@ -263,9 +274,9 @@ def question_state(session: Session, round_id: int, question_id: str) -> tuple[i
     count = session.scalar(
         sa.select(sa.func.count())
         .select_from(Answer)
-        .where(Answer.round_id == round_id, Answer.question_id == question_id)
+        .where(col(Answer.round_id) == round_id, col(Answer.question_id) == question_id)
     )
-    closed_at = session.scalar(sa.select(Round.closed_at).where(Round.id == round_id))
+    closed_at = session.scalar(sa.select(col(Round.closed_at)).where(col(Round.id) == round_id))
     return count or 0, closed_at is not None
 
 
@@ -278,28 +289,28 @@ def latest_closed_in(
         return []
     newest = (
         sa.select(
-            Round.id,
+            col(Round.id),
             sa.func.row_number()
             .over(
-                partition_by=Round.conversation_id,
-                order_by=(Round.opened_at.desc(), Round.id.desc()),
+                partition_by=col(Round.conversation_id),
+                order_by=(col(Round.opened_at).desc(), col(Round.id).desc()),
             )
             .label("rank"),
         )
-        .join(Conversation, Conversation.id == Round.conversation_id)
+        .join(Conversation, col(Conversation.id) == Round.conversation_id)
         .where(
-            Conversation.platform == platform,
-            Conversation.channel.in_(channels),
-            Round.closed_at.is_not(None),
+            col(Conversation.platform) == platform,
+            col(Conversation.channel).in_(channels),
+            col(Round.closed_at).is_not(None),
         )
         .subquery()
     )
     rows = session.exec(
         select(Conversation, Round)
-        .join(Round, Round.conversation_id == Conversation.id)
+        .join(Round, col(Round.conversation_id) == Conversation.id)
         .join(newest, newest.c.id == Round.id)
         .where(newest.c.rank == 1)
-        .order_by(Round.closed_at.desc())
+        .order_by(col(Round.closed_at).desc())
         .limit(limit)
     )
     return [(conversation, round_) for conversation, round_ in rows]
@@ -311,7 +322,9 @@ def open_parent_in(
     """A channel's conversation and the stored parent post of its open round (if any)."""
     row = session.exec(
         select(Conversation, Round.parent_ref)
-        .outerjoin(Round, (Round.conversation_id == Conversation.id) & Round.closed_at.is_(None))
+        .outerjoin(
+            Round, (col(Round.conversation_id) == Conversation.id) & col(Round.closed_at).is_(None)
+        )
         .where(Conversation.platform == platform, Conversation.channel == channel)
     ).first()
     return (row[0], row[1]) if row else None

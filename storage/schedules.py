@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import Conversation, Occurrence, Schedule
 from storage.upsert import insert_ignore
@@ -33,15 +33,15 @@ def of_conversation(session: Session, conversation_id: int) -> list[Schedule]:
         session.exec(
             select(Schedule)
             .where(Schedule.conversation_id == conversation_id)
-            .order_by(Schedule.kind, Schedule.id)
+            .order_by(col(Schedule.kind), col(Schedule.id))
         )
     )
 
 
 def remove(session: Session, conversation_id: int, kind: str) -> int:
-    result = session.execute(
+    result = session.exec(
         sa.delete(Schedule).where(
-            Schedule.conversation_id == conversation_id, Schedule.kind == kind
+            col(Schedule.conversation_id) == conversation_id, col(Schedule.kind) == kind
         )
     )
     return result.rowcount or 0
@@ -51,9 +51,9 @@ def on_platforms(session: Session, platforms: list[str]) -> list[Schedule]:
     return list(
         session.exec(
             select(Schedule)
-            .join(Conversation, Conversation.id == Schedule.conversation_id)
-            .where(Conversation.platform.in_(platforms))
-            .order_by(Schedule.id)
+            .join(Conversation, col(Conversation.id) == Schedule.conversation_id)
+            .where(col(Conversation.platform).in_(platforms))
+            .order_by(col(Schedule.id))
         )
     )
 

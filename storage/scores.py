@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import Answer, RoundQuestion, RoundScore
 
@@ -57,9 +57,13 @@ def tally(session: Session, round_id: int) -> dict[str, AspectTally]:
     tallies: dict[str, AspectTally] = {}
     signatures: dict[str, list[str]] = defaultdict(list)
     for aspect, question_id, version in session.execute(
-        sa.select(RoundQuestion.aspect, RoundQuestion.question_id, RoundQuestion.question_version)
-        .where(RoundQuestion.round_id == round_id)
-        .order_by(RoundQuestion.position)
+        sa.select(
+            col(RoundQuestion.aspect),
+            col(RoundQuestion.question_id),
+            col(RoundQuestion.question_version),
+        )
+        .where(col(RoundQuestion.round_id) == round_id)
+        .order_by(col(RoundQuestion.position))
     ):
         tallies.setdefault(aspect, AspectTally(aspect))
         signatures[aspect].append(f"{question_id}@{version}")
@@ -68,11 +72,13 @@ def tally(session: Session, round_id: int) -> dict[str, AspectTally]:
 
     people = session.execute(
         sa.select(
-            Answer.aspect,
-            sa.func.count(sa.distinct(Answer.user_id)),
-            sa.func.count(sa.distinct(sa.case((Answer.level.is_not(None), Answer.user_id)))),
+            col(Answer.aspect),
+            sa.func.count(sa.distinct(col(Answer.user_id))),
+            sa.func.count(
+                sa.distinct(sa.case((col(Answer.level).is_not(None), col(Answer.user_id))))
+            ),
         )
-        .where(Answer.round_id == round_id)
+        .where(col(Answer.round_id) == round_id)
         .group_by(Answer.aspect)
     )
     for aspect, responses, scored in people:
@@ -80,9 +86,9 @@ def tally(session: Session, round_id: int) -> dict[str, AspectTally]:
         entry.responses, entry.scored = responses, scored
 
     levels = session.execute(
-        sa.select(Answer.aspect, Answer.question_id, Answer.level, sa.func.count())
-        .where(Answer.round_id == round_id, Answer.level.is_not(None))
-        .group_by(Answer.aspect, Answer.question_id, Answer.level)
+        sa.select(col(Answer.aspect), col(Answer.question_id), col(Answer.level), sa.func.count())
+        .where(col(Answer.round_id) == round_id, col(Answer.level).is_not(None))
+        .group_by(col(Answer.aspect), col(Answer.question_id), col(Answer.level))
     )
     for aspect, question_id, level, count in levels:
         entry = tallies.setdefault(aspect, AspectTally(aspect))
@@ -118,7 +124,7 @@ def stored(session: Session, round_ids: list[int]) -> dict[int, dict[str, RoundS
     result: dict[int, dict[str, RoundScore]] = defaultdict(dict)
     if round_ids:
         for score in session.scalars(
-            sa.select(RoundScore).where(RoundScore.round_id.in_(round_ids))
+            sa.select(RoundScore).where(col(RoundScore.round_id).in_(round_ids))
         ):
             result[score.round_id][score.aspect] = score
     return result

@@ -8,6 +8,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -35,7 +36,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _time(nullable: bool = False, index: bool = False) -> object:
+def _time(nullable: bool = False, index: bool = False) -> Any:
     """A time column; required ones default to now, optional ones to None."""
     if nullable:
         return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
