@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from bot import commands, occurrences, phrases
 from bot.context import Person, Place
 from bot.replies import Confirm, Notice, Refusal, Reply, RoundTitle, private
@@ -225,7 +227,7 @@ def describe(schedule: Schedule) -> Say:
     )
 
 
-def _store_schedule(session: object, schedule: Schedule, timezone: str | None) -> bool:
+def _store_schedule(session: Session, schedule: Schedule, timezone: str | None) -> bool:
     if timezone:  # a schedule that names a timezone sets the conversation's
         conversations.set_timezone(session, schedule.conversation_id, timezone)
     return bool(schedules.replace(session, schedule))

@@ -97,6 +97,7 @@ def draw(series: Series, aspects: Aspects, labels: ChartLabels, width: int = WID
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     fonts = fonts_for(words(series, aspects, labels))
     if fonts.missing:
@@ -119,7 +120,9 @@ def draw(series: Series, aspects: Aspects, labels: ChartLabels, width: int = WID
     else:
         trend = figure.add_subplot()
     _trend(trend, series, aspects, labels, text, title)
-    figure.get_layout_engine().set(h_pad=6 / DPI, w_pad=6 / DPI)
+    engine = figure.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)  # layout="constrained" above
+    engine.set(h_pad=6 / DPI, w_pad=6 / DPI)
     return figure
 
 

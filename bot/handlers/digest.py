@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
 
 from bot.chat import Chat
 from bot.context import Place
@@ -19,7 +22,7 @@ from bot.replies import AspectScore, Digest, Reply, RoundSummary, RoundTitle, pr
 from bot.services import Services
 from bot.wording import Moment, speaking, t, tn
 from storage import answers, rounds, schedules, scores
-from storage.tables import DigestPost, Round
+from storage.tables import DigestPost, Round, RoundScore
 
 log = logging.getLogger(__name__)
 HISTORY = 8  # rounds in a digest's trend
@@ -103,7 +106,7 @@ class Digests:
                 )
             )
         shown = [score for score in results if not score.hidden and score.mean is not None]
-        weakest = min(shown, key=lambda score: score.mean) if shown else None
+        weakest = min(shown, key=lambda score: score.mean or 0.0) if shown else None
         weakest_next = None
         if weakest is not None and weakest.median is not None and int(weakest.median) < 4:
             weakest_next = weakest.aspect.level(int(weakest.median) + 1)
@@ -166,8 +169,9 @@ class Digests:
 
 
 def _summary_data(
-    session: object, round_: Round, aspects: list[str], threshold: int
+    session: Session, round_: Round, aspects: list[str], threshold: int
 ) -> tuple[dict[str, _Figures], dict[str, _Figures] | None, dict[str, list[str]]]:
+    assert round_.id is not None, "a stored round has an id"
     figures = _figures(session, round_)
     previous_round = rounds.previous_closed(session, round_)
     previous = _figures(session, previous_round) if previous_round else None
@@ -176,7 +180,8 @@ def _summary_data(
     return figures, previous, comments
 
 
-def _figures(session: object, round_: Round) -> dict[str, _Figures]:
+def _figures(session: Session, round_: Round) -> dict[str, _Figures]:
+    assert round_.id is not None, "a stored round has an id"
     if round_.closed_at is not None:
         stored = scores.stored(session, [round_.id]).get(round_.id, {})
         return {
@@ -191,17 +196,24 @@ def _figures(session: object, round_: Round) -> dict[str, _Figures]:
             for key, s in stored.items()
         }
     return {
-        key: _Figures(t.responses, t.scored, t.mean, t.median, tuple(t.distribution), t.questions)
+        key: _Figures(t.responses, t.scored, t.mean, t.median, _levels(t.distribution), t.questions)
         for key, t in scores.tally(session, round_.id).items()
     }
 
 
+def _levels(distribution: list[int]) -> tuple[int, int, int, int]:
+    """A tally's answers per level 1-4, as a summary holds them."""
+    first, second, third, fourth = distribution
+    return first, second, third, fourth
+
+
 def _trend(
-    history: list[Round], stored: dict[int, dict[str, object]], threshold: int, timezone: str
+    history: list[Round], stored: dict[int, dict[str, RoundScore]], threshold: int, timezone: str
 ) -> Series:
     """Per round (oldest first), each aspect's mean, or None where it is below the threshold."""
     series = []
     for round_ in history:
+        assert round_.id is not None, "a stored round has an id"
         label = str(Moment(round_.opened_at, timezone, style="day"))
         means = {
             aspect: (score.mean if score.scored >= threshold else None)
@@ -227,5 +239,5 @@ def _labels(rounds: int) -> ChartLabels:
     )
 
 
-def _record_post(session: object, conversation_id: int, round_id: int, now: object) -> None:
+def _record_post(session: Session, conversation_id: int, round_id: int, now: datetime) -> None:
     session.add(DigestPost(conversation_id=conversation_id, round_id=round_id, posted_at=now))

@@ -10,6 +10,8 @@ import csv
 import io
 import json
 
+from sqlmodel import Session
+
 from bot import phrases
 from bot.model import MaturityModel
 from bot.replies import RoundTitle
@@ -36,16 +38,22 @@ class ExportError(Exception):
     """The conversation asked for does not exist; the message says how to name one."""
 
 
-def rows(db: Database, model: MaturityModel, conversation: str, threshold: int) -> list[dict]:
+def rows(
+    db: Database, model: MaturityModel, conversation: str, threshold: int
+) -> list[dict[str, object]]:
     return db.read_now(_rows, [a.key for a in model.aspects], conversation, threshold)
 
 
-def _rows(session: object, aspects: list[str], conversation: str, threshold: int) -> list[dict]:
+def _rows(
+    session: Session, aspects: list[str], conversation: str, threshold: int
+) -> list[dict[str, object]]:
     found = _conversation(session, conversation)
+    assert found.id is not None, "a stored conversation has an id"
     history = list(reversed(rounds.closed_rounds(session, found.id, MAX_ROUNDS)))
-    stored = scores.stored(session, [r.id for r in history])
+    stored = scores.stored(session, [r.id for r in history if r.id is not None])
     result = []
     for round_ in history:
+        assert round_.id is not None, "a stored round has an id"
         for aspect in aspects:
             score = stored.get(round_.id, {}).get(aspect)
             row: dict[str, object] = {
@@ -76,7 +84,7 @@ def _rows(session: object, aspects: list[str], conversation: str, threshold: int
     return result
 
 
-def _conversation(session: object, reference: str) -> Conversation:
+def _conversation(session: Session, reference: str) -> Conversation:
     if reference.isdigit():
         found = conversations.get(session, int(reference))
     else:
@@ -90,7 +98,7 @@ def _conversation(session: object, reference: str) -> Conversation:
     return found
 
 
-def as_text(data: list[dict], fmt: str, conversation: str) -> str:
+def as_text(data: list[dict[str, object]], fmt: str, conversation: str) -> str:
     """The rows as CSV or JSON text."""
     if fmt == "json":
         return json.dumps({"conversation": conversation, "rows": data}, indent=2) + "\n"
