@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -22,7 +24,7 @@ from bot.assembly import Assembly
 from bot.context import Person
 from bot.wording import speaking
 from storage import answers, events, rounds, schedules
-from storage.tables import Schedule
+from storage.tables import Round, Schedule
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 30
@@ -98,6 +100,7 @@ class Scheduler:
                     self._remove(f"schedule:{schedule_id}")
                     del self._jobs[schedule_id]
             for schedule in stored:
+                assert schedule.id is not None, "a stored schedule has an id"
                 if self._jobs.get(schedule.id) == _signature(schedule):
                     continue
                 trigger = CronTrigger(
@@ -116,16 +119,18 @@ class Scheduler:
                 )
                 self._jobs[schedule.id] = _signature(schedule)
             for round_ in await self._open_rounds():
+                assert round_.id is not None, "a stored round has an id"
                 if self._aps.get_job(f"close:{round_.id}") is None:
                     self.round_opened(round_.id, round_.closes_at)
 
-    async def _open_rounds(self) -> list[object]:
+    async def _open_rounds(self) -> list[Round]:
         return await self.services.db.read(rounds.open_on_platforms, self.platforms)
 
     async def close_overdue(self) -> None:
         """Rounds whose closing time passed while nobody was running close now."""
         now = self.services.now()
         for round_ in await self._open_rounds():
+            assert round_.id is not None, "a stored round has an id"
             if round_.closes_at <= now:
                 log.info("closing round %s, due %s", round_.id, round_.closes_at.isoformat())
                 await self.close_round(round_.id)
@@ -135,6 +140,7 @@ class Scheduler:
         now = self.services.now()
         limit = self.services.settings.pulse_catch_up
         for schedule in await self.services.db.read(schedules.on_platforms, self.platforms):
+            assert schedule.id is not None, "a stored schedule has an id"
             due = _latest(schedule, now)
             if due is None or due < schedule.created_at:
                 continue  # nothing missed since the schedule was set (or set again)
@@ -156,7 +162,7 @@ class Scheduler:
         if due is None:  # pragma: no cover - APScheduler only wakes us at an occurrence
             return
         await self._run(
-            schedule, occurrences.key(schedule.kind, schedule.id, due, schedule.timezone)
+            schedule, occurrences.key(schedule.kind, schedule_id, due, schedule.timezone)
         )
 
     async def _run(self, schedule: Schedule, key: str) -> None:
@@ -205,7 +211,7 @@ class Scheduler:
         if self._aps.get_job(job_id) is not None:
             self._aps.remove_job(job_id)
 
-    def _spawn(self, work: object) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.config import ConfigError, Settings
 from bot.metrics import REQUEST_SECONDS, exposition
@@ -128,7 +129,7 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def _timed(request: web.Request, handler: object) -> web.StreamResponse:
+async def _timed(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Latency of every request by route (the platform's ack time for events)."""
     started = time.perf_counter()
     try:

@@ -11,7 +11,10 @@ from bot.chat import Chat
 
 class PlatformAdapter(Protocol):
     name: str  # "slack", "teams": the platform column of stored conversations
-    chat: Chat
+
+    @property
+    def chat(self) -> Chat:  # read-only, so an adapter may hold a SlackChat or a TeamsChat
+        """The outbound port: what the scheduler and the handlers speak through."""
 
     async def start(self, app: web.Application) -> None:
         """Add routes to the shared server, or open outbound connections (Socket Mode)."""
