@@ -27,6 +27,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 try:  # libyaml is about ten times faster; fall back to pure Python where it is missing
     from yaml import CSafeLoader as _Loader
@@ -332,7 +333,7 @@ def load_file(path: Path, schema: type[Schema]) -> Schema:
         raise ContentError(path, _describe(text, location), _explain(first)) from None
 
 
-def _explain(error: Any) -> str:
+def _explain(error: ErrorDetails) -> str:
     kind, message = error["type"], error["msg"]
     if kind == "missing":
         return f"missing field {error['loc'][-1]!r}"
@@ -379,7 +380,7 @@ class _UniqueKeyLoader(_Loader):
     """A safe loader that refuses duplicate mapping keys instead of keeping the last one."""
 
 
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict:
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:

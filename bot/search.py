@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from bot import analysis
-from bot.cues import ASKING_WORDS, CHINESE_ASKING
+from bot.cues import ASKING_WORDS, CHINESE_ASKING, ENGLISH_STOP
 from bot.index import Index
 from bot.passages import TITLE, Quote
 from bot.understand import deletion_index, deletions, edit_distance
@@ -276,7 +276,7 @@ def closest(index: Index, text: str, limit: int = 3) -> list[Hit]:
     "goldn path"), by one or two typing slips from a word of the content."""
     guesses: dict[str, float] = {}
     for word, _, _ in analysis.english_words(analysis.fold(text)):
-        if len(word) < 6 or word in ASKING_WORDS or word in analysis.ENGLISH_STOP:
+        if len(word) < 6 or word in ASKING_WORDS or word in ENGLISH_STOP:
             continue
         for term in _near(index, word):
             if term not in index.weak:

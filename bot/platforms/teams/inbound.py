@@ -8,8 +8,7 @@ from dataclasses import dataclass, replace
 
 from botbuilder.schema import Activity
 
-from bot.chat import MessageRef
-from bot.context import Person
+from bot.context import MessageRef, Person
 from bot.platforms.teams.people import Account, account_of
 from bot.platforms.teams.references import (
     CHANNEL,
