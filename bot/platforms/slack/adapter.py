@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -18,6 +19,9 @@ from bot.platforms.slack.client import web_client
 from bot.platforms.slack.inflight import InFlight
 from bot.platforms.slack.pacing import ChannelPacer
 from bot.platforms.slack.web import PATH, SlackEndpoint
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 REJECTED_TOKEN = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
@@ -36,7 +40,7 @@ class SlackAdapter:
         self.work = InFlight()
         self.app = build_app(bot, self.chat, self.client, settings, self.work)
         self._session: aiohttp.ClientSession | None = None
-        self._socket = None  # AsyncSocketModeHandler, in Socket Mode
+        self._socket: AsyncSocketModeHandler | None = None  # in Socket Mode
         self._connecting: asyncio.Task[None] | None = None
 
     async def start(self, app: web.Application) -> None:
@@ -58,7 +62,7 @@ class SlackAdapter:
             self.app, self.settings.slack_app_token, web_client=self.client
         )
         # Connecting retries on its own until Slack answers; the server starts meanwhile.
-        self._connecting = asyncio.create_task(self._socket.connect_async())
+        self._connecting = asyncio.create_task(self._socket.connect_async())  # type: ignore[no-untyped-call]  # Bolt: unannotated
         log.info("Slack: Socket Mode")
 
     async def _identify(self) -> None:
@@ -85,7 +89,7 @@ class SlackAdapter:
     async def _check_app_token(self) -> None:
         """A rejected app-level token stops start-up: Socket Mode would retry it forever."""
         try:
-            await self.client.apps_connections_open(app_token=self.settings.slack_app_token)
+            await self.client.apps_connections_open(app_token=self.settings.slack_app_token or "")
         except SlackApiError as error:
             code = error.response.get("error")
             if code in (*REJECTED_TOKEN, "not_allowed_token_type"):
@@ -99,7 +103,7 @@ class SlackAdapter:
 
     async def stop(self) -> None:
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close_async()  # type: ignore[no-untyped-call]  # Bolt: unannotated
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         await self.work.wait(SHUTDOWN_GRACE_SECONDS)

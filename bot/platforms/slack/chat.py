@@ -85,7 +85,7 @@ class SlackChat:
             page = await self.client.conversations_members(
                 channel=place.channel, limit=MEMBERS_PAGE, cursor=cursor
             )
-            people += [member for member in page.get("members", []) if member != bot]
+            people += [member for member in (page.get("members") or []) if member != bot]
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return people

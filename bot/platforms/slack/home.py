@@ -62,7 +62,7 @@ class HomeTab:
                 limit=200,
                 cursor=cursor,
             )
-            channels += [c["id"] for c in page.get("channels", []) if isinstance(c, dict)]
+            channels += [c["id"] for c in (page.get("channels") or []) if isinstance(c, dict)]
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 break

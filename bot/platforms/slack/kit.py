@@ -89,5 +89,5 @@ def section_with(markdown: str, accessory: Block) -> Block:
     return {**section(markdown), "accessory": accessory}
 
 
-def bullets(items: list[str] | tuple[str, ...] | list[Say]) -> str:
+def bullets(items: list[str] | tuple[str, ...] | list[Say] | tuple[Say, ...]) -> str:
     return "\n".join(f"{BULLET} {said(item)}" for item in items)

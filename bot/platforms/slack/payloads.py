@@ -141,7 +141,7 @@ def button(body: dict[str, Any]) -> Pressed:
     channel = _optional(body, "channel", "id") or _required(container, "channel_id")
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     try:
-        action_ts = float(action.get("action_ts"))
+        action_ts = float(action.get("action_ts", ""))  # missing: ValueError
     except (TypeError, ValueError):
         action_ts = None
     return Pressed(
@@ -258,7 +258,7 @@ class Comment:
 
 
 def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> Comment:
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view = body["view"] if isinstance(body.get("view"), dict) else {}
     try:
         meta = json.loads(_required(view, "private_metadata"))
     except json.JSONDecodeError:

@@ -46,7 +46,7 @@ class SlackEndpoint:
             return _rejected(401, "invalid signature")
         try:  # Bolt parses the body once, for us too: it is the costly part of a click
             bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=request.headers
+                body=body, query=request.query_string, headers=dict(request.headers.items())
             )
         except Exception:  # not JSON, not a form, or not an object: the sender's mistake
             return _rejected(400, "not a Slack payload")

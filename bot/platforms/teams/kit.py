@@ -39,7 +39,7 @@ def subtle(value: Say | str, **style: object) -> Element:
     return text(value, **{"isSubtle": True, "spacing": "Small", **style})
 
 
-def bullets(items: list[str] | tuple[str, ...] | list[Say]) -> Element:
+def bullets(items: list[str] | tuple[str, ...] | list[Say] | tuple[Say, ...]) -> Element:
     """A real (markdown) list: plain lines in one TextBlock would run together in Teams."""
     return text("\n".join(f"- {item}" for item in items), spacing="Small")
 
