@@ -8,10 +8,10 @@ import logging
 from types import SimpleNamespace
 
 from aiohttp import web
+from azure.core.exceptions import DeserializationError
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
-from msrest.exceptions import DeserializationError
 
 from bot.assembly import Assembly
 from bot.config import Settings

@@ -38,7 +38,7 @@ TURN_KEY = "maturitybot.turn"
 SORRY = t("Sorry, something went wrong on my side. Please try again in a moment.")
 
 
-class MaturityBot(TeamsActivityHandler):
+class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
     def __init__(self, bot: Assembly, chat: TeamsChat) -> None:
         super().__init__()
         self.bot = bot
@@ -75,7 +75,8 @@ class MaturityBot(TeamsActivityHandler):
         return await places.remember_reference(place, origin.reference.dumps())
 
     def _turn(self, turn_context: TurnContext) -> tuple[Inbound, Place] | None:
-        return turn_context.turn_state.get(TURN_KEY)
+        turn: tuple[Inbound, Place] | None = turn_context.turn_state.get(TURN_KEY)
+        return turn
 
     # --- messages ---------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from botframework.connector.auth import (
 Key = tuple[str, str, str]
 
 
-class ReusingConnectorFactory(ConnectorFactory):
+class ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbuilder is untyped
     def __init__(self, inner: ConnectorFactory, clients: dict[Key, ConnectorClient], app: str):
         self._inner, self._clients, self._app = inner, clients, app
 
@@ -36,7 +36,7 @@ class ReusingConnectorFactory(ConnectorFactory):
         return client
 
 
-class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):
+class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]  # botbuilder is untyped
     """``ConfigurationBotFrameworkAuthentication`` whose connector factories reuse clients."""
 
     def __init__(self, configuration: Any) -> None:

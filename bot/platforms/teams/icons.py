@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 
 ACCENT = (0x2F, 0x6F, 0xDE)
 WHITE = (0xFF, 0xFF, 0xFF)
 Pixel = tuple[int, int, int, int]
 
 
-def png(width: int, height: int, pixel: object) -> bytes:
+def png(width: int, height: int, pixel: Callable[[int, int], Pixel]) -> bytes:
     """Encode an RGBA image; ``pixel(x, y)`` gives each pixel."""
     rows = bytearray()
     for y in range(height):
