@@ -9,10 +9,12 @@ the request.
 
 from __future__ import annotations
 
+from bot import phrases
 from bot.context import Person, Place
 from bot.handlers.questions import RoundFacts, question_reply
-from bot.replies import OwnView
+from bot.replies import Notice, OwnView, private
 from bot.services import Services
+from bot.wording import t
 from storage import views
 
 
@@ -50,3 +52,24 @@ class Views:
     async def respondents(self, round_id: int, question_id: str, limit: int) -> list[str]:
         """Who answered the question, the most recent first, at most ``limit`` person ids."""
         return await self.services.db.read(views.recent_respondents, round_id, question_id, limit)
+
+
+def in_words(view: OwnView) -> Notice:
+    """A person's view said in a sentence, for clients that cannot show it on the card."""
+    shared = view.question
+    if not view.answered:
+        return private(
+            t(
+                "You have not answered question {position} ({aspect}) yet.",
+                position=shared.position,
+                aspect=shared.aspect.name,
+            )
+        )
+    return private(
+        t(
+            "Your answer to question {position} ({aspect}): {choice}.",
+            position=shared.position,
+            aspect=shared.aspect.name,
+            choice=phrases.choice(view.level),
+        )
+    )

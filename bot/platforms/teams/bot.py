@@ -19,7 +19,8 @@ from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeRespons
 
 from bot.assembly import Assembly
 from bot.context import Click, Place, Turn
-from bot.handlers.views import Views
+from bot.handlers.answers import unknown_question
+from bot.handlers.views import Views, in_words
 from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.teams import actions, cards, views
 from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
@@ -90,6 +91,9 @@ class MaturityBot(TeamsActivityHandler):
         inbound, place = turn
         activity = turn_context.activity
         if activity.value is not None:
+            if isinstance(activity.value, dict) and activity.value.get(actions.KEY) == views.VERB:
+                await self._submitted_view(turn_context, inbound, place, activity.value)
+                return
             action = actions.parse(activity.value)
             if action is not None:
                 await self._submitted(turn_context, inbound, place, action)
@@ -109,6 +113,17 @@ class MaturityBot(TeamsActivityHandler):
     ) -> None:
         """An ``Action.Submit`` fallback: older clients cannot replace the card in place."""
         reply = await self._act(inbound, place, action)
+        await self._deliver(turn_context, inbound, place, [reply], point=False)
+
+    async def _submitted_view(
+        self, turn_context: TurnContext, inbound: Inbound, place: Place, value: object
+    ) -> None:
+        """ "Show my answer" from a client without Universal Actions: said privately."""
+        request = views.submitted_view(value)
+        own = None
+        if request is not None:
+            own = await self.views.own(inbound.person, place, request.round_id, request.question_id)
+        reply = in_words(own) if own is not None else unknown_question()
         await self._deliver(turn_context, inbound, place, [reply], point=False)
 
     async def _deliver(

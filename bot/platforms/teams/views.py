@@ -78,6 +78,14 @@ def parse_view(value: object) -> ViewRequest | None:
     return ViewRequest(round_id, question, automatic=trigger == "automatic")
 
 
+def submitted_view(value: object) -> ViewRequest | None:
+    """The same request from the ``Action.Submit`` fallback of "Show my answer" (a message
+    whose ``value`` is the action's data)."""
+    if not isinstance(value, Mapping) or value.get(actions.KEY) != VERB:
+        return None
+    return parse_view({"action": {"type": "Action.Execute", "verb": VERB, "data": value}})
+
+
 def is_view(value: object) -> bool:
     """Whether an invoke asks for a view at all (valid or not): its verb is ours."""
     if not isinstance(value, Mapping):
