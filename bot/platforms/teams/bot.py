@@ -23,6 +23,7 @@ from bot.handlers.answers import unknown_question
 from bot.handlers.views import Views, in_words
 from bot.metrics import HANDLER_ERRORS, POSTS
 from bot.platforms.teams import actions, cards, views
+from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, with_backoff
 from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
 from bot.platforms.teams.inbound import Inbound, read
 from bot.platforms.teams.kit import CONTENT_TYPE, Card
@@ -141,7 +142,14 @@ class MaturityBot(TeamsActivityHandler):
                 POSTS.labels(PLATFORM, "reply").inc()
                 personal = inbound.origin.kind == PERSONAL
                 readers = (inbound.person.locale or place.language) if personal else None
-                await turn_context.send_activity(message(reply, readers or place.language))
+                said = message(reply, readers or place.language)
+                # After the acknowledgement nobody waits on this: a throttled reply waits its
+                # turn rather than failing.
+                await with_backoff(
+                    lambda said=said: turn_context.send_activity(said),
+                    "reply",
+                    retry_on=CREATE_RETRY_STATUSES,
+                )
                 continue
             reached = await self.chat.direct(place, inbound.person.id, reply)
             if point or not reached:
