@@ -198,8 +198,9 @@ def test_a_click_shows_the_clicker_their_answer_then_the_count_updates(playgroun
     assert len(counted) == 2, counted
     assert counted[0].startswith("Question 2 of 5") and "1 response so far" in counted[0]
     assert counted[1].startswith("Question 4 of 5") and "1 response so far" in counted[1]
+    # (The group chat's count edit may land in this step too: the same list.)
     edits = [t for t in count_update["traffic"] if t["kind"] == "update"]
-    assert len(edits) == 2 and all(t["refresh"]["userIds"] == [PLAYGROUND_USER] for t in edits)
+    assert len(edits) >= 2 and all(t["refresh"]["userIds"] == [PLAYGROUND_USER] for t in edits)
 
 
 def test_a_saved_comment_keeps_the_question_card(playground_run) -> None:

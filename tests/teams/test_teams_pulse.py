@@ -232,7 +232,11 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
     )
     assert "our golden paths need docs" in texts(summary[0].card)
     closed = connector.wait_for(
-        lambda calls: [c for c in calls if c.kind == "update" and "Closed" in texts(c.card)],
+        lambda calls: (
+            len(found := [c for c in calls if c.kind == "update" and "Closed" in texts(c.card)])
+            == QUESTIONS
+            and found
+        ),
         after=mark,
     )
     assert not closed[0].card.get("actions")
