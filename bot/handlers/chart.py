@@ -129,7 +129,9 @@ def draw(series: Series, aspects: Aspects, labels: ChartLabels, width: int = WID
         _trend(trend, series, aspects, labels, text, title)
     if not layout.radar and len(series) > 1:
         handles, names = trend.get_legend_handles_labels()
-        trend.get_legend().remove()
+        legend = trend.get_legend()
+        if legend is not None:
+            legend.remove()
         below.legend(handles, names, loc="center", ncols=2, prop=text, frameon=False)
     figure.get_layout_engine().set(h_pad=6 / DPI, w_pad=6 / DPI)
     return figure

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import os
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -66,10 +67,23 @@ def buttons(card: dict) -> list[dict]:
     return list(card.get("actions") or [])
 
 
+def text_blocks(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "TextBlock" else []
+        return own + [t for value in node.values() for t in text_blocks(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in text_blocks(value)]
+    return []
+
+
 def check(card: dict) -> dict:
     """What every card must be; returns it for more specific checks."""
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
     json.dumps(card)  # plain JSON, ready for an attachment
+    # Teams' markdown joins lines split by one newline into one paragraph: lines are elements
+    # of their own, or items of a real list.
+    for block in text_blocks(card):
+        assert not re.search(r"(?<!\n)\n(?!\n|- )", block), block
     for button in buttons(card):
         assert button["type"] == "Action.Execute" and button["verb"]
         assert button["data"][actions.KEY] == button["verb"]

@@ -142,18 +142,19 @@ class MaturityBot(TeamsActivityHandler):
                 POSTS.labels(PLATFORM, "reply").inc()
                 personal = inbound.origin.kind == PERSONAL
                 readers = (inbound.person.locale or place.language) if personal else None
-                said = message(reply, readers or place.language)
                 # After the acknowledgement nobody waits on this: a throttled reply waits its
                 # turn rather than failing.
-                await with_backoff(
-                    lambda said=said: turn_context.send_activity(said),
-                    "reply",
-                    retry_on=CREATE_RETRY_STATUSES,
-                )
+                await self._reply(turn_context, message(reply, readers or place.language))
                 continue
             reached = await self.chat.direct(place, inbound.person.id, reply)
             if point or not reached:
                 await self.chat.point_to_private(place, inbound.origin.thread, reached)
+
+    async def _reply(self, turn_context: TurnContext, said: Activity) -> None:
+        async def send() -> object:
+            return await turn_context.send_activity(said)
+
+        await with_backoff(send, "reply", retry_on=CREATE_RETRY_STATUSES)
 
     async def _act(self, inbound: Inbound, place: Place, action: actions.CardAction) -> Reply:
         """A card's button: the conversation is the one the activity came from, whatever
