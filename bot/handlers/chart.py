@@ -205,8 +205,8 @@ def _bars(
     rows = range(len(aspects))
     axes.barh(rows, values, color=_colours(len(aspects)), height=0.6)
     for row, value in zip(rows, values, strict=True):
-        if value:
-            axes.text(value + 0.05, row, f"{value:.1f}", va="center", fontproperties=text)
+        shown = f"{value:.1f}" if value else "–"  # no bar: too few responses (the footnote)
+        axes.text(value + 0.05, row, shown, va="center", fontproperties=text, color="#333")
     axes.set_yticks(list(rows), names, fontproperties=text)
     axes.invert_yaxis()  # the first aspect on top, as in the card's table
     axes.set_xlim(0, 4.6)
