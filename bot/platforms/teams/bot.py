@@ -119,7 +119,7 @@ class MaturityBot(TeamsActivityHandler):
     async def _submitted_view(
         self, turn_context: TurnContext, inbound: Inbound, place: Place, value: object
     ) -> None:
-        """ "Show my answer" from a client without Universal Actions: said privately."""
+        """The "Show my answer" of a client without Universal Actions: said privately."""
         request = views.submitted_view(value)
         own = None
         if request is not None:
