@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import assert_never
 
-from bot import commands
+from bot import commands, phrases
 from bot.chinese import language_of
 from bot.context import Click, MessageRef, Person, Place, Turn
 from bot.handlers import knowledge
@@ -17,10 +17,11 @@ from bot.handlers.digest import Digests
 from bot.handlers.rounds import Rounds
 from bot.metrics import QUESTIONS
 from bot.places import Places
-from bot.replies import AnswerRecorded, HelpAnswer, Reply, private
+from bot.replies import AnswerRecorded, HelpAnswer, Notice, Reply, RoundTitle, private
 from bot.services import Services
 from bot.wording import t
 from storage import rounds
+from storage.tables import Round
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Core:
                 if current is None or current.id is None:
                     return [private(t("No pulse is open here."))]
                 await self.rounds.close(current.id)
-                return []
+                return _closed_elsewhere(current, turn.thread)
             case commands.PulseRemind():
                 return [await self.rounds.remind(place)]
             case commands.ScheduleSet():
@@ -142,3 +143,13 @@ class Core:
         if digest is None:
             return [private(t("No pulse has closed here yet, so there is nothing to show."))]
         return [replace(digest, private=True)]
+
+
+def _closed_elsewhere(closed: Round, thread: MessageRef | None) -> list[Reply]:
+    """``pulse close`` typed in a thread other than the round's (each Teams channel post is
+    a thread of its own) gets a word there: the summary went to the round's thread."""
+    parent = MessageRef.loads(closed.parent_ref)
+    if thread is None or parent is None or thread.id == parent.id:
+        return []
+    title = phrases.round_title(RoundTitle(closed.week))
+    return [Notice(t("{title} is closed; its results are in its thread.", title=title))]

@@ -258,6 +258,21 @@ class AnswerRecorded:
 
 
 @dataclass(frozen=True)
+class OwnView:
+    """One person's own view of a round's shared question post, for platforms that show each
+    reader their own version of it (Teams' user-specific card views): the question as
+    everyone sees it, with this person's answer."""
+
+    question: SurveyQuestion
+    answered: bool
+    level: int | None  # None: "not sure" (or not answered)
+    comment: str | None
+    closes_at: datetime
+    timezone: str
+    comment_saved: bool = False  # the comment was saved just now
+
+
+@dataclass(frozen=True)
 class AspectScore:
     """Aggregates for one aspect in one round. ``hidden`` below the anonymity threshold."""
 

@@ -139,6 +139,16 @@ def test_the_wide_chart_has_both_panels_in_type_as_large_as_the_cards() -> None:
 def test_one_round_draws_too() -> None:
     png = chart.render(series(rounds=1), ENGLISH_ASPECTS, ENGLISH, chart.CARD)
     assert png.startswith(b"\x89PNG")
+    # At card width one round is a bar per aspect (a trend of one round is a column of dots),
+    # each aspect named, its mean written, in type as large as the trend's.
+    one = series(rounds=1)
+    one[0][1][ENGLISH_ASPECTS[0][0]] = None  # too few responses: no bar, a dash
+    figure = chart.draw(one, ENGLISH_ASPECTS, ENGLISH, chart.CARD)
+    (axes,) = figure.axes
+    assert len(axes.patches) == len(ENGLISH_ASPECTS)
+    shown = {t.get_text() for t in drawn_texts(figure)}
+    assert {name for _, name in ENGLISH_ASPECTS} <= shown and "–" in shown
+    assert min(t.get_fontsize() for t in drawn_texts(figure)) >= 16
     assert chart.render(series(rounds=1), ENGLISH_ASPECTS, ENGLISH).startswith(b"\x89PNG")
 
 

@@ -10,6 +10,7 @@ import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,14 @@ from bot.platforms.teams import bot as teams_bot
 from bot.platforms.teams import cards
 from bot.platforms.teams import chat as teams_chat
 from bot.platforms.teams.package import localization
-from bot.platforms.teams.pulse_cards import answered_card
+from bot.platforms.teams.pulse_cards import (
+    comment_saved,
+    own_view,
+    recorded_said,
+    shared_question,
+)
 from bot.platforms.text import render
-from bot.replies import AnswerRecorded, Reply
+from bot.replies import AnswerRecorded, OwnView, Reply, SurveyQuestion
 from bot.wording import speaking
 
 PSEUDO = "xx"
@@ -256,8 +262,20 @@ def _every_rendering(replies: list[Reply]) -> Iterator[tuple[str, str]]:
             yield f"text {name}", render(reply)
             yield f"slack {name}", _slack_texts(message(reply))
             yield f"teams {name}", card_texts(cards.render(reply)) + "\n" + cards.summary_of(reply)
-            if isinstance(reply, AnswerRecorded):
-                yield "teams answered card", card_texts(answered_card(reply, 1))
+            if isinstance(reply, SurveyQuestion):
+                yield from _own_views(reply)
+
+
+def _own_views(question: SurveyQuestion) -> Iterator[tuple[str, str]]:
+    """Teams' per-person views of a question card: answered, commented, closed, refused."""
+    closes = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+    mine = OwnView(question, True, 2, TYPED, closes, "UTC")
+    recorded = AnswerRecorded(question.question, 2, closes, "UTC", changed=True)
+    yield "teams own view", card_texts(own_view(mine, "29:x", recorded_said(recorded)))
+    yield "teams own comment", card_texts(own_view(mine, "29:x", comment_saved()))
+    closed = replace(mine, question=replace(question, closed=True))
+    yield "teams own closed view", card_texts(own_view(closed, "29:x"))
+    yield "teams show mine", card_texts(shared_question(question, ["29:x"], False))
 
 
 def test_a_whole_conversation_speaks_only_through_the_catalog(

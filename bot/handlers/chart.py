@@ -25,7 +25,7 @@ from bot.fonts import fonts_for
 
 log = logging.getLogger(__name__)
 WIDE = 1100  # px: a file upload (Slack, the console)
-CARD = 560  # px: an image in a Teams card, shown at about this width on a desktop client
+CARD = 440  # px: an image in a Teams card, which shows it about 414 px wide (a card's inside)
 DPI = 72  # one point is one pixel, so the sizes below are pixels
 
 Series = list[tuple[str, dict[str, float | None]]]
@@ -74,8 +74,8 @@ class _Layout:
 
     @classmethod
     def for_width(cls, width: int) -> _Layout:
-        if width < 800:
-            return cls(width, round(width * 0.70), radar=False, text=16, title=18)
+        if width < 800:  # shown a little narrower than drawn: 17 px stays above 16
+            return cls(width, round(width * 0.95), radar=False, text=17, title=19)
         return cls(width, round(width * 0.44), radar=True, text=16, title=18)
 
 
@@ -117,9 +117,23 @@ def draw(series: Series, aspects: Aspects, labels: ChartLabels, width: int = WID
             figure.add_subplot(grid[0], projection="polar"), series, aspects, labels, text, title
         )
         trend = figure.add_subplot(grid[1])
-    else:
+    elif len(series) == 1:
         trend = figure.add_subplot()
-    _trend(trend, series, aspects, labels, text, title)
+    else:  # at card width the legend goes below, so the plot keeps the whole width
+        grid = figure.add_gridspec(2, 1, height_ratios=(4, 1))
+        trend = figure.add_subplot(grid[0])
+        below = figure.add_subplot(grid[1])
+        below.axis("off")
+    if not layout.radar and len(series) == 1:
+        _bars(trend, series[-1][1], aspects, labels, text, title)
+    else:
+        _trend(trend, series, aspects, labels, text, title)
+    if not layout.radar and len(series) > 1:
+        handles, names = trend.get_legend_handles_labels()
+        legend = trend.get_legend()
+        if legend is not None:
+            legend.remove()
+        below.legend(handles, names, loc="center", ncols=2, prop=text, frameon=False)
     engine = figure.get_layout_engine()
     assert isinstance(engine, ConstrainedLayoutEngine)  # layout="constrained" above
     engine.set(h_pad=6 / DPI, w_pad=6 / DPI)
@@ -177,6 +191,32 @@ def _radar(
     axes.set_rlabel_position(180 / len(keys))  # between the first two spokes, clear of lines
     axes.set_title(labels.radar_title, fontproperties=title, pad=12)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, prop=text, frameon=False)
+
+
+def _bars(
+    axes: Any,
+    means: dict[str, float | None],
+    aspects: Aspects,
+    labels: ChartLabels,
+    text: dict[str, Any],
+    title: dict[str, Any],
+) -> None:
+    """One round at card width: a bar per aspect (a trend of one round is a column of dots).
+    Aspects without enough responses have no bar."""
+    names = [name for _, name in aspects]
+    values = [means.get(key) or 0.0 for key, _ in aspects]
+    rows = range(len(aspects))
+    axes.barh(rows, values, color=_colours(len(aspects)), height=0.6)
+    for row, value in zip(rows, values, strict=True):
+        shown = f"{value:.1f}" if value else "–"  # no bar: too few responses (the footnote)
+        axes.text(value + 0.05, row, shown, va="center", fontproperties=text, color="#333")
+    axes.set_yticks(list(rows), names, fontproperties=text)
+    axes.invert_yaxis()  # the first aspect on top, as in the card's table
+    axes.set_xlim(0, 4.6)
+    axes.set_xticks([1, 2, 3, 4], ["1", "2", "3", "4"], fontproperties=text)
+    axes.set_xlabel(labels.level_axis, fontproperties=text)
+    axes.set_title(labels.trend_title, fontproperties=title)
+    axes.grid(axis="x", alpha=0.3)
 
 
 def _trend(

@@ -97,6 +97,15 @@ export class Playground {
     return this.changedCards(expect, timeout, `the card after pressing “${title}”`);
   }
 
+  /** Type `text` into the text box of the last card that shows `cardText` (a comment box);
+   * the Playground sends it with the card's next button press, as Teams does. */
+  async fill(cardText, text) {
+    const card = this.page.locator(CARD, { hasText: cardText }).last();
+    const box = card.locator('textarea, input[type="text"]').first();
+    if ((await box.count()) === 0) throw new PlaygroundError(`no text box on “${cardText}”`);
+    await box.fill(text);
+  }
+
   /** The cards that arrived or changed since the last step (all of them before the first). */
   async arrived({ expect = 1, timeout = 15_000 } = {}) {
     return this.changedCards(expect, timeout, 'the bot to speak');

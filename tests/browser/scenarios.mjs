@@ -19,6 +19,11 @@ async function explainAndPulse(playground, record) {
   // The round's post and one reply per question.
   await record('pulse-start', 'channel', () => playground.say('pulse start', { expect: 6 }));
   await record('answer', 'channel', () => playground.click('Question 2 of 5', 'Level 2'));
+  // A comment on the clicker's own view: the question card stays, with the comment on it.
+  await record('comment', 'channel', async () => {
+    await playground.fill('Question 2 of 5', 'Our docs lag behind the portal');
+    return playground.click('Question 2 of 5', 'Save comment');
+  });
   await record('answer-another', 'channel', () => playground.click('Question 4 of 5', 'Level 3'));
   // The bot refreshes a question's shared response count at most every 10 s (Teams' thread
   // limits), so both edits come about 10 s after the clicks.
@@ -26,8 +31,9 @@ async function explainAndPulse(playground, record) {
     playground.waitForChanges({ expect: 2, timeout: 25_000 }),
   );
   await record('pulse-status', 'channel', () => playground.say('pulse status'));
-  // The summary, plus every question card turning to "Closed".
-  await record('pulse-close', 'channel', () => playground.say('pulse close', { expect: 6 }));
+  // The summary, every question card turning to "Closed", and a word under the command's
+  // own post (the summary went to the round's thread).
+  await record('pulse-close', 'channel', () => playground.say('pulse close', { expect: 7 }));
   await record('digest', 'channel', () => playground.say('digest'));
   // Private: a pointer where it was asked, the answers in the 1:1 chat.
   await record('my-answers', 'channel', () => playground.say('my answers'));

@@ -261,6 +261,34 @@ class Teams:
         status, body = self.post(activity)
         return status, body or {}
 
+    def view(
+        self, user: User, on: Call, card: Json, trigger: str = "automatic"
+    ) -> tuple[int, Json]:
+        """What Teams asks for each person listed in ``card``'s ``refresh`` (trigger
+        ``automatic``), or for someone pressing "Show my answer" (``manual``): an invoke
+        with the refresh action, from the card's message."""
+        action = card["refresh"]["action"]
+        conversation = self._conversation_of(on)
+        activity = self._base(user, conversation, self._channel_data_of(conversation))
+        activity.update(
+            {
+                "type": "invoke",
+                "name": "adaptiveCard/action",
+                "replyToId": on.answered_id,
+                "value": {
+                    "action": {
+                        "type": "Action.Execute",
+                        "title": action["title"],
+                        "verb": action["verb"],
+                        "data": action["data"],
+                    },
+                    "trigger": trigger,
+                },
+            }
+        )
+        status, body = self.post(activity)
+        return status, body or {}
+
     def submit(self, user: User, action: Json, on: Call, comment: str | None = None) -> Json:
         """The ``Action.Submit`` fallback of an action: a message with a ``value``."""
         data = dict(action["fallback"]["data"])

@@ -7,6 +7,8 @@ import base64
 import io
 import json
 import os
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -16,14 +18,21 @@ from teams_dialogue import texts
 from bot.handlers import chart
 from bot.handlers.knowledge import answer, respond
 from bot.model import load_content
-from bot.platforms.teams import actions, cards
-from bot.platforms.teams.pulse_cards import answered_card, chart_image
+from bot.platforms.teams import actions, cards, views
+from bot.platforms.teams.pulse_cards import (
+    chart_image,
+    comment_saved,
+    own_view,
+    recorded_said,
+    shared_question,
+)
 from bot.replies import (
     AnswerRecorded,
     AspectScore,
     Confirm,
     Digest,
     Notice,
+    OwnView,
     PulseParent,
     PulseStatus,
     QuestionCount,
@@ -58,10 +67,23 @@ def buttons(card: dict) -> list[dict]:
     return list(card.get("actions") or [])
 
 
+def text_blocks(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "TextBlock" else []
+        return own + [t for value in node.values() for t in text_blocks(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in text_blocks(value)]
+    return []
+
+
 def check(card: dict) -> dict:
     """What every card must be; returns it for more specific checks."""
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
     json.dumps(card)  # plain JSON, ready for an attachment
+    # Teams' markdown joins lines split by one newline into one paragraph: lines are elements
+    # of their own, or items of a real list.
+    for block in text_blocks(card):
+        assert not re.search(r"(?<!\n)\n(?!\n|- )", block), block
     for button in buttons(card):
         assert button["type"] == "Action.Execute" and button["verb"]
         assert button["data"][actions.KEY] == button["verb"]
@@ -70,7 +92,8 @@ def check(card: dict) -> dict:
             "title": button["title"],
             "data": button["data"],
         }
-        assert actions.parse(button["data"], button["verb"]) is not None
+        pressed = {"action": {"type": "Action.Execute", **button}}
+        assert actions.parse(button["data"], button["verb"]) or views.parse_view(pressed)
     return card
 
 
@@ -152,16 +175,69 @@ def test_a_question_card_answers_back_to_the_same_question(model, surveys) -> No
     assert not [e for e in closed["body"] if e["type"] == "Input.Text"]
 
 
-def test_the_clickers_card_shows_their_choice_and_lets_them_change_it(surveys) -> None:
+def test_the_clickers_card_shows_their_choice_and_lets_them_change_it(model, surveys) -> None:
     question = surveys.get(surveys.default).questions[1]
+    shared = SurveyQuestion(7, question, model.aspect(question.aspect), 2, 5, responses=3)
     recorded = AnswerRecorded(question, 2, CLOSES, "Europe/Berlin", comment_saved=True)
-    card = check(answered_card(recorded, 7))
+    mine = OwnView(shared, True, 2, "**bold** <at>Eve</at>", CLOSES, "Europe/Berlin")
+    card = check(own_view(mine, "29:alice", recorded_said(recorded)))
     assert "Recorded: **Level 2** with your comment" in texts(card)
+    assert "only you see this" in texts(card) and "3 responses so far" in texts(card)
     chosen = [b for b in buttons(card) if b.get("style") == "positive"]
     assert [b["title"] for b in chosen] == ["✓ Level 2"]
     assert actions.parse(buttons(card)[-1]["data"]) == actions.CardComment(7, question.id, "")
     saved = actions.parse({**buttons(card)[-1]["data"], "comment": "later thoughts"})
     assert saved == actions.CardComment(7, question.id, "later thoughts")
+    # The saved comment is shown as written: a TextRun, where no markdown is rendered.
+    (shown,) = [e for e in card["body"] if e["type"] == "RichTextBlock"]
+    assert shown["inlines"] == [{"type": "TextRun", "text": mine.comment, "italic": True}]
+    # It keeps asking Teams for this person's view (after the next edit of the card, too).
+    assert card["refresh"]["userIds"] == ["29:alice"]
+    assert views.parse_view({"action": card["refresh"]["action"], "trigger": "automatic"}) == (
+        views.ViewRequest(7, question.id, automatic=True)
+    )
+    assert "Comment saved" in texts(check(own_view(mine, "29:alice", comment_saved())))
+
+    closed = check(own_view(replace(mine, question=replace(shared, closed=True)), "29:alice"))
+    assert "Your answer: **Level 2**" in texts(closed) and "Closed · 3 responses" in texts(closed)
+    assert not buttons(closed) and closed["refresh"]["userIds"] == ["29:alice"]
+    # Someone who has not answered sees the shared card.
+    other = check(own_view(replace(mine, answered=False, level=None, comment=None), "29:bob"))
+    assert "only you see this" not in texts(other) and len(buttons(other)) == 5
+
+
+def test_the_shared_question_lists_who_answered_and_offers_a_manual_view(model, surveys) -> None:
+    question = surveys.get(surveys.default).questions[0]
+    shared = SurveyQuestion(7, question, model.aspect(question.aspect), 1, 5, responses=61)
+    people = [f"29:person-{n}" for n in range(61)]
+    listed = check(shared_question(shared, people[:60], everyone_listed=True))
+    assert listed["refresh"]["userIds"] == people[:60]
+    assert listed["refresh"]["action"]["verb"] == views.VERB
+    assert "Show my answer" not in [b["title"] for b in buttons(listed)]
+    crowded = check(shared_question(shared, people, everyone_listed=False))
+    assert len(crowded["refresh"]["userIds"]) == views.MAX_USER_IDS
+    (manual,) = [b for b in buttons(crowded) if b["title"] == "Show my answer"]
+    assert views.parse_view({"action": manual}) == views.ViewRequest(7, question.id, False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        {"action": {"type": "Action.Submit", "verb": "view", "data": {"maturitybot": "view"}}},
+        {"action": {"type": "Action.Execute", "verb": "view", "data": "x"}},
+        {"action": {"type": "Action.Execute", "verb": "view", "data": {"maturitybot": "view"}}},
+        {"action": views.refresh(7, "q", [])["action"], "trigger": "sometimes"},
+        {"action": {**views.refresh(7, "q", [])["action"], "data": {
+            "maturitybot": "view", "round": "7", "question": "q"}}},
+        {"action": {**views.refresh(7, "q", [])["action"], "data": {
+            "maturitybot": "view", "round": True, "question": "q"}}},
+        {"action": {**views.refresh(7, "q", [])["action"], "data": {
+            "maturitybot": "view", "round": 7, "question": "q" * 65}}},
+    ],
+)  # fmt: skip
+def test_a_malformed_view_request_is_refused(value: object) -> None:
+    assert views.parse_view(value) is None
 
 
 def test_pulse_and_result_replies_render(model, surveys) -> None:

@@ -76,7 +76,7 @@ def test_a_chinese_channel_in_teams(database_url, connector, bots) -> None:
     assert status == 200 and "已记录" in texts(body["value"])
     status, body = teams.click(ANNA, action_titled(first.card, "第 2 级"), on=first)
     assert status == 200 and "Recorded: **Level 2**" in texts(body["value"])
-    assert "Your answer · only you see this" in texts(body["value"])
+    assert "your answer, only you see this" in texts(body["value"])
 
     # Private replies to a typed command go to each person's 1:1 chat, in their language.
     mark = connector.mark()

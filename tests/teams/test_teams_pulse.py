@@ -199,9 +199,17 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
     assert 'maturitybot_rate_limit_retries_total{platform="teams"} 1.0' in metrics
 
     # Status, reminders: the member list is paged; only those not done are reminded, 1:1.
-    teams.say(ADMIN, "pulse status")
+    # Messages are acknowledged first and handled after, in order per conversation.
+    mark = connector.mark()
+    asked = teams.say(ADMIN, "pulse status")
+    connector.wait_for(to(asked["conversation"]["id"]), after=mark, what="the status")
     mark = connector.mark()
     teams.say(ADMIN, "pulse remind")
+    connector.wait_for(
+        lambda calls: [c for _, c in dms(connector, calls) if "Reminded 3 people" in texts(c.card)],
+        after=mark,
+        what="the reminders",
+    )
     pages = [c for c in connector.since(mark) if c.kind == "members" and c.conversation == TEAM]
     assert len(pages) == 3  # six accounts, two a page
     reminded = {
@@ -224,7 +232,11 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
     )
     assert "our golden paths need docs" in texts(summary[0].card)
     closed = connector.wait_for(
-        lambda calls: [c for c in calls if c.kind == "update" and "Closed" in texts(c.card)],
+        lambda calls: (
+            len(found := [c for c in calls if c.kind == "update" and "Closed" in texts(c.card)])
+            == QUESTIONS
+            and found
+        ),
         after=mark,
     )
     assert not closed[0].card.get("actions")

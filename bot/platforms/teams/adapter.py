@@ -11,16 +11,20 @@ from aiohttp import web
 from azure.core.exceptions import DeserializationError
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
+from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+from botframework.connector.auth import AuthenticateRequestResult
 
 from bot.assembly import Assembly
 from bot.config import Settings
 from bot.platforms.teams.bot import MaturityBot
 from bot.platforms.teams.chat import PLATFORM, TeamsChat
 from bot.platforms.teams.connectors import ReusingAuthentication
+from bot.platforms.teams.inflight import AfterAck
+from bot.platforms.teams.references import base_conversation
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
+SHUTDOWN_WAIT = 10.0  # seconds for activities being handled when the bot stops
 
 
 def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
@@ -42,6 +46,7 @@ class TeamsAdapter:
         self.cloud = CloudAdapter(ReusingAuthentication(bot_framework_configuration(settings)))
         self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", bot.places)
         self.bot = MaturityBot(bot, self.chat)
+        self.after_ack = AfterAck()
 
     async def start(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self.messages)
@@ -57,7 +62,9 @@ class TeamsAdapter:
             log.info("teams: %s on, Bot Framework tokens required", ROUTE)
 
     async def stop(self) -> None:
-        """Nothing to close: every connector call has its own HTTP session."""
+        """Let acknowledged activities finish (every connector call has its own HTTP
+        session, so there is nothing to close)."""
+        await self.after_ack.wait(SHUTDOWN_WAIT)
 
     def health(self) -> dict[str, object]:
         return {"mode": "http", "route": ROUTE, "auth": self.authenticated, "live": True}
@@ -85,6 +92,15 @@ class TeamsAdapter:
         except Exception as error:
             log.info("teams: refused an activity: %s", type(error).__name__)
             return _problem(401, "a valid Bot Framework token is required")
+        if activity.type != ActivityTypes.invoke:
+            # Acknowledged now, handled after: what it says goes out through the connector.
+            conversation = base_conversation(
+                activity.conversation.id if activity.conversation else ""
+            )
+            self.after_ack.start(conversation, lambda: self.handle(authenticated, activity))
+            return web.Response(status=201)
+        # An invoke's response is what the person sees (their card): answered in the request,
+        # which the card work keeps short (no posting in it; counts are refreshed later).
         try:
             invoke = await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
         except Exception:
@@ -93,6 +109,14 @@ class TeamsAdapter:
         if invoke is None:
             return web.Response(status=201)
         return web.json_response(_invoke_body(invoke.body), status=invoke.status)
+
+    async def handle(self, authenticated: AuthenticateRequestResult, activity: Activity) -> None:
+        """An acknowledged activity, handled: everything the bot says in answer is posted
+        from here. Kept apart so a durable queue can run it later."""
+        try:
+            await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
+        except Exception:
+            log.exception("teams: could not process an activity")
 
 
 def _invoke_body(body: object) -> object:

@@ -19,21 +19,25 @@ from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeRespons
 
 from bot.assembly import Assembly
 from bot.context import Click, Place, Turn
+from bot.handlers.answers import unknown_question
+from bot.handlers.views import Views, in_words
 from bot.metrics import HANDLER_ERRORS, POSTS
-from bot.platforms.teams import actions, cards
+from bot.platforms.teams import actions, cards, views
+from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, with_backoff
 from bot.platforms.teams.chat import PLATFORM, TeamsChat, message
 from bot.platforms.teams.inbound import Inbound, read
 from bot.platforms.teams.kit import CONTENT_TYPE, Card
 from bot.platforms.teams.markup import plain
-from bot.platforms.teams.pulse_cards import answered_card
+from bot.platforms.teams.pulse_cards import comment_saved, own_view, recorded_said
 from bot.platforms.teams.references import CHANNEL, PERSONAL
-from bot.replies import AnswerRecorded, Reply, is_private, language_of, private
+from bot.replies import AnswerRecorded, Notice, Reply, is_private, language_of, private
 from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
 CARD_ACTION = "adaptiveCard/action"
 ERROR_TYPE = "application/vnd.microsoft.error"
 UNNAMED_CHANNEL = t("your team's channel")
+GENERAL_CHANNEL = t("#General")  # Teams' own name for a team's first channel
 TURN_KEY = "maturitybot.turn"
 SORRY = t("Sorry, something went wrong on my side. Please try again in a moment.")
 
@@ -43,6 +47,8 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
         super().__init__()
         self.bot = bot
         self.chat = chat
+        self.views = Views(bot.services, bot.answers.facts)
+        chat.views = self.views  # question posts list who answered, for their own views
 
     # --- every activity ---------------------------------------------------------------
 
@@ -70,7 +76,7 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
         place = await places.place(PLATFORM, origin.workspace, origin.channel, origin.name)
         if not place.name and origin.kind == CHANNEL:
             with speaking(place.language):
-                unnamed = str(UNNAMED_CHANNEL)
+                unnamed = str(GENERAL_CHANNEL if origin.general else UNNAMED_CHANNEL)
             place = await places.place(PLATFORM, origin.workspace, origin.channel, unnamed)
         return await places.remember_reference(place, origin.reference.dumps())
 
@@ -87,6 +93,9 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
         inbound, place = turn
         activity = turn_context.activity
         if activity.value is not None:
+            if isinstance(activity.value, dict) and activity.value.get(actions.KEY) == views.VERB:
+                await self._submitted_view(turn_context, inbound, place, activity.value)
+                return
             action = actions.parse(activity.value)
             if action is not None:
                 await self._submitted(turn_context, inbound, place, action)
@@ -108,6 +117,17 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
         reply = await self._act(inbound, place, action)
         await self._deliver(turn_context, inbound, place, [reply], point=False)
 
+    async def _submitted_view(
+        self, turn_context: TurnContext, inbound: Inbound, place: Place, value: object
+    ) -> None:
+        """The "Show my answer" of a client without Universal Actions: said privately."""
+        request = views.submitted_view(value)
+        own = None
+        if request is not None:
+            own = await self.views.own(inbound.person, place, request.round_id, request.question_id)
+        reply = in_words(own) if own is not None else unknown_question()
+        await self._deliver(turn_context, inbound, place, [reply], point=False)
+
     async def _deliver(
         self,
         turn_context: TurnContext,
@@ -123,11 +143,19 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
                 POSTS.labels(PLATFORM, "reply").inc()
                 personal = inbound.origin.kind == PERSONAL
                 readers = (inbound.person.locale or place.language) if personal else None
-                await turn_context.send_activity(message(reply, readers or place.language))
+                # After the acknowledgement nobody waits on this: a throttled reply waits its
+                # turn rather than failing.
+                await self._reply(turn_context, message(reply, readers or place.language))
                 continue
             reached = await self.chat.direct(place, inbound.person.id, reply)
             if point or not reached:
                 await self.chat.point_to_private(place, inbound.origin.thread, reached)
+
+    async def _reply(self, turn_context: TurnContext, said: Activity) -> None:
+        async def send() -> object:
+            return await turn_context.send_activity(said)
+
+        await with_backoff(send, "reply", retry_on=CREATE_RETRY_STATUSES)
 
     async def _act(self, inbound: Inbound, place: Place, action: actions.CardAction) -> Reply:
         """A card's button: the conversation is the one the activity came from, whatever
@@ -151,6 +179,8 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
             return await super().on_invoke_activity(turn_context)
         turn = self._turn(turn_context)
         value = turn_context.activity.value
+        if views.is_view(value):
+            return await self._view(turn, value)
         pressed = value.get("action") if isinstance(value, dict) else None
         if turn is None or not isinstance(pressed, dict) or pressed.get("type") != "Action.Execute":
             return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "Not an Action.Execute.")
@@ -166,10 +196,56 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
             HANDLER_ERRORS.labels(PLATFORM).inc()
             with speaking(readers):
                 return _invoke_card(cards.render(_sorry()))
+        if isinstance(action, actions.CardAnswer | actions.CardComment):
+            own = await self._own_after(inbound, place, action, reply)
+            if own is not None:
+                return own
         with speaking(language_of(reply, readers)):
-            if isinstance(reply, AnswerRecorded) and isinstance(action, actions.CardAnswer):
-                return _invoke_card(answered_card(reply, action.round_id))
             return _invoke_card(cards.render(reply))
+
+    async def _own_after(
+        self,
+        inbound: Inbound,
+        place: Place,
+        action: actions.CardAnswer | actions.CardComment,
+        reply: Reply,
+    ) -> InvokeResponse | None:
+        """After a click or a comment the question card stays: the person's own view of it,
+        with what just happened (or why not). None where the round is not of this place."""
+        own = await self.views.own(inbound.person, place, action.round_id, action.question_id)
+        if own is None:
+            return None
+        said = warning = None
+        if isinstance(reply, AnswerRecorded):
+            said = recorded_said(reply)
+        elif (
+            isinstance(action, actions.CardComment)
+            and own.answered
+            and own.comment
+            and (own.comment == action.text.strip()[: actions.MAX_COMMENT])
+        ):
+            said = comment_saved()
+        elif isinstance(reply, Notice):
+            warning = reply.text
+        with speaking(inbound.person.locale or place.language):
+            return _invoke_card(own_view(own, inbound.account.teams_id, said, warning))
+
+    async def _view(self, turn: tuple[Inbound, Place] | None, value: object) -> InvokeResponse:
+        """Teams asks for a person's own view of a question card (``refresh``, automatic for
+        the people listed on it, or "Show my answer"). Checked in ``views.parse_view`` (the
+        request's shape) and ``Views.own`` (the round is this conversation's); the view is
+        always the invoker's."""
+        request = views.parse_view(value)
+        if turn is None or request is None:
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "Not a card view request.")
+        inbound, place = turn
+        own = await self.views.own(inbound.person, place, request.round_id, request.question_id)
+        if own is None:
+            return _invoke_error(
+                HTTPStatus.BAD_REQUEST, "BadRequest", "Not a question of this conversation."
+            )
+        with speaking(inbound.person.locale or place.language):
+            return _invoke_card(own_view(own, inbound.account.teams_id))
 
     # --- installation -------------------------------------------------------------------
 

@@ -31,12 +31,13 @@ from botbuilder.schema import (
 
 from bot.context import MessageRef, Place
 from bot.handlers import chart
+from bot.handlers.views import Views
 from bot.metrics import POSTS
 from bot.places import Places
-from bot.platforms.teams import cards
+from bot.platforms.teams import cards, pulse_cards, views
 from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
 from bot.platforms.teams.inbound import personal_key
-from bot.platforms.teams.kit import CONTENT_TYPE
+from bot.platforms.teams.kit import CONTENT_TYPE, Card
 from bot.platforms.teams.people import account_of
 from bot.platforms.teams.references import (
     CHANNEL_ID,
@@ -45,7 +46,7 @@ from bot.platforms.teams.references import (
     thread_conversation,
     thread_root,
 )
-from bot.replies import Notice, PulseParent, Reply, language_of
+from bot.replies import Notice, PulseParent, Reply, SurveyQuestion, language_of
 from bot.wording import speaking, t
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,16 @@ PRIVATE_UNREACHABLE = t(
 )
 
 
-def message(reply: Reply, language: str | None = None) -> Activity:
-    """A reply as a Teams message: one Adaptive Card, with a one-line summary, in
-    ``language`` (None: the language in force)."""
+def message(reply: Reply, language: str | None = None, card: Card | None = None) -> Activity:
+    """A reply as a Teams message: one Adaptive Card (``card``, else the reply's own), with a
+    one-line summary, in ``language`` (None: the language in force)."""
     with speaking(language_of(reply, language)):
         return Activity(
             type=ActivityTypes.message,
             summary=cards.summary_of(reply),
-            attachments=[Attachment(content_type=CONTENT_TYPE, content=cards.render(reply))],
+            attachments=[
+                Attachment(content_type=CONTENT_TYPE, content=card or cards.render(reply))
+            ],
         )
 
 
@@ -76,6 +79,7 @@ class TeamsChat:
     # questions share its thread: counts are refreshed at most every 10 s per question.
     count_interval = 10.0
     chart_width = chart.CARD  # inside the digest's card
+    views: Views | None = None  # who answered a question, for their own card views (bot.py)
 
     def __init__(self, adapter: CloudAdapter, app_id: str, places: Places) -> None:
         self.adapter = adapter
@@ -103,11 +107,11 @@ class TeamsChat:
         if reference is None:
             return None
         if reference.is_channel:
-            return await self._new_thread(reference, message(reply, place.language))
+            return await self._new_thread(reference, await self._message(reply, place.language))
         if isinstance(reply, PulseParent):  # a chat has no threads: the questions come below
             reply = replace(reply, threaded=False)
         sent = await self._send(
-            reference, reference.conversation_id, message(reply, place.language)
+            reference, reference.conversation_id, await self._message(reply, place.language)
         )
         return MessageRef(reference.conversation_id, sent) if sent else None
 
@@ -121,14 +125,14 @@ class TeamsChat:
         conversation = reference.conversation_id
         if reference.is_channel and thread_root(parent.conversation):
             conversation = parent.conversation
-        sent = await self._send(reference, conversation, message(reply, place.language))
+        sent = await self._send(reference, conversation, await self._message(reply, place.language))
         return MessageRef(conversation, sent) if sent else None
 
     async def update(self, place: Place, message_ref: MessageRef, reply: Reply) -> None:
         reference = await self._reference(place)
         if reference is None:
             return
-        replacement = message(reply, place.language)
+        replacement = await self._message(reply, place.language)
         replacement.id = message_ref.id
         POSTS.labels(PLATFORM, "update").inc()
 
@@ -208,6 +212,35 @@ class TeamsChat:
             self.remember(person_id, account.teams_id)
             people.append(person_id)
         return people
+
+    # --- user-specific card views -------------------------------------------------------
+
+    async def _message(self, reply: Reply, language: str) -> Activity:
+        """A question's card lists who answered (``refresh.userIds``), so that each of them
+        sees their own answer on it, open or closed; other replies are as rendered."""
+        if not isinstance(reply, SurveyQuestion) or self.views is None:
+            return message(reply, language)
+        user_ids, everyone = await self._listed(reply.round_id, reply.question.id)
+        with speaking(language_of(reply, language)):
+            card = pulse_cards.shared_question(reply, user_ids, everyone)
+        return message(reply, language, card)
+
+    async def _listed(self, round_id: int, question_id: str) -> tuple[list[str], bool]:
+        """The Teams ids of the most recent respondents, at most Teams' limit, and whether
+        that is everyone who answered (if not, the card offers "Show my answer")."""
+        assert self.views is not None
+        limit = views.MAX_USER_IDS
+        people = await self.views.respondents(round_id, question_id, limit + 1)
+        user_ids = [teams_id for person in people[:limit] if (teams_id := self.teams_id_of(person))]
+        return user_ids, len(people) <= limit and len(user_ids) == len(people)
+
+    def teams_id_of(self, person_id: str) -> str | None:
+        """The ``29:`` id Teams lists people by; known from their activities (this process
+        only: the refresh of someone not known here falls back to "Show my answer")."""
+        known = self._people.get(person_id)
+        if known is not None:
+            return known[0]
+        return person_id if person_id.startswith("29:") else None
 
     # --- Bot Framework plumbing ------------------------------------------------------
 

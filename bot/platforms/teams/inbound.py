@@ -37,6 +37,7 @@ class Origin:
     name: str
     reference: StoredReference
     thread: MessageRef | None = None  # the channel thread the activity was sent in
+    general: bool = False  # the team's General channel, whose name Teams does not send
 
     @property
     def kind(self) -> str:
@@ -84,13 +85,17 @@ def _origin(activity: Activity, person: Person) -> Origin:
     )
     if kind == CHANNEL:
         root = thread_root(conversation.id)
-        name = channel.get("name") or team.get("name") or ""
+        # Teams names every channel but General, whose id is the team's. The team's name is
+        # not the channel's: a team has many channels.
+        name = channel.get("name") or ""
+        general = not name and (channel.get("id") or base) == team.get("id")
         return Origin(
             workspace=team.get("id") or tenant or "",
             channel=base,
             name=f"#{name}" if name else "",
             reference=reference,
             thread=MessageRef(conversation.id, root) if root else None,
+            general=general,
         )
     if kind == PERSONAL:
         return Origin(tenant or "", personal_key(person.id), "personal chat", reference)

@@ -13,7 +13,7 @@ from typing import Any
 from bot import phrases
 from bot.handlers import chart
 from bot.model import Question
-from bot.platforms.teams import actions
+from bot.platforms.teams import actions, views
 from bot.platforms.teams.kit import (
     Card,
     Element,
@@ -29,6 +29,7 @@ from bot.platforms.text import answer_recorded as recorded_sentence
 from bot.replies import (
     AnswerRecorded,
     Digest,
+    OwnView,
     PulseParent,
     PulseStatus,
     RoundSummary,
@@ -79,17 +80,39 @@ def _comment_box() -> Element:
 
 
 def question(reply: SurveyQuestion) -> Card:
-    question = reply.question
-    position = t(
+    return shared_question(reply)
+
+
+def shared_question(
+    reply: SurveyQuestion, user_ids: list[str] | None = None, everyone_listed: bool = True
+) -> Card:
+    """The question as everyone sees it. With ``user_ids`` (Teams' user-specific views) it
+    carries ``refresh``, so each listed person sees their own answer on it, open or closed;
+    when not everyone who answered could be listed, a "Show my answer" button does it by hand."""
+    body = _shared_body(reply)
+    buttons = [] if reply.closed else _answer_buttons(reply.round_id, reply.question.id)
+    if user_ids is not None and not everyone_listed:
+        buttons.append(_show_mine(reply))
+    built = card(body, buttons)
+    if user_ids is not None:
+        built["refresh"] = views.refresh(reply.round_id, reply.question.id, user_ids)
+    return built
+
+
+def _position(reply: SurveyQuestion) -> Say:
+    return t(
         "Question {position} of {total} · {aspect}",
         position=reply.position,
         total=reply.total,
         aspect=reply.aspect.name,
     )
-    body = _question_body(question, position)
+
+
+def _shared_body(reply: SurveyQuestion) -> list[Element]:
+    body = _question_body(reply.question, _position(reply))
     if reply.closed:
         body.append(subtle(phrases.closed_count(reply.responses)))
-        return card(body)
+        return body
     body.append(_comment_box())
     body.append(
         subtle(
@@ -99,37 +122,107 @@ def question(reply: SurveyQuestion) -> Card:
             )
         )
     )
-    return card(body, _answer_buttons(reply.round_id, question.id))
+    return body
 
 
-def answered_card(recorded: AnswerRecorded, round_id: int) -> Card:
-    """What the clicker alone sees after answering: their choice, and a way to change it."""
-    question = recorded.question
-    choice = phrases.choice(recorded.level)
-    if recorded.changed and recorded.comment_saved:
-        said = t("✓ Changed to: **{choice}** with your comment.", choice=choice)
-    elif recorded.changed:
-        said = t("✓ Changed to: **{choice}**.", choice=choice)
-    elif recorded.comment_saved:
-        said = t("✓ Recorded: **{choice}** with your comment.", choice=choice)
-    else:
-        said = t("✓ Recorded: **{choice}**.", choice=choice)
-    body = _question_body(question, t("Your answer · only you see this"))
-    body.append(text(said, color="Good", weight="Bolder", spacing="Medium"))
+def _show_mine(reply: SurveyQuestion) -> Element:
+    return execute(
+        views.show_mine(), views.VERB, views.view_data(reply.round_id, reply.question.id)
+    )
+
+
+def own_view(
+    view: OwnView, user_id: str, said: Say | None = None, warning: Say | None = None
+) -> Card:
+    """What one person sees on a question post: the shared card until they answer; then their
+    answer highlighted, their comment in the box, while open; their answer on the closed card.
+    ``said`` confirms what they just did (a click, a saved comment); ``warning`` says why it
+    did not happen (the round closed, nothing to attach a comment to)."""
+    built = _own_card(view, user_id, said)
+    if warning is not None:
+        body = built["body"]
+        assert isinstance(body, list)
+        body.append(text(warning, color="Attention", weight="Bolder", spacing="Medium"))
+    return built
+
+
+def _own_card(view: OwnView, user_id: str, said: Say | None) -> Card:
+    shared = view.question
+    if not view.answered:
+        return shared_question(shared, [user_id])
+    choice = phrases.choice(view.level)
+    if shared.closed:
+        body = _question_body(shared.question, _position(shared))
+        body.append(text(t("Your answer: **{choice}**", choice=choice), weight="Bolder"))
+        if view.comment:
+            body.append(subtle(t("Your comment:")))
+            body.append(_comment_shown(view.comment))
+        body.append(subtle(phrases.closed_count(shared.responses)))
+        built = card(body)
+        built["refresh"] = views.refresh(shared.round_id, shared.question.id, [user_id])
+        return built
+    mine = t("{position} · your answer, only you see this", position=_position(shared))
+    body = _question_body(shared.question, mine)
+    body.append(
+        text(said or t("Your answer: **{choice}**", choice=choice),
+             color="Good", weight="Bolder", spacing="Medium")
+    )  # fmt: skip
     body.append(
         subtle(
             t(
                 "You can change it until {moment}; the latest click counts.",
-                moment=Moment(recorded.closes_at, recorded.timezone, style="short"),
+                moment=Moment(view.closes_at, view.timezone, style="short"),
             )
         )
     )
+    if view.comment:
+        body.append(subtle(t("Your comment (saved, shown without your name):")))
+        body.append(_comment_shown(view.comment))
     body.append(_comment_box())
-    buttons = _answer_buttons(round_id, question.id, chosen=recorded.level)
-    buttons.append(
-        execute(t("Save comment"), actions.COMMENT, actions.comment_data(round_id, question.id))
+    body.append(
+        subtle(
+            t(
+                "{responses} so far · only totals are ever shown",
+                responses=phrases.responses(shared.responses),
+            )
+        )
     )
-    return card(body, buttons)
+    buttons = _answer_buttons(shared.round_id, shared.question.id, chosen=view.level)
+    buttons.append(
+        execute(
+            t("Save comment"),
+            actions.COMMENT,
+            actions.comment_data(shared.round_id, shared.question.id),
+        )
+    )
+    built = card(body, buttons)
+    built["refresh"] = views.refresh(shared.round_id, shared.question.id, [user_id])
+    return built
+
+
+def _comment_shown(comment: str) -> Element:
+    """A comment as its author wrote it: a TextRun renders no markdown."""
+    return {
+        "type": "RichTextBlock",
+        "spacing": "Small",
+        "inlines": [{"type": "TextRun", "text": comment, "italic": True}],
+    }
+
+
+def recorded_said(recorded: AnswerRecorded) -> Say:
+    """The confirmation of a click, for the clicker's own view."""
+    choice = phrases.choice(recorded.level)
+    if recorded.changed and recorded.comment_saved:
+        return t("✓ Changed to: **{choice}** with your comment.", choice=choice)
+    if recorded.changed:
+        return t("✓ Changed to: **{choice}**.", choice=choice)
+    if recorded.comment_saved:
+        return t("✓ Recorded: **{choice}** with your comment.", choice=choice)
+    return t("✓ Recorded: **{choice}**.", choice=choice)
+
+
+def comment_saved() -> Say:
+    return t("✓ Comment saved. It appears in the summary without your name.")
 
 
 def answer_recorded(reply: AnswerRecorded) -> Card:
