@@ -17,7 +17,9 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 
+import requests
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -29,12 +31,18 @@ from botbuilder.schema import (
     ConversationParameters,
 )
 
+from bot.chat import Failure
 from bot.context import MessageRef, Place
 from bot.handlers import chart
 from bot.metrics import POSTS
 from bot.places import Places
 from bot.platforms.teams import cards
-from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
+from bot.platforms.teams.backoff import (
+    CREATE_RETRY_STATUSES,
+    RETRY_STATUSES,
+    status_of,
+    with_backoff,
+)
 from bot.platforms.teams.inbound import personal_key
 from bot.platforms.teams.kit import CONTENT_TYPE
 from bot.platforms.teams.people import account_of
@@ -76,6 +84,10 @@ class TeamsChat:
     # questions share its thread: counts are refreshed at most every 10 s per question.
     count_interval = 10.0
     chart_width = chart.CARD  # inside the digest's card
+    # The Bot Connector has no idempotency key, and a bot cannot read its own channel posts
+    # back without Graph permissions: a send that timed out is not repeated blindly (the
+    # deliverer gives it up and tells the admins to check).
+    finds_delivered = False
 
     def __init__(self, adapter: CloudAdapter, app_id: str, places: Places) -> None:
         self.adapter = adapter
@@ -208,6 +220,25 @@ class TeamsChat:
             self.remember(person_id, account.teams_id)
             people.append(person_id)
         return people
+
+    # --- Receipts: what the deliverer (bot/delivery.py) asks after a failure -------------
+
+    def failure(self, error: BaseException) -> Failure:
+        inner = getattr(error, "inner_exception", None) or error.__cause__ or error
+        if isinstance(inner, requests.exceptions.ConnectTimeout):
+            return "retry"  # never connected: nothing was sent
+        if isinstance(inner, requests.exceptions.Timeout | TimeoutError):
+            return "uncertain"  # sent, and no answer: Teams may have posted it
+        status = status_of(error)
+        if status in (401, 403, 404):
+            return "permanent"  # removed from the team, or the conversation is gone
+        # Refused connections, and 5xx, which Microsoft asks bots to retry.
+        return "retry"
+
+    async def find_delivered(
+        self, place: Place, thread: MessageRef | None, mark: str, since: datetime
+    ) -> MessageRef | None:
+        raise NotImplementedError("Teams cannot look its own posts up (finds_delivered)")
 
     # --- Bot Framework plumbing ------------------------------------------------------
 
