@@ -112,6 +112,7 @@ def metrics(bot: BotProcess) -> dict[str, float]:
 
 
 def assert_round_once(fake: FakeSlack) -> tuple[Call, list[Call]]:
+    fake.wait_for(lambda: len(posted(fake)[1]) >= QUESTIONS, 30, "every question")
     time.sleep(1.5)  # anything doubled would have shown by now
     parents, replies = posted(fake)
     assert len(parents) == 1, f"parents posted: {len(parents)}"
@@ -149,7 +150,7 @@ def test_a_scheduled_pulse_inside_an_outage_appears_once_after_it(
         assert figures["maturitybot_owed_backlog"] >= 1 + QUESTIONS
         back = time.monotonic()
         fake.outage(None)
-        parent, questions = round_posts(fake)
+        _, questions = round_posts(fake)
         took = questions[-1].at - back
         print(f"\n{fault}: all delivered {took:.1f}s after recovery; during: {during['backlog']}")
         _, questions = assert_round_once(fake)
