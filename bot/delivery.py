@@ -543,6 +543,12 @@ def backoff(attempt: int, base: float, most: float) -> float:
 def _reason(error: BaseException) -> str:
     """A short cause for the log and the row: a type and a platform code, never content."""
     code = getattr(error, "code", None) or getattr(error, "error_code", None)
+    response = getattr(error, "response", None)
+    if code is None and hasattr(response, "get"):  # Slack's answer: {"ok": false, "error": ...}
+        try:
+            code = response.get("error")
+        except Exception:  # a response that is not JSON
+            code = None
     return f"{type(error).__name__}: {code}" if isinstance(code, str) else type(error).__name__
 
 
