@@ -20,6 +20,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -408,8 +409,10 @@ class Delivery:
             "what": "parent",
         }
 
+        round_id = round_.id
+
         def take_back(session: Session) -> None:
-            rounds.withdraw(session, round_.id)
+            rounds.withdraw(session, round_id)
             self.owe_notices(session, place.id, "withdrawn", facts, self.admins(round_), s.now())
 
         await s.db.write(take_back)
@@ -430,11 +433,12 @@ class Delivery:
         s = self.services
         post = row.post
         assert post.id is not None
+        post_id = post.id
         now = s.now()
         text = ref.dumps() if ref is not None else None
 
         def record(session: Session) -> bool:
-            if not outbox.delivered(session, post.id, s.instance, text, now):
+            if not outbox.delivered(session, post_id, s.instance, text, now):
                 return False  # our lease ran out and someone else took over
             if text is not None and post.round_id is not None:
                 if post.kind == "parent":
@@ -496,8 +500,10 @@ class Delivery:
         if round_ is not None:
             facts["week"] = round_.week
 
+        post_id = post.id
+
         def stop(session: Session) -> None:
-            outbox.give_up(session, post.id, s.instance, reason, s.now())
+            outbox.give_up(session, post_id, s.instance, reason, s.now())
             if tell and post.kind != "notice":
                 about = "uncertain" if reason == "uncertain" else "given_up"
                 self.owe_notices(session, place.id, about, facts, self.admins(round_), s.now())
@@ -537,13 +543,14 @@ def opens_late(opened_at: datetime, closes_at: datetime, now: datetime, minimum:
 
 def backoff(attempt: int, base: float, most: float) -> float:
     """Exponential with jitter: instances that failed together don't retry in step."""
-    return min(base * 2 ** max(attempt - 1, 0), most) * random.uniform(0.5, 1.0)
+    wait: float = min(base * 2 ** max(attempt - 1, 0), most)
+    return wait * random.uniform(0.5, 1.0)
 
 
 def _reason(error: BaseException) -> str:
     """A short cause for the log and the row: a type and a platform code, never content."""
     code = getattr(error, "code", None) or getattr(error, "error_code", None)
-    response = getattr(error, "response", None)
+    response: Any = getattr(error, "response", None)
     if code is None and hasattr(response, "get"):  # Slack's answer: {"ok": false, "error": ...}
         try:
             code = response.get("error")

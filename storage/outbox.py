@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import Conversation, OwedPost
 from storage.upsert import insert_for
@@ -73,7 +73,7 @@ def owe(
             state=PENDING,
         )
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OwedPost.id)
+        .returning(col(OwedPost.id))
     )
     row = session.execute(statement).first()
     return int(row[0]) if row is not None else None
@@ -96,46 +96,47 @@ def claim(
     """
     after = aliased(OwedPost)
     query = (
-        sa.select(OwedPost.id)
-        .join(Conversation, Conversation.id == OwedPost.conversation_id)
-        .outerjoin(after, after.id == OwedPost.depends_on)
+        sa.select(col(OwedPost.id))
+        .join(Conversation, col(Conversation.id) == OwedPost.conversation_id)
+        .outerjoin(after, col(after.id) == col(OwedPost.depends_on))
         .where(
-            OwedPost.state == PENDING,
-            OwedPost.next_attempt_at <= now,
-            sa.or_(OwedPost.lease_until.is_(None), OwedPost.lease_until < now),
-            Conversation.platform.in_(platforms),
-            sa.or_(OwedPost.depends_on.is_(None), after.state != PENDING),
+            col(OwedPost.state) == PENDING,
+            col(OwedPost.next_attempt_at) <= now,
+            sa.or_(col(OwedPost.lease_until).is_(None), col(OwedPost.lease_until) < now),
+            col(Conversation.platform).in_(platforms),
+            sa.or_(col(OwedPost.depends_on).is_(None), col(after.state) != PENDING),
         )
-        .order_by(OwedPost.next_attempt_at, OwedPost.id)
+        .order_by(col(OwedPost.next_attempt_at), col(OwedPost.id))
         .limit(limit)
     )
     if ids is not None:
-        query = query.where(OwedPost.id.in_(ids))
+        query = query.where(col(OwedPost.id).in_(ids))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OwedPost.__table__)
+        table = sa.inspect(OwedPost).local_table
+        query = query.with_for_update(skip_locked=True, of=table)
     found = [row[0] for row in session.execute(query)]
     if not found:
         return []
     session.execute(
         sa.update(OwedPost)
         .where(
-            OwedPost.id.in_(found),
-            OwedPost.state == PENDING,
-            sa.or_(OwedPost.lease_until.is_(None), OwedPost.lease_until < now),
+            col(OwedPost.id).in_(found),
+            col(OwedPost.state) == PENDING,
+            sa.or_(col(OwedPost.lease_until).is_(None), col(OwedPost.lease_until) < now),
         )
-        .values(lease_owner=instance, lease_until=now + lease, attempts=OwedPost.attempts + 1)
+        .values(lease_owner=instance, lease_until=now + lease, attempts=col(OwedPost.attempts) + 1)
     )
     rows = session.execute(
-        sa.select(OwedPost, after.state, after.message_ref)
-        .outerjoin(after, after.id == OwedPost.depends_on)
-        .where(OwedPost.id.in_(found), OwedPost.lease_owner == instance)
-        .order_by(OwedPost.next_attempt_at, OwedPost.id)
+        sa.select(OwedPost, col(after.state), col(after.message_ref))
+        .outerjoin(after, col(after.id) == col(OwedPost.depends_on))
+        .where(col(OwedPost.id).in_(found), col(OwedPost.lease_owner) == instance)
+        .order_by(col(OwedPost.next_attempt_at), col(OwedPost.id))
     ).all()
     return [Claimed(post, state, ref) for post, state, ref in rows]
 
 
 def _mine(post_id: int, instance: str) -> Any:
-    return sa.and_(OwedPost.id == post_id, OwedPost.lease_owner == instance)
+    return sa.and_(col(OwedPost.id) == post_id, col(OwedPost.lease_owner) == instance)
 
 
 def starting(session: Session, post_id: int, instance: str, now: datetime) -> None:
@@ -148,7 +149,7 @@ def delivered(
 ) -> bool:
     result = session.execute(
         sa.update(OwedPost)
-        .where(_mine(post_id, instance), OwedPost.state == PENDING)
+        .where(_mine(post_id, instance), col(OwedPost.state) == PENDING)
         .values(
             state=DELIVERED,
             message_ref=ref,
@@ -159,7 +160,7 @@ def delivered(
             last_error=None,
         )
     )
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))
 
 
 def retry_at(
@@ -194,8 +195,8 @@ def give_up(session: Session, post_id: int, instance: str, error: str, now: date
 def backlog(session: Session, now: datetime) -> Backlog:
     """What is owed and not yet delivered, everywhere."""
     count, oldest = session.execute(
-        sa.select(sa.func.count(), sa.func.min(OwedPost.created_at)).where(
-            OwedPost.state == PENDING
+        sa.select(sa.func.count(), sa.func.min(col(OwedPost.created_at))).where(
+            col(OwedPost.state) == PENDING
         )
     ).one()
     if isinstance(oldest, str):  # SQLite returns an aggregate's datetime as text
@@ -207,5 +208,7 @@ def backlog(session: Session, now: datetime) -> Backlog:
 
 def of_round(session: Session, round_id: int) -> list[OwedPost]:
     return list(
-        session.exec(select(OwedPost).where(OwedPost.round_id == round_id).order_by(OwedPost.id))
+        session.exec(
+            select(OwedPost).where(col(OwedPost.round_id) == round_id).order_by(col(OwedPost.id))
+        )
     )
