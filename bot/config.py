@@ -25,7 +25,7 @@ class DeliverySettings:
 
     poll: float = 2.0  # seconds between looks for due rows
     backoff: float = 5.0  # first retry after about this long, doubling each time
-    backoff_max: float = 300.0  # never waiting longer than this between tries
+    backoff_max: float = 60.0  # never waiting longer than this between tries
     lease: float = 120.0  # a claimed row is another instance's again after this long
     batch: int = 20  # rows claimed at once
     degraded_after: timedelta = timedelta(minutes=10)  # /healthz: oldest owed post older
@@ -139,7 +139,7 @@ def load_settings(
         delivery=DeliverySettings(
             poll=_seconds(values, "DELIVERY_POLL", 2.0),
             backoff=_seconds(values, "DELIVERY_BACKOFF", 5.0),
-            backoff_max=_seconds(values, "DELIVERY_BACKOFF_MAX", 300.0),
+            backoff_max=_seconds(values, "DELIVERY_BACKOFF_MAX", 60.0),
             lease=_seconds(values, "DELIVERY_LEASE", 120.0),
             batch=_integer(values, "DELIVERY_BATCH", 20, minimum=1, maximum=1000),
             degraded_after=_duration(values, "DELIVERY_DEGRADED_AFTER", timedelta(minutes=10)),

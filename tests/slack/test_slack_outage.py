@@ -37,6 +37,7 @@ FAST = {
     "DELIVERY_BACKOFF": "0.3",
     "DELIVERY_BACKOFF_MAX": "1.5",
     "DELIVERY_LEASE": "5",
+    "DELIVERY_DEGRADED_AFTER": "3s",
 }
 
 
@@ -146,10 +147,12 @@ def test_a_scheduled_pulse_inside_an_outage_appears_once_after_it(
         figures = metrics(bot)
         assert not posted(fake)[0]
         assert during["backlog"]["count"] >= 1 + QUESTIONS
+        assert during["status"] == "degraded" and during["backlog"]["oldest_seconds"] >= 3
         assert figures.get("maturitybot_owed_retried_total", 0) >= 1
         assert figures["maturitybot_owed_backlog"] >= 1 + QUESTIONS
         if fault == "hang":  # PLATFORM_TIMEOUT (1 s) is the one in force, not aiohttp's 5 min
-            assert len(fake.of("chat.postMessage", status=504)) >= 2
+            hung = fake.of("chat.postMessage", 504) + fake.of("conversations.history", 504)
+            assert len(hung) >= 2  # the first attempt gave up after 1 s; a lookup came next
         back = time.monotonic()
         fake.outage(None)
         _, questions = round_posts(fake)
@@ -157,7 +160,11 @@ def test_a_scheduled_pulse_inside_an_outage_appears_once_after_it(
         print(f"\n{fault}: all delivered {took:.1f}s after recovery; during: {during['backlog']}")
         _, questions = assert_round_once(fake)
         answer_works(bot, fake, questions[0])
-        assert health(bot)["backlog"]["count"] == 0
+        after = health(bot)
+        assert after["backlog"]["count"] == 0 and after["status"] == "ok"
+        figures = metrics(bot)
+        assert figures["maturitybot_owed_delivered_total"] == 1 + QUESTIONS
+        assert figures["maturitybot_owed_oldest_seconds"] == 0
     finally:
         bot.stop()
 
