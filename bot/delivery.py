@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 LOOKUP_MARGIN = timedelta(seconds=30)
 
 
+class Unreachable(Exception):
+    """The platform cannot reach the person a private note is for: nothing to retry."""
+
+
 def default_failure(error: BaseException) -> Failure:
     """Without a platform's opinion: a timeout may have arrived, anything else is retried."""
     return "uncertain" if isinstance(error, TimeoutError) else "retry"
@@ -305,7 +309,10 @@ class Delivery:
         try:
             ref = await asyncio.wait_for(send(), timeout=self.settings.lease * 0.8)
         except Exception as error:
-            failure = receipts.failure(error) if receipts else default_failure(error)
+            if isinstance(error, Unreachable):
+                failure: Failure = "permanent"
+            else:
+                failure = receipts.failure(error) if receipts else default_failure(error)
             reason = _reason(error)
             if failure == "permanent":
                 await self._give_up(row, place, reason, tell=True)
@@ -334,7 +341,7 @@ class Delivery:
 
             async def tell() -> MessageRef | None:
                 if not await chat.direct(place, person, notice):
-                    raise LookupError("person not reachable")
+                    raise Unreachable("person not reachable")
                 return None
 
             return tell, None
@@ -413,7 +420,8 @@ class Delivery:
 
         def take_back(session: Session) -> None:
             rounds.withdraw(session, round_id)
-            self.owe_notices(session, place.id, "withdrawn", facts, self.admins(round_), s.now())
+            about = "withdrawn_uncertain" if why == "uncertain" else "withdrawn"
+            self.owe_notices(session, place.id, about, facts, self.admins(round_), s.now())
 
         await s.db.write(take_back)
         GIVEN_UP.labels("parent").inc()
@@ -565,6 +573,14 @@ def _notice_text(payload: dict[str, object]) -> Say:
     title = phrases.round_title(RoundTitle(int(week))) if isinstance(week, int) else ""
     what = _what(str(payload.get("what", "")))
     about = payload.get("about")
+    if about == "withdrawn_uncertain":
+        return t(
+            "I may have posted the pulse in {place} ({title}), but the chat platform did not "
+            "answer in time, so I can't tell. Rather than post it twice, I withdrew the round: "
+            "if it is not there, start it again with `pulse start`.",
+            place=place,
+            title=title,
+        )
     if about == "withdrawn":
         return t(
             "The pulse due in {place} ({title}) could not be posted while enough of its window "
