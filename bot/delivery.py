@@ -304,7 +304,10 @@ class Delivery:
                 log.info("delivery: owed post %s (%s) had arrived", post.id, post.kind)
                 await self._delivered(row, place, chat, found)
                 return outbox.DELIVERED
-        await s.db.write(outbox.starting, post.id, s.instance, s.now())
+        lease = timedelta(seconds=self.settings.lease)
+        if not await s.db.write(outbox.starting, post.id, s.instance, s.now(), lease):
+            log.info("delivery: owed post %s went to another instance meanwhile", post.id)
+            return outbox.PENDING
         marked = delivering.set(str(post.id))
         try:
             ref = await asyncio.wait_for(send(), timeout=self.settings.lease * 0.8)

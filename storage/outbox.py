@@ -139,9 +139,17 @@ def _mine(post_id: int, instance: str) -> Any:
     return sa.and_(col(OwedPost.id) == post_id, col(OwedPost.lease_owner) == instance)
 
 
-def starting(session: Session, post_id: int, instance: str, now: datetime) -> None:
-    """Just before the platform call: until cleared, the outcome is unknown."""
-    session.execute(sa.update(OwedPost).where(_mine(post_id, instance)).values(in_flight_since=now))
+def starting(
+    session: Session, post_id: int, instance: str, now: datetime, lease: timedelta
+) -> bool:
+    """Just before the platform call: still ours? Then renew the lease, and until this is
+    cleared the outcome is unknown. False when the lease ran out and another instance has it."""
+    result = session.execute(
+        sa.update(OwedPost)
+        .where(_mine(post_id, instance), col(OwedPost.state) == PENDING)
+        .values(in_flight_since=now, lease_until=now + lease)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def delivered(
