@@ -262,8 +262,9 @@ class Delivery:
             await self._retry(row, "not served here", uncertain=False)
             return outbox.PENDING
         place, chat = reached
-        if row.after_state == outbox.GIVEN_UP:
-            await self._give_up(row, place, "its round's parent post was given up", tell=False)
+        # Questions are chained for their order only: one given up does not stop the next.
+        if row.after_state == outbox.GIVEN_UP and post.kind != "question":
+            await self._give_up(row, place, "what it waited for was given up", tell=False)
             return outbox.GIVEN_UP
         with speaking(place.language):
             try:

@@ -282,7 +282,7 @@ def test_a_refused_channel_is_given_up_and_the_admins_told(
         assert "could not post the pulse" in reply.params["text"]
         note = fake.wait_calls("chat.postMessage", 1, channel=ADMIN)[0]
         assert "withdrew" in note.text
-        assert health(bot)["backlog"]["count"] == 0
+        fake.wait_for(lambda: health(bot)["backlog"]["count"] == 0, 10, "an empty backlog")
         assert json.dumps(fake.messages.get(CHANNEL, [])) == "[]"
     finally:
         bot.stop()
