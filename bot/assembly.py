@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.chat import Chat
 from bot.config import Settings
 from bot.core import Core
+from bot.delivery import Delivery
 from bot.handlers.admin import Admin
 from bot.handlers.answers import Answers
 from bot.handlers.counts import Counts
@@ -34,6 +35,7 @@ class Assembly:
     digests: Digests
     admin: Admin
     core: Core
+    delivery: Delivery
 
     def serve(self, chat: Chat) -> None:
         """Speak on ``chat``'s platform through it (an adapter registers its port here)."""
@@ -41,6 +43,7 @@ class Assembly:
 
     async def stop(self) -> None:
         """Let the last count edits go out while the platforms are still up."""
+        await self.delivery.stop()
         await self.counts.flush()
 
 
@@ -56,8 +59,9 @@ def assemble(
     facts = RoundFacts(services)
     counts = Counts(services)
     digests = Digests(services, places)
-    rounds = Rounds(services, places, digests, counts, facts)
+    delivery = Delivery(services, places, digests, facts)
+    rounds = Rounds(services, places, digests, counts, facts, delivery)
     answers = Answers(services, places, counts, facts)
     admin = Admin(services)
     core = Core(services, places, rounds, answers, digests, admin)
-    return Assembly(services, places, counts, rounds, answers, digests, admin, core)
+    return Assembly(services, places, counts, rounds, answers, digests, admin, core, delivery)

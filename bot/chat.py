@@ -9,10 +9,18 @@ what only they see.
 
 from __future__ import annotations
 
-from typing import Protocol
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.context import MessageRef, Place
 from bot.replies import Reply
+
+# The owed post being delivered (its outbox id as text), for an adapter that can mark what it
+# posts so that a post whose outcome was unknown can be found again (Slack's metadata).
+delivering: ContextVar[str | None] = ContextVar("delivering", default=None)
+
+Failure = Literal["retry", "uncertain", "permanent"]
 
 
 class Chat(Protocol):
@@ -47,3 +55,22 @@ class Chat(Protocol):
 
     async def members(self, place: Place) -> list[str] | None:
         """The people in the conversation, or None where the platform cannot list them."""
+
+
+@runtime_checkable
+class Receipts(Protocol):
+    """What a platform can tell the deliverer about a post that failed (bot/delivery.py)."""
+
+    # Whether ``find_delivered`` can look (Slack: message metadata; Teams has no way to
+    # read the bot's own channel posts back without Graph permissions).
+    finds_delivered: bool
+
+    def failure(self, error: BaseException) -> Failure:
+        """``retry``: not delivered, try again; ``uncertain``: it may have arrived (a
+        timeout after the request went out); ``permanent``: it never will (not in channel)."""
+
+    async def find_delivered(
+        self, place: Place, thread: MessageRef | None, mark: str, since: datetime
+    ) -> MessageRef | None:
+        """The message posted for ``mark`` since ``since`` (in ``thread``, if given), if any.
+        Raises when the platform cannot be asked now."""

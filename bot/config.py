@@ -20,6 +20,19 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class DeliverySettings:
+    """How owed posts are delivered through outages (bot/delivery.py)."""
+
+    poll: float = 2.0  # seconds between looks for due rows
+    backoff: float = 5.0  # first retry after about this long, doubling each time
+    backoff_max: float = 60.0  # never waiting longer than this between tries
+    lease: float = 120.0  # a claimed row is another instance's again after this long
+    batch: int = 20  # rows claimed at once
+    degraded_after: timedelta = timedelta(minutes=10)  # /healthz: oldest owed post older
+    late_min: timedelta = timedelta(minutes=10)  # a late round opens only with this much left
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     content_path: Path | None = None
@@ -44,6 +57,9 @@ class Settings:
     cache_dir: Path | None = None
     language: str = "en"  # what conversations read unless `language zh|en` set theirs
     terminal_language: str | None = None  # the terminal's reader (LANG), for `chat`
+    # Every call to a platform gives up after this long (and may then have arrived or not).
+    platform_timeout: float = 10.0
+    delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
     # Secrets never appear in logs; the logging filter masks every value listed here.
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -119,6 +135,16 @@ def load_settings(
         cache_dir=_cache_dir(text("MATURITYBOT_CACHE_DIR"), text("XDG_CACHE_HOME"), text("HOME")),
         language=_choice(values, "MATURITYBOT_LANGUAGE", ("en", "zh")),
         terminal_language=_terminal_language(values),
+        platform_timeout=_seconds(values, "PLATFORM_TIMEOUT", 10.0),
+        delivery=DeliverySettings(
+            poll=_seconds(values, "DELIVERY_POLL", 2.0),
+            backoff=_seconds(values, "DELIVERY_BACKOFF", 5.0),
+            backoff_max=_seconds(values, "DELIVERY_BACKOFF_MAX", 60.0),
+            lease=_seconds(values, "DELIVERY_LEASE", 120.0),
+            batch=_integer(values, "DELIVERY_BATCH", 20, minimum=1, maximum=1000),
+            degraded_after=_duration(values, "DELIVERY_DEGRADED_AFTER", timedelta(minutes=10)),
+            late_min=_duration(values, "DELIVERY_LATE_MIN", timedelta(minutes=10)),
+        ),
         secrets=secrets,
     )
 
@@ -205,3 +231,11 @@ def _duration(values: Mapping[str, str], name: str, default: timedelta) -> timed
     if seconds < 0:
         raise ConfigError(f"{name} must not be negative, got {raw!r}")
     return timedelta(seconds=seconds)
+
+
+def _seconds(values: Mapping[str, str], name: str, default: float) -> float:
+    """A positive duration in seconds (``30s``, ``2m``, ``0.5``)."""
+    seconds = _duration(values, name, timedelta(seconds=default)).total_seconds()
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be more than zero, got {values.get(name)!r}")
+    return seconds

@@ -5,7 +5,7 @@ Counters only count events, never who or what: no user ids, no answer levels, no
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 QUESTIONS = Counter(
     "maturitybot_questions_total", "Questions about the model answered, by intent", ["intent"]
@@ -24,6 +24,23 @@ RATE_LIMIT_RETRIES = Counter(
 )
 HANDLER_ERRORS = Counter(
     "maturitybot_handler_errors_total", "Unexpected errors while handling an event", ["platform"]
+)
+OWED = Counter(
+    "maturitybot_owed_posts_total", "Posts the bot took on to deliver (outbox rows), by kind",
+    ["kind"],
+)  # fmt: skip
+DELIVERED = Counter("maturitybot_owed_delivered_total", "Owed posts delivered, by kind", ["kind"])
+RETRIED = Counter(
+    "maturitybot_owed_retried_total", "Owed posts whose delivery failed and will be retried",
+    ["kind"],
+)  # fmt: skip
+GIVEN_UP = Counter(
+    "maturitybot_owed_given_up_total", "Owed posts given up (no longer useful or refused)",
+    ["kind"],
+)  # fmt: skip
+BACKLOG = Gauge("maturitybot_owed_backlog", "Owed posts not yet delivered (all instances)")
+OLDEST_SECONDS = Gauge(
+    "maturitybot_owed_oldest_seconds", "Age of the oldest owed post not yet delivered"
 )
 REQUEST_SECONDS = Histogram(
     "maturitybot_request_seconds",

@@ -169,7 +169,7 @@ class Scheduler:
         reached = await self.bot.places.reach(schedule.conversation_id)
         if reached is None:
             return
-        place, chat = reached
+        place, _ = reached
         try:
             # Background work speaks the conversation's language, whatever ran last.
             with speaking(place.language):
@@ -186,7 +186,7 @@ class Scheduler:
                     if refused:
                         log.info("scheduled pulse %s not opened: %s", key, refused[0])
                 else:
-                    await self.bot.digests.post(place, chat, claim=key)
+                    await self.bot.delivery.digest_due(place, key)
         except Exception:
             log.exception("scheduled %s failed", key)
 

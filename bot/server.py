@@ -7,15 +7,17 @@ import asyncio
 import logging
 import signal
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.config import ConfigError, Settings
-from bot.metrics import REQUEST_SECONDS, exposition
+from bot.metrics import BACKLOG, OLDEST_SECONDS, REQUEST_SECONDS, exposition
 from bot.model import Content
 from bot.platforms.adapter import PlatformAdapter
+from storage import outbox
 
 if TYPE_CHECKING:
     from bot.assembly import Assembly
@@ -70,25 +72,31 @@ async def serve(settings: Settings, content: Content) -> None:
     for adapter in adapters:
         bot.serve(adapter.chat)
         await adapter.start(app)
+    app["bot"] = bot
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    # After the server: closing overdue rounds and catching up may post for a while, and
-    # /healthz and the platforms' events should not wait for that.
+    # Health is served from here on; signing in to a platform that does not answer must not
+    # hold it (nor the scheduler) up: each adapter keeps trying in the background.
     scheduler = Scheduler(bot, [adapter.name for adapter in adapters])
-    await scheduler.start()
-    log.info(
-        "listening on %s:%s with %s",
-        settings.host,
-        settings.port,
-        ", ".join(a.name for a in adapters),
-    )
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
     try:
+        for adapter in adapters:
+            await adapter.sign_in()
+        # After the server: closing overdue rounds and catching up may post for a while, and
+        # /healthz and the platforms' events should not wait for that.
+        bot.delivery.start()
+        await scheduler.start()
+        log.info(
+            "listening on %s:%s with %s",
+            settings.host,
+            settings.port,
+            ", ".join(a.name for a in adapters),
+        )
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
         await stopping.wait()
     finally:
         log.info("shutting down")
@@ -115,17 +123,30 @@ def _adapters(bot: Assembly, settings: Settings) -> list[PlatformAdapter]:
 
 async def _healthz(request: web.Request) -> web.Response:
     db = request.app["db"]
+    bot: Assembly = request.app["bot"]
     platforms = {adapter.name: adapter.health() for adapter in request.app["adapters"]}
+    backlog: dict[str, object] = {}
     try:
-        await asyncio.wait_for(asyncio.to_thread(db.ping), timeout=5)
+        owed = await asyncio.wait_for(db.read(outbox.backlog, bot.services.now()), timeout=5)
         database = "ok"
+        age = _age(owed, bot.services.now())
+        backlog = {"count": owed.count, "oldest_seconds": age}
     except Exception as error:  # the point of a health check is to report, not to crash
         database = f"error: {type(error).__name__}"
-    healthy = database == "ok"
+        age = 0.0
+    status = "ok"
+    if database != "ok":
+        status = "unhealthy"
+    elif age > bot.services.settings.delivery.degraded_after.total_seconds():
+        status = "degraded"  # still serving: owed posts wait for a platform to answer
     return web.json_response(
-        {"status": "ok" if healthy else "unhealthy", "database": database, "platforms": platforms},
-        status=200 if healthy else 503,
+        {"status": status, "database": database, "platforms": platforms, "backlog": backlog},
+        status=503 if status == "unhealthy" else 200,
     )
+
+
+def _age(owed: outbox.Backlog, now: datetime) -> float:
+    return round((now - owed.oldest).total_seconds(), 1) if owed.oldest is not None else 0.0
 
 
 @web.middleware
@@ -141,5 +162,12 @@ async def _timed(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def _metrics(request: web.Request) -> web.Response:
+    bot: Assembly = request.app["bot"]
+    try:  # the backlog is the database's, so every instance reports the same figures
+        owed = await asyncio.wait_for(bot.services.db.read(outbox.backlog, bot.services.now()), 5)
+        BACKLOG.set(owed.count)
+        OLDEST_SECONDS.set(_age(owed, bot.services.now()))
+    except Exception:
+        log.warning("metrics: could not read the backlog", exc_info=True)
     body, content_type = exposition()
     return web.Response(body=body, headers={"Content-Type": content_type})

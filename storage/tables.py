@@ -198,6 +198,42 @@ class Occurrence(SQLModel, table=True):
     instance: str = Field(default="", max_length=128)
 
 
+class OwedPost(SQLModel, table=True):
+    """A post the bot owes a conversation (a transactional outbox row): written in the same
+    transaction as the decision to post it, delivered later by any instance, exactly once."""
+
+    __tablename__ = "owed_post"
+    __table_args__ = (
+        sa.Index("ix_owed_post_due", "state", "next_attempt_at"),
+        sa.Index("ix_owed_post_round", "round_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    # parent, question, summary, digest or notice
+    kind: str = Field(max_length=16)
+    round_id: int | None = Field(default=None, foreign_key="pulse_round.id", ondelete="CASCADE")
+    question_id: str | None = Field(default=None, max_length=64)
+    # What rendering needs beyond the round (JSON): never people's answers.
+    payload: str = Field(default="{}", sa_type=sa.Text)
+    # Delivered only after this one (a question after its round's parent post).
+    depends_on: int | None = Field(default=None, foreign_key="owed_post.id", ondelete="CASCADE")
+    # One row per thing owed, whoever decides it (unique across instances).
+    key: str = Field(max_length=160, unique=True)
+    created_at: datetime = _time()
+    next_attempt_at: datetime = _time()
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = _time(nullable=True)
+    # Set just before a platform call and cleared when its outcome is known: still set at
+    # the next attempt, the platform may have received it (a timeout, a crash): look first.
+    in_flight_since: datetime | None = _time(nullable=True)
+    state: str = Field(default="pending", max_length=12)  # pending, delivered, given_up
+    message_ref: str | None = Field(default=None, sa_type=sa.Text)
+    last_error: str | None = Field(default=None, max_length=80)
+    finished_at: datetime | None = _time(nullable=True)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """An inbound platform event already handled (Slack retries the same event_id)."""
 

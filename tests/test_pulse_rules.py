@@ -298,23 +298,33 @@ def test_export_cli_writes_csv(database_url, model, surveys, tmp_path: Path) -> 
     assert bad.returncode == 2 and "no conversation 'slack:NOPE'" in bad.stderr
 
 
-def test_a_round_that_cannot_be_posted_is_withdrawn(database_url, model, surveys, tmp_path):
-    """If the parent post fails (the bot was removed from the channel), no round is left open."""
+def test_a_round_the_platform_cannot_take_yet_is_posted_once_it_can(
+    database_url, model, surveys, tmp_path
+):
+    """If the parent post fails (the platform is down), the round is owed, not lost: it is
+    posted, with its questions in order, once the platform answers again."""
 
-    async def scenario() -> tuple[list, list]:
+    async def scenario() -> tuple[list, list, list, list]:
         bot = await make_bot(database_url, model, surveys, tmp_path)
 
         async def refuse(place, reply):
-            raise RuntimeError("not_in_channel")
+            raise RuntimeError("internal_error")
 
         bot.chat.post = refuse
         failed = await bot.say("lead", "pulse start")
-        del bot.chat.post  # the channel works again
-        started = await bot.say("lead", "pulse start")
+        before = bot.chat.of(PulseParent)
+        del bot.chat.post  # the platform works again
+        bot.clock.advance(minutes=5)  # past the first retry's backoff
+        while await bot.app.delivery.deliver_due():
+            pass
+        again = await bot.say("lead", "pulse start")
+        questions = [q.position for q in bot.chat.of(SurveyQuestion)]
         bot.close()
-        return failed, started
+        return failed, before, again, questions
 
-    failed, started = _run(scenario())
-    assert "could not post the pulse here" in render(failed[0])
-    assert started == []  # the second start went through: nothing was left open
+    failed, before, again, questions = _run(scenario())
+    assert "not answering right now" in render(failed[0])
+    assert before == []
+    assert "already open" in render(again[0])
+    assert questions == [1, 2, 3, 4, 5]
     assert _counts(database_url)["pulse_round"] == 1

@@ -21,7 +21,7 @@ from bot.places import Places
 from bot.replies import AspectScore, Digest, Reply, RoundSummary, RoundTitle, private
 from bot.services import Services
 from bot.wording import Moment, speaking, t, tn
-from storage import answers, rounds, schedules, scores
+from storage import answers, rounds, scores
 from storage.tables import DigestPost, Round, RoundScore
 
 log = logging.getLogger(__name__)
@@ -127,12 +127,17 @@ class Digests:
         )
 
     async def build(
-        self, place: Place, with_chart: bool = True, chart_width: int = WIDE
+        self, place: Place, with_chart: bool = True, chart_width: int = WIDE, upto: int = 0
     ) -> Digest | None:
-        """The digest of the latest closed round here, with its trend; None before any round.
-        The chart is drawn ``chart_width`` pixels wide: where it is shown, so it stays legible."""
+        """The digest of the latest closed round here (or of round ``upto``, for a digest that
+        fell due then and goes out late), with its trend; None before any round. The chart is
+        drawn ``chart_width`` pixels wide: where it is shown, so it stays legible."""
         s = self.services
-        history = await s.db.read(rounds.closed_rounds, place.id, HISTORY)
+        history = await s.db.read(rounds.closed_rounds, place.id, HISTORY + (8 if upto else 0))
+        if upto:
+            ids = [r.id for r in history]
+            history = history[ids.index(upto) :] if upto in ids else history
+        history = history[:HISTORY]
         if not history:
             return None
         latest = history[0]
@@ -155,17 +160,22 @@ class Digests:
             chart = await asyncio.to_thread(render_first_drawable, choices, chart_width)
         return Digest(summary, rounds_compared=len(history), chart_png=chart)
 
-    async def post(self, place: Place, chat: Chat, claim: str | None = None) -> Reply | None:
-        """Post the digest to the channel (once per ``claim``); a notice when there is none."""
+    async def post(self, place: Place, chat: Chat) -> Reply | None:
+        """Post the digest to the channel now (asked for); a notice when there is none."""
         s = self.services
-        if claim is not None and not await s.db.write(schedules.claim, claim, s.instance, s.now()):
-            return None
         digest = await self.build(place, chart_width=getattr(chat, "chart_width", WIDE))
         if digest is None:
             return private(t("No pulse has closed here yet, so there is nothing to digest."))
         await chat.post(place, digest)
         await s.db.write(_record_post, place.id, digest.summary.round_id, s.now())
         return None
+
+    def record_post(
+        self, session: Session, conversation_id: int, payload: dict[str, object], now: datetime
+    ) -> None:
+        """An owed digest went out (bot/delivery.py records it in its own transaction)."""
+        round_id = payload.get("round_id")
+        _record_post(session, conversation_id, round_id if isinstance(round_id, int) else None, now)
 
 
 def _summary_data(
@@ -239,5 +249,7 @@ def _labels(rounds: int) -> ChartLabels:
     )
 
 
-def _record_post(session: Session, conversation_id: int, round_id: int, now: datetime) -> None:
+def _record_post(
+    session: Session, conversation_id: int, round_id: int | None, now: datetime
+) -> None:
     session.add(DigestPost(conversation_id=conversation_id, round_id=round_id, posted_at=now))

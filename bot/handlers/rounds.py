@@ -7,19 +7,22 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from bot import commands, phrases
 from bot.chat import Chat
 from bot.context import MessageRef, Person, Place
+from bot.delivery import Delivery
 from bot.handlers.counts import Counts
 from bot.handlers.digest import Digests
-from bot.handlers.questions import RoundFacts, question_reply
+from bot.handlers.questions import RoundFacts
 from bot.places import Places
-from bot.replies import Notice, PulseParent, PulseStatus, QuestionCount, Reply, RoundTitle, private
+from bot.replies import Notice, PulseStatus, QuestionCount, Reply, RoundTitle, private
 from bot.services import Services
 from bot.when import ClosingTime, iso_week
 from bot.wording import Listed, Moment, t, tn
-from storage import answers, rounds
-from storage.rounds import NewRound, PlannedQuestion, RoundInfo
+from storage import answers, outbox, rounds
+from storage.rounds import NewRound, PlannedQuestion
 from storage.tables import Round
 
 log = logging.getLogger(__name__)
@@ -34,12 +37,14 @@ class Rounds:
         digests: Digests,
         counts: Counts,
         facts: RoundFacts,
+        delivery: Delivery,
     ) -> None:
         self.services = services
         self.places = places
         self.digests = digests  # a round's summary is the first part of its digest
         self.counts = counts
         self.facts = facts
+        self.delivery = delivery  # what a round owes its conversation goes through it
 
     # --- opening ----------------------------------------------------------------------
 
@@ -95,18 +100,34 @@ class Rounds:
             ),
             schedule_id=schedule_id,
         )
-        opened = await s.db.write(rounds.open_claimed, new, claim, s.instance)
+        delivery = self.delivery
+
+        def open_and_owe(session: Session) -> tuple[Round | None, list[int]]:
+            # The round, its occurrence's claim and the posts it owes commit together.
+            opened = rounds.open_claimed(session, new, claim, s.instance)
+            if opened is None or opened.id is None:
+                return None, []
+            questions = [q.question_id for q in new.questions]
+            return opened, delivery.owe_round(session, opened, questions, now)
+
+        opened, owed = await s.db.write(open_and_owe)
         if opened is None or opened.id is None:
             return [await self._already_open(place)]
-        try:
-            await self._post_round(place, chat, opened, survey.name)
-        except Exception:
-            # Nobody can see a round whose parent post failed (the bot was removed from the
-            # channel, say): take it back instead of leaving an open round behind.
-            log.exception("could not post round %s in %s; withdrawing it", opened.id, place.label)
-            await s.db.write(rounds.withdraw, opened.id)
-            return [private(t("I could not post the pulse here, so I did not start it."))]
         s.timetable.round_opened(opened.id, closes_at)
+        parent = (await delivery.deliver_now(owed)).get(owed[0])
+        if parent == outbox.GIVEN_UP:
+            # Nobody can see a round whose parent post was refused (the bot was removed from
+            # the channel, say): the deliverer took it back.
+            return [private(t("I could not post the pulse here, so I did not start it."))]
+        if parent != outbox.DELIVERED:
+            return [
+                private(
+                    t(
+                        "The chat platform is not answering right now: the pulse is started "
+                        "and will appear here as soon as it is back."
+                    )
+                )
+            ]
         return []
 
     async def _already_open(self, place: Place) -> Notice:
@@ -121,44 +142,6 @@ class Rounds:
                 moment=Moment(existing.closes_at, place.timezone, zone_shown=True),
             )
         )
-
-    async def _post_round(self, place: Place, chat: Chat, round_: Round, survey_name: str) -> None:
-        assert round_.id is not None
-        info = await self.services.db.read(rounds.load_info, round_.id)
-        assert info is not None, "the round was just opened"
-        parent_reply = PulseParent(
-            round_.id,
-            RoundTitle(round_.week),
-            survey_name,
-            round_.closes_at,
-            len(info.questions),
-            place.timezone,
-            lang=round_.language,
-        )
-        parent = await chat.post(place, parent_reply)
-        if parent is None:
-            raise LookupError(f"{chat.platform} could not post in {place.label}")
-        await self.services.db.write(rounds.set_parent_ref, round_.id, parent.dumps())
-        await self._post_questions(place, chat, info, parent)
-
-    async def _post_questions(
-        self, place: Place, chat: Chat, info: RoundInfo, parent: MessageRef
-    ) -> None:
-        """Once the parent is out the round is visible: a question that fails to post is
-        logged and the others still go (`pulse status` shows what people can answer)."""
-        for question in info.questions:
-            reply = question_reply(self.services, info, question)
-            try:
-                ref = await chat.post_in_thread(place, parent, reply)
-            except Exception:
-                log.exception("could not post question %s of round %s", question.question_id,
-                              info.round_id)  # fmt: skip
-                continue
-            if ref is not None:
-                await self.services.db.write(
-                    rounds.set_question_ref, info.round_id, question.question_id, ref.dumps()
-                )
-        self.facts.forget(info.round_id)
 
     # --- status, reminders, closing -------------------------------------------------
 
@@ -237,38 +220,30 @@ class Rounds:
             log.warning("round %s is due, but its platform is not served here", round_id)
             return False
         place, chat = reached
+        if round_.parent_ref is None:
+            # Its parent post never went out (an outage longer than the window): nobody saw
+            # it, so it is withdrawn rather than closed, and the admins are told.
+            await self.delivery.withdraw(round_, place, "closing time came first")
+            return False
         members = await _members(chat, place)
-        closed = await s.db.write(
-            rounds.close_claimed, round_id, s.now(), len(members) if members else None, s.instance
-        )
+        delivery = self.delivery
+
+        def close_and_owe(session: Session) -> tuple[Round | None, int | None]:
+            closed = rounds.close_claimed(
+                session, round_id, s.now(), len(members) if members else None, s.instance
+            )
+            if closed is None:
+                return None, None
+            return closed, delivery.owe_summary(session, closed, s.now())
+
+        closed, summary = await s.db.write(close_and_owe)
         if closed is None:
             return False
         self.facts.forget(round_id)
         self.counts.cancel(round_id)
-        summary = await self.digests.summary(closed, place)
-        parent = MessageRef.loads(closed.parent_ref)
-        if parent is not None:
-            await chat.post_in_thread(place, parent, summary, broadcast=True)
-        else:
-            await chat.post(place, summary)
-        await self._mark_questions_closed(round_id, place, chat)
+        if summary is not None:
+            await delivery.deliver_now([summary])
         return True
-
-    async def _mark_questions_closed(self, round_id: int, place: Place, chat: Chat) -> None:
-        info = await self.services.db.read(rounds.load_info, round_id)
-        if info is None:
-            return
-        counts = await self.services.db.read(answers.counts_by_question, round_id)
-        for question in info.questions:
-            ref = MessageRef.loads(question.message_ref)
-            if ref is None:
-                continue
-            count = counts.get(question.question_id, 0)
-            reply = question_reply(self.services, info, question, count, closed=True)
-            try:
-                await chat.update(place, ref, reply)
-            except Exception:
-                log.exception("could not mark a question closed")
 
 
 async def _members(chat: Chat | None, place: Place) -> list[str] | None:

@@ -19,6 +19,10 @@ class PlatformAdapter(Protocol):
     async def start(self, app: web.Application) -> None:
         """Add routes to the shared server, or open outbound connections (Socket Mode)."""
 
+    async def sign_in(self) -> None:
+        """After the server listens: check the credentials once (a refusal raises
+        ``ConfigError``); when the platform does not answer, keep trying in the background."""
+
     async def stop(self) -> None:
         """Close connections and wait for work in flight."""
 

@@ -4,6 +4,9 @@ WebSocket, in one aiohttp server on its own thread.
 The pattern is slack-bolt's own tests (an HTTP server, the client's base URL pointed at it):
 the bot under test talks real HTTP to it through ``SLACK_API_URL``. Every call is recorded;
 canned JSON answers; a method can be made to answer 429 with ``Retry-After`` a few times.
+Outages can be staged: 503s, ``ok: false`` errors, refused connections, and calls that hang
+past the client's timeout before (or after) Slack took them in. Posted messages are kept, with
+their metadata, for conversations.history and conversations.replies.
 """
 
 from __future__ import annotations
@@ -62,6 +65,11 @@ class FakeSlack:
         self.socket_received: list[dict[str, Any]] = []  # what the bot sent on the socket
         self._throttle: dict[str, list[int]] = {}  # method -> [times left, retry-after]
         self._failures: dict[str, list[Any]] = {}  # method -> [times left, error code]
+        # An outage of the whole Web API: None, "503", "internal_error", "hang" (no answer,
+        # nothing done) or "hang_after" (done, then no answer); see outage().
+        self.fault: str | None = None
+        self.hang_seconds = 30.0
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
         self._changed = threading.Condition()
@@ -92,6 +100,9 @@ class FakeSlack:
         return f"{self.url}/api/"
 
     async def _serve(self) -> None:
+        if self._runner is not None:  # back after refusing connections: the same port
+            await self._listen()
+            return
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file}", self._upload)
@@ -100,8 +111,13 @@ class FakeSlack:
         app.router.add_get("/_calls/{method}", self._calls)  # for a fake in another process
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._listen()
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
+        self._site = site
         self.port = site._server.sockets[0].getsockname()[1]
 
     async def _calls(self, request: web.Request) -> web.Response:
@@ -122,6 +138,22 @@ class FakeSlack:
     def throttle(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer 429 with ``Retry-After``."""
         self._throttle[method] = [times, retry_after]
+
+    def outage(self, fault: str | None) -> None:
+        """Every Web API call fails as ``fault`` says from now on (None: Slack is back).
+        ``refused``: nothing listens on the port (and open connections are cut)."""
+        if fault == "refused":
+            asyncio.run_coroutine_threadsafe(self._refuse(), self._loop).result(10)
+        elif self.fault == "refused":
+            asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
+        self.fault = fault
+
+    async def _refuse(self) -> None:
+        await self._site.stop()
+        server = self._runner.server if self._runner is not None else None
+        if server is not None:
+            for connection in list(server.connections):
+                connection.force_close()
 
     def fail(self, method: str, error: str, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}``."""
@@ -190,6 +222,17 @@ class FakeSlack:
         params, body = await self._params(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else params.get("token")
+        fault = self.fault
+        if fault in ("503", "refused"):  # refused: a connection opened before the cut
+            self._record(Call(method, params, token, status=503, body=body))
+            return web.Response(status=503, text="upstream connect error", content_type="text/html")
+        if fault == "internal_error":
+            self._record(Call(method, params, token, status=500, body=body))
+            return web.json_response({"ok": False, "error": "internal_error"})
+        if fault == "hang":
+            self._record(Call(method, params, token, status=504, body=body))
+            await asyncio.sleep(self.hang_seconds)
+            return web.Response(status=504)
         throttled = self._throttle.get(method)
         if throttled and throttled[0] > 0:
             throttled[0] -= 1
@@ -206,6 +249,8 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": failure[1]})
         answer = self._answer(method, params)
         self._record(Call(method, params, token, body=body, response=answer))
+        if fault == "hang_after":  # done, but the answer never comes in time
+            await asyncio.sleep(self.hang_seconds)
         return web.json_response(answer)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -218,7 +263,11 @@ class FakeSlack:
             if channel.startswith("U"):  # a DM by user id lands in the app's DM with them
                 channel = "D" + channel[1:]
             ts = params.get("ts") or self.next_ts()
+            if method == "chat.postMessage":
+                self._keep(channel, ts, params)
             return ok | {"channel": channel, "ts": ts, "message": {"text": params.get("text")}}
+        if method in ("conversations.history", "conversations.replies"):
+            return ok | {"messages": self._history(method, params), "has_more": False}
         if method == "chat.postEphemeral":
             return ok | {"message_ts": self.next_ts()}
         if method == "conversations.members":
@@ -249,9 +298,38 @@ class FakeSlack:
             return ok | {"url": f"ws://127.0.0.1:{self.port}/socket"}
         return ok
 
+    def _keep(self, channel: str, ts: str, params: dict[str, Any]) -> None:
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        self.messages.setdefault(channel, []).append({
+            "ts": ts, "text": params.get("text"), "thread_ts": params.get("thread_ts"),
+            "reply_broadcast": bool(params.get("reply_broadcast")), "metadata": metadata,
+        })  # fmt: skip
+
+    def _history(self, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Messages newest first, as Slack lists them; metadata only when asked for."""
+        oldest = float(params.get("oldest") or 0)
+        found = []
+        for posted in self.messages.get(str(params.get("channel")), []):
+            if float(posted["ts"]) < oldest:
+                continue
+            if method == "conversations.replies":
+                if str(params.get("ts")) not in (posted["thread_ts"], posted["ts"]):
+                    continue
+            elif posted["thread_ts"] and not posted["reply_broadcast"]:
+                continue
+            shown = {k: v for k, v in posted.items() if k != "metadata" and v is not None}
+            if posted["metadata"] and str(params.get("include_all_metadata")).lower() in (
+                "1", "true",
+            ):  # fmt: skip
+                shown["metadata"] = posted["metadata"]
+            found.append(shown)
+        return list(reversed(found))
+
     def next_ts(self) -> str:
-        n = next(self._ts)
-        return f"{1_700_000_000 + n}.{n:06d}"
+        n = next(self._ts)  # real seconds (history lookups name a time), unique by the counter
+        return f"{int(time.time())}.{n:06d}"
 
     @staticmethod
     def _page(items: list[str], params: dict[str, Any], most: int) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Its URL is the ``serviceUrl`` of every activity the tests send, so everything the bot says
 arrives here: new conversations (channel threads and 1:1 chats), messages, replies, updates,
 and member listings. It answers with ids the way Teams does, e.g. a thread started in a
-channel gets the conversation id ``<channel>;messageid=<root id>``.
+channel gets the conversation id ``<channel>;messageid=<root id>``. An outage can be staged:
+every call answers a 5xx, or is carried out but answered only after the client gave up.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ class FakeConnector:
     refused_members: set[str] = field(default_factory=set)  # listing these answers 403
     personal: dict[str, str] = field(default_factory=dict)  # 29: id -> 1:1 conversation id
     failures: list[Failure] = field(default_factory=list)
+    # An outage: None, an HTTP status (503: nothing done), or "hang_after" (done, answered
+    # only after ``hang_seconds``, past the bot's timeout).
+    fault: int | str | None = None
+    fault_kinds: set[str] | None = None  # "create", "send": the calls the outage hits (all)
+    hang_seconds: float = 4.0
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
@@ -169,6 +175,10 @@ class FakeConnector:
         return str(next(self._ids))
 
     def _failure(self, method: str, kind: str) -> web.Response | None:
+        if isinstance(self.fault, int) and self._hit(kind):
+            return web.json_response(
+                {"error": {"code": "ServiceError", "message": "unavailable"}}, status=self.fault
+            )
         with self._lock:
             for failure in self.failures:
                 if failure.method == method and failure.kind == kind and failure.times > 0:
@@ -195,6 +205,7 @@ class FakeConnector:
             root = self._new_id()
             conversation = f"{channel};messageid={root}"
             self._record(Call("POST", "create", conversation, None, body, root))
+            await self._late("create")
             return web.json_response({"id": conversation, "activityId": root}, status=201)
         members = [m.get("id") for m in body.get("members") or []]
         if len(members) != 1:
@@ -218,7 +229,15 @@ class FakeConnector:
         new_id = self._new_id()
         conversation = request.match_info["conversation"]
         self._record(Call("POST", kind, conversation, activity, body, new_id))
+        await self._late("send")
         return web.json_response({"id": new_id}, status=201)
+
+    def _hit(self, kind: str) -> bool:
+        return self.fault_kinds is None or kind in self.fault_kinds
+
+    async def _late(self, kind: str) -> None:
+        if self.fault == "hang_after" and self._hit(kind):
+            await asyncio.sleep(self.hang_seconds)
 
     async def _update(self, request: web.Request) -> web.Response:
         failed = self._failure("PUT", "update")

@@ -15,6 +15,7 @@ from bot.assembly import Assembly
 from bot.config import ConfigError, Settings
 from bot.platforms.slack.app import build_app
 from bot.platforms.slack.chat import PLATFORM, SlackChat
+from bot.platforms.slack.client import session as client_session
 from bot.platforms.slack.client import web_client
 from bot.platforms.slack.inflight import InFlight
 from bot.platforms.slack.pacing import ChannelPacer
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 REJECTED_TOKEN = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
 SHUTDOWN_GRACE_SECONDS = 10.0
+SIGN_IN_RETRY_SECONDS = 2.0
+SIGN_IN_RETRY_MAX_SECONDS = 60.0
 
 
 class SlackAdapter:
@@ -42,20 +45,37 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None  # in Socket Mode
         self._connecting: asyncio.Task[None] | None = None
+        self._signing_in: asyncio.Task[None] | None = None
 
     async def start(self, app: web.Application) -> None:
-        self._session = aiohttp.ClientSession()
+        self._session = client_session(self.settings)
         self.client.session = self._session
-        try:
-            await self._identify()
-        except BaseException:
-            await self._session.close()  # exiting: leave no connection behind
-            raise
         if self.mode == "http":
             endpoint = SlackEndpoint(self.app, self.settings.slack_signing_secret or "")
             app.router.add_post(PATH, endpoint.handle)
             log.info("Slack: HTTP events on %s", PATH)
-            return
+
+    async def sign_in(self) -> None:
+        """auth.test once, bounded by PLATFORM_TIMEOUT; while Slack does not answer, again in
+        the background (/healthz shows ``signed_in`` once it did)."""
+        if not await self._identify():  # a refusal raises; the server's exit closes the rest
+            self._signing_in = asyncio.create_task(self._sign_in_later())
+        if self.mode == "socket":
+            self._start_socket()
+
+    async def _sign_in_later(self) -> None:
+        wait = SIGN_IN_RETRY_SECONDS
+        while True:
+            await asyncio.sleep(wait)
+            try:
+                if await self._identify():
+                    return
+            except ConfigError as error:  # the token was revoked meanwhile: say so, loudly
+                log.error("%s", error)
+                return
+            wait = min(wait * 2, SIGN_IN_RETRY_MAX_SECONDS)
+
+    def _start_socket(self) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         self._socket = AsyncSocketModeHandler(
@@ -65,8 +85,9 @@ class SlackAdapter:
         self._connecting = asyncio.create_task(self._socket.connect_async())  # type: ignore[no-untyped-call]  # Bolt: unannotated
         log.info("Slack: Socket Mode")
 
-    async def _identify(self) -> None:
-        """Who the bot is (its own user id is never counted as a channel member)."""
+    async def _identify(self) -> bool:
+        """Who the bot is (its own user id is never counted as a channel member); False when
+        Slack did not answer."""
         try:
             identity = await self.client.auth_test()
         except SlackApiError as error:
@@ -76,15 +97,17 @@ class SlackAdapter:
                     f"Slack rejected SLACK_BOT_TOKEN ({code}): set the app's Bot User OAuth "
                     "Token (xoxb-...) from its OAuth & Permissions page"
                 ) from None
-            log.warning("Slack auth.test failed (%s); will retry on first use", code)
-            return
+            log.warning("Slack auth.test failed (%s); signing in again later", code)
+            return False
         except (TimeoutError, aiohttp.ClientError) as error:
-            log.warning("Slack is not reachable yet (%s); will retry on first use", error)
-            return
+            log.warning("Slack is not reachable yet (%s); signing in again later",
+                        type(error).__name__)  # fmt: skip
+            return False
         self.chat.bot_user_id = identity.get("user_id")
         log.info("Slack: signed in as %s in team %s", identity.get("user"), identity.get("team"))
         if self.mode == "socket":
             await self._check_app_token()
+        return True
 
     async def _check_app_token(self) -> None:
         """A rejected app-level token stops start-up: Socket Mode would retry it forever."""
@@ -102,12 +125,14 @@ class SlackAdapter:
             log.warning("Slack is not reachable yet (%s); Socket Mode retries", error)
 
     async def stop(self) -> None:
+        if self._signing_in is not None:
+            self._signing_in.cancel()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]  # Bolt: unannotated
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         await self.work.wait(SHUTDOWN_GRACE_SECONDS)
-        if self._session is not None:
+        if self._session is not None and not self._session.closed:
             await self._session.close()
 
     def health(self) -> dict[str, object]:

@@ -7,11 +7,14 @@ Everything that shows in a channel goes through the channel's pacing lane.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat import Failure, delivering
 from bot.context import MessageRef, Place
 from bot.handlers import chart
 from bot.metrics import HANDLER_ERRORS, POSTS
@@ -23,11 +26,26 @@ from bot.wording import speaking, t
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 MEMBERS_PAGE = 200
+# Set on every owed post (chat.postMessage ``metadata``), so that a post whose outcome was
+# unknown can be found again with conversations.history / conversations.replies.
+OWED_EVENT = "maturitybot_post"
+LOOKUP_PAGE = 200
+# Slack's refusals that no retry will change: give up and tell the admins.
+PERMANENT = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive",
+    "token_revoked", "no_permission", "missing_scope", "restricted_action", "msg_too_long",
+    "invalid_blocks", "user_not_found", "cannot_dm_bot", "not_authed", "team_access_not_granted",
+})  # fmt: skip
+# ok:false codes where Slack may have posted before failing.
+MAYBE_POSTED = frozenset(
+    {"internal_error", "fatal_error", "request_timeout", "service_unavailable"}
+)
 
 
 class SlackChat:
     platform = PLATFORM
     count_interval = 1.0  # edits are paced and merged per channel (pacing.py)
+    finds_delivered = True  # owed posts carry metadata (see find_delivered)
     chart_width = chart.WIDE  # uploaded as a file
 
     def __init__(self, client: AsyncWebClient, pacer: ChannelPacer) -> None:
@@ -90,6 +108,49 @@ class SlackChat:
             if not cursor:
                 return people
 
+    # --- Receipts: what the deliverer (bot/delivery.py) asks after a failure -------------
+
+    def failure(self, error: BaseException) -> Failure:
+        if isinstance(error, SlackApiError):
+            code = error.response.get("error") if error.response.data else None
+            status = error.response.status_code
+            if code in PERMANENT:
+                return "permanent"
+            if status >= 500 or code in MAYBE_POSTED:
+                return "uncertain"  # Slack may have posted before it failed: look first
+            return "retry"
+        if isinstance(error, aiohttp.ClientConnectorError):
+            return "retry"  # never connected: nothing was sent
+        if isinstance(error, TimeoutError | aiohttp.ClientError):
+            return "uncertain"  # sent, and no answer: it may have arrived
+        return "retry"
+
+    async def find_delivered(
+        self, place: Place, thread: MessageRef | None, mark: str, since: datetime
+    ) -> MessageRef | None:
+        """The message an owed post made, by its metadata, if it arrived after all."""
+        oldest = f"{since.timestamp():.6f}"
+        cursor: str | None = None
+        while True:
+            if thread is not None:
+                page = await self.client.conversations_replies(
+                    channel=thread.conversation, ts=thread.id, oldest=oldest,
+                    include_all_metadata=True, limit=LOOKUP_PAGE, cursor=cursor,
+                )  # fmt: skip
+            else:
+                page = await self.client.conversations_history(
+                    channel=place.channel, oldest=oldest, include_all_metadata=True,
+                    limit=LOOKUP_PAGE, cursor=cursor,
+                )  # fmt: skip
+            for found in page.get("messages") or []:
+                metadata = found.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == OWED_EVENT and str(payload.get("owed")) == mark:
+                    return MessageRef(thread.conversation if thread else place.channel, found["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
     # --- Slack specifics used by the listeners -----------------------------------------
 
     async def bot_user(self) -> str | None:
@@ -124,6 +185,9 @@ class SlackChat:
             content["thread_ts"] = thread_ts
             if broadcast:
                 content["reply_broadcast"] = True
+        owed = delivering.get()
+        if owed is not None:
+            content["metadata"] = {"event_type": OWED_EVENT, "event_payload": {"owed": owed}}
 
         async def send() -> Any:
             return await self.client.chat_postMessage(channel=channel, **content)

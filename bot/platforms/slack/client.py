@@ -2,6 +2,10 @@
 
 slack_sdk retries only connection errors by default; a 429 must be retried too, after the
 ``Retry-After`` it names, so that nothing queued is dropped when Slack pushes back.
+
+Timeouts: slack_sdk applies its ``timeout`` only to sessions it makes itself; with our own
+session, aiohttp's (5 minutes) would rule. The session gets PLATFORM_TIMEOUT instead, and a
+timed-out call is never retried here: a post may have arrived, and the deliverer looks first.
 """
 
 from __future__ import annotations
@@ -19,9 +23,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.metrics import RATE_LIMIT_RETRIES
 
-TIMEOUT_SECONDS = 30
 RATE_LIMITED_ATTEMPTS = 10  # Retry-After is usually a few seconds; give up only on an outage
 CONNECTION_RETRIES = 2
+
+
+class ConnectionRetries(AsyncConnectionErrorRetryHandler):
+    """Retry a connection that failed, but not one that timed out (it may have arrived)."""
+
+    async def _can_retry_async(self, *, error: Exception | None = None, **kwargs: Any) -> bool:
+        if isinstance(error, TimeoutError):
+            return False
+        return bool(await super()._can_retry_async(error=error, **kwargs))
+
+
+def session(settings: Settings) -> aiohttp.ClientSession:
+    """The one HTTP session of the Slack client, with the bounded timeout in force."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.platform_timeout))
 
 
 class CountedRateLimitRetries(AsyncRateLimitErrorRetryHandler):
@@ -37,9 +54,9 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> Asy
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         session=session,
-        timeout=TIMEOUT_SECONDS,
+        timeout=int(max(settings.platform_timeout, 1)),
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            ConnectionRetries(max_retry_count=CONNECTION_RETRIES),
             CountedRateLimitRetries(max_retry_count=RATE_LIMITED_ATTEMPTS),
         ],
     )

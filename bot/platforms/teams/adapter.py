@@ -43,7 +43,11 @@ class TeamsAdapter:
     def __init__(self, bot: Assembly, settings: Settings) -> None:
         self.settings = settings
         self.authenticated = bool(settings.microsoft_app_id)
-        self.cloud = CloudAdapter(ReusingAuthentication(bot_framework_configuration(settings)))
+        self.cloud = CloudAdapter(
+            ReusingAuthentication(
+                bot_framework_configuration(settings), timeout=settings.platform_timeout
+            )
+        )
         self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", bot.places)
         self.bot = MaturityBot(bot, self.chat)
         self.after_ack = AfterAck()
@@ -60,6 +64,9 @@ class TeamsAdapter:
             )
         else:
             log.info("teams: %s on, Bot Framework tokens required", ROUTE)
+
+    async def sign_in(self) -> None:
+        """Bot Framework tokens are fetched on each send; nothing to check up front."""
 
     async def stop(self) -> None:
         """Let acknowledged activities finish (every connector call has its own HTTP

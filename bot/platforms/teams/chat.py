@@ -17,7 +17,9 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 
+import requests
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -29,13 +31,19 @@ from botbuilder.schema import (
     ConversationParameters,
 )
 
+from bot.chat import Failure
 from bot.context import MessageRef, Place
 from bot.handlers import chart
 from bot.handlers.views import Views
 from bot.metrics import POSTS
 from bot.places import Places
 from bot.platforms.teams import cards, pulse_cards, views
-from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
+from bot.platforms.teams.backoff import (
+    CREATE_RETRY_STATUSES,
+    RETRY_STATUSES,
+    status_of,
+    with_backoff,
+)
 from bot.platforms.teams.inbound import personal_key
 from bot.platforms.teams.kit import CONTENT_TYPE, Card
 from bot.platforms.teams.people import account_of
@@ -80,6 +88,10 @@ class TeamsChat:
     count_interval = 10.0
     chart_width = chart.CARD  # inside the digest's card
     views: Views | None = None  # who answered a question, for their own card views (bot.py)
+    # The Bot Connector has no idempotency key, and a bot cannot read its own channel posts
+    # back without Graph permissions: a send that timed out is not repeated blindly (the
+    # deliverer gives it up and tells the admins to check).
+    finds_delivered = False
 
     def __init__(self, adapter: CloudAdapter, app_id: str, places: Places) -> None:
         self.adapter = adapter
@@ -241,6 +253,25 @@ class TeamsChat:
         if known is not None:
             return known[0]
         return person_id if person_id.startswith("29:") else None
+
+    # --- Receipts: what the deliverer (bot/delivery.py) asks after a failure -------------
+
+    def failure(self, error: BaseException) -> Failure:
+        inner = getattr(error, "inner_exception", None) or error.__cause__ or error
+        if isinstance(inner, requests.exceptions.ConnectTimeout):
+            return "retry"  # never connected: nothing was sent
+        if isinstance(inner, requests.exceptions.Timeout | TimeoutError):
+            return "uncertain"  # sent, and no answer: Teams may have posted it
+        status = status_of(error)
+        if status in (401, 403, 404):
+            return "permanent"  # removed from the team, or the conversation is gone
+        # Refused connections, and 5xx, which Microsoft asks bots to retry.
+        return "retry"
+
+    async def find_delivered(
+        self, place: Place, thread: MessageRef | None, mark: str, since: datetime
+    ) -> MessageRef | None:
+        raise NotImplementedError("Teams cannot look its own posts up (finds_delivered)")
 
     # --- Bot Framework plumbing ------------------------------------------------------
 

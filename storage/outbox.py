@@ -1,0 +1,222 @@
+"""Owed posts (a transactional outbox): what the bot must deliver, claimed with a lease.
+
+A decision to post (opening a round, closing it, a digest falling due) writes its rows here
+in the decision's own transaction; deliverers on every instance then claim due rows in
+batches, each under a lease, so two instances never work on the same row and a crashed
+instance's rows are taken over once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.tables import Conversation, OwedPost
+from storage.upsert import insert_for
+
+PENDING = "pending"
+DELIVERED = "delivered"
+GIVEN_UP = "given_up"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this instance may now deliver, with the state and message of its dependency."""
+
+    post: OwedPost
+    after_state: str | None = None  # None when it depends on nothing
+    after_ref: str | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        loaded = json.loads(self.post.payload or "{}")
+        return loaded if isinstance(loaded, dict) else {}
+
+
+@dataclass(frozen=True)
+class Backlog:
+    count: int
+    oldest: datetime | None  # when the oldest undelivered row was owed
+
+
+def owe(
+    session: Session,
+    conversation_id: int,
+    kind: str,
+    key: str,
+    now: datetime,
+    round_id: int | None = None,
+    question_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+    depends_on: int | None = None,
+) -> int | None:
+    """Record a post owed (once per ``key``); its id, or None when it was owed already."""
+    statement = (
+        insert_for(session, OwedPost)
+        .values(
+            conversation_id=conversation_id,
+            kind=kind,
+            key=key,
+            round_id=round_id,
+            question_id=question_id,
+            payload=json.dumps(payload or {}, sort_keys=True),
+            depends_on=depends_on,
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+            state=PENDING,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(OwedPost.id))
+    )
+    row = session.execute(statement).first()
+    return int(row[0]) if row is not None else None
+
+
+def claim(
+    session: Session,
+    instance: str,
+    now: datetime,
+    lease: timedelta,
+    platforms: list[str],
+    limit: int,
+    ids: list[int] | None = None,
+) -> list[Claimed]:
+    """Lease up to ``limit`` due rows on these platforms whose dependency is settled.
+
+    PostgreSQL skips rows another instance holds locked (``FOR UPDATE SKIP LOCKED``);
+    SQLite writers hold the database lock (``BEGIN IMMEDIATE``), and the conditional UPDATE
+    settles it there. Either way a row is leased by one instance at a time.
+    """
+    after = aliased(OwedPost)
+    query = (
+        sa.select(col(OwedPost.id))
+        .join(Conversation, col(Conversation.id) == OwedPost.conversation_id)
+        .outerjoin(after, col(after.id) == col(OwedPost.depends_on))
+        .where(
+            col(OwedPost.state) == PENDING,
+            col(OwedPost.next_attempt_at) <= now,
+            sa.or_(col(OwedPost.lease_until).is_(None), col(OwedPost.lease_until) < now),
+            col(Conversation.platform).in_(platforms),
+            sa.or_(col(OwedPost.depends_on).is_(None), col(after.state) != PENDING),
+        )
+        .order_by(col(OwedPost.next_attempt_at), col(OwedPost.id))
+        .limit(limit)
+    )
+    if ids is not None:
+        query = query.where(col(OwedPost.id).in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        table = sa.inspect(OwedPost).local_table
+        query = query.with_for_update(skip_locked=True, of=table)
+    found = [row[0] for row in session.execute(query)]
+    if not found:
+        return []
+    session.execute(
+        sa.update(OwedPost)
+        .where(
+            col(OwedPost.id).in_(found),
+            col(OwedPost.state) == PENDING,
+            sa.or_(col(OwedPost.lease_until).is_(None), col(OwedPost.lease_until) < now),
+        )
+        .values(lease_owner=instance, lease_until=now + lease, attempts=col(OwedPost.attempts) + 1)
+    )
+    rows = session.execute(
+        sa.select(OwedPost, col(after.state), col(after.message_ref))
+        .outerjoin(after, col(after.id) == col(OwedPost.depends_on))
+        .where(col(OwedPost.id).in_(found), col(OwedPost.lease_owner) == instance)
+        .order_by(col(OwedPost.next_attempt_at), col(OwedPost.id))
+    ).all()
+    return [Claimed(post, state, ref) for post, state, ref in rows]
+
+
+def _mine(post_id: int, instance: str) -> Any:
+    return sa.and_(col(OwedPost.id) == post_id, col(OwedPost.lease_owner) == instance)
+
+
+def starting(
+    session: Session, post_id: int, instance: str, now: datetime, lease: timedelta
+) -> bool:
+    """Just before the platform call: still ours? Then renew the lease, and until this is
+    cleared the outcome is unknown. False when the lease ran out and another instance has it."""
+    result = session.execute(
+        sa.update(OwedPost)
+        .where(_mine(post_id, instance), col(OwedPost.state) == PENDING)
+        .values(in_flight_since=now, lease_until=now + lease)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def delivered(
+    session: Session, post_id: int, instance: str, ref: str | None, now: datetime
+) -> bool:
+    result = session.execute(
+        sa.update(OwedPost)
+        .where(_mine(post_id, instance), col(OwedPost.state) == PENDING)
+        .values(
+            state=DELIVERED,
+            message_ref=ref,
+            lease_owner=None,
+            lease_until=None,
+            in_flight_since=None,
+            finished_at=now,
+            last_error=None,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def retry_at(
+    session: Session, post_id: int, instance: str, when: datetime, error: str, uncertain: bool
+) -> None:
+    """Try again at ``when``; ``uncertain``: the platform may have it (keep in_flight_since)."""
+    values: dict[str, Any] = {
+        "next_attempt_at": when,
+        "lease_owner": None,
+        "lease_until": None,
+        "last_error": error[:80],
+    }
+    if not uncertain:
+        values["in_flight_since"] = None
+    session.execute(sa.update(OwedPost).where(_mine(post_id, instance)).values(**values))
+
+
+def give_up(session: Session, post_id: int, instance: str, error: str, now: datetime) -> None:
+    session.execute(
+        sa.update(OwedPost)
+        .where(_mine(post_id, instance))
+        .values(
+            state=GIVEN_UP,
+            lease_owner=None,
+            lease_until=None,
+            last_error=error[:80],
+            finished_at=now,
+        )
+    )
+
+
+def backlog(session: Session, now: datetime) -> Backlog:
+    """What is owed and not yet delivered, everywhere."""
+    count, oldest = session.execute(
+        sa.select(sa.func.count(), sa.func.min(col(OwedPost.created_at))).where(
+            col(OwedPost.state) == PENDING
+        )
+    ).one()
+    if isinstance(oldest, str):  # SQLite returns an aggregate's datetime as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return Backlog(int(count or 0), oldest)
+
+
+def of_round(session: Session, round_id: int) -> list[OwedPost]:
+    return list(
+        session.exec(
+            select(OwedPost).where(col(OwedPost.round_id) == round_id).order_by(col(OwedPost.id))
+        )
+    )
