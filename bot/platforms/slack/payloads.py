@@ -13,11 +13,24 @@ from typing import Any
 
 from bot.context import MessageRef
 from bot.platforms.slack.markup import plain
+from bot.platforms.untrusted import MAX_ID, Untrusted, json_object, key_for, seal, unseal
 from bot.wording import LANGUAGES
 
+MAX_VALUE = 2000  # Block Kit's limit on a button's value: anything longer was not ours
 
-class PayloadError(ValueError):
+
+class PayloadError(Untrusted):
     """A Slack payload without a field we need, or with one of the wrong type."""
+
+
+def _checked(read: Any, *args: Any) -> Any:
+    """``read(*args)``, with an untrusted value's fault reported as the payload's."""
+    try:
+        return read(*args)
+    except PayloadError:
+        raise
+    except Untrusted as error:
+        raise PayloadError(str(error)) from None
 
 
 def _optional(data: Any, *path: str) -> str | None:
@@ -120,7 +133,7 @@ class Pressed:
     message_ts: str | None
     thread_ts: str | None
     action_id: str
-    value: dict[str, Any]
+    value: str  # as the button carried it: read by choice, level_step or cell_opened
     trigger_id: str | None
     action_ts: float | None
     response_url: str | None
@@ -131,19 +144,13 @@ def button(body: dict[str, Any]) -> Pressed:
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
         raise PayloadError("missing actions")
     action = actions[0]
-    try:
-        value = json.loads(_required(action, "value"))
-    except json.JSONDecodeError:
-        raise PayloadError("button value is not JSON") from None
-    if not isinstance(value, dict):
-        raise PayloadError("button value is not an object")
+    value = action.get("value")
+    if not isinstance(value, str):
+        raise PayloadError("a button without a value")
     container = body.get("container") if isinstance(body.get("container"), dict) else {}
     channel = _optional(body, "channel", "id") or _required(container, "channel_id")
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    try:
-        action_ts = float(action.get("action_ts"))
-    except (TypeError, ValueError):
-        action_ts = None
+    action_ts = _seconds(action.get("action_ts"))
     return Pressed(
         team=_optional(body, "team", "id") or "",
         user=_required(body, "user", "id"),
@@ -159,6 +166,13 @@ def button(body: dict[str, Any]) -> Pressed:
     )
 
 
+def _seconds(value: object) -> float | None:
+    """A Slack timestamp ("1764480000.123456") as seconds, None unless it is one."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{9,11}(\.[0-9]{1,6})?", value):
+        return None
+    return float(value)
+
+
 @dataclass(frozen=True)
 class Choice:
     """The answer a pulse button carries: round, question and level (None: not sure)."""
@@ -171,15 +185,26 @@ class Choice:
 _QUESTION_ID = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 
 
-def choice(value: dict[str, Any], with_level: bool = True) -> Choice:
+def _fields(value: str | dict[str, Any]) -> dict[str, Any]:
+    """A button's value: a small JSON object, never more than a button can carry."""
+    return value if isinstance(value, dict) else _checked(json_object, value, MAX_VALUE)
+
+
+def choice(value: str | dict[str, Any], with_level: bool = True) -> Choice:
+    value = _fields(value)
     round_id, question_id, level = value.get("r"), value.get("q"), value.get("l")
-    if not isinstance(round_id, int) or isinstance(round_id, bool) or round_id < 1:
+    if not _is_number(round_id, MAX_ID):
         raise PayloadError("button value without a round")
-    if not isinstance(question_id, str) or not _QUESTION_ID.match(question_id):
+    if not isinstance(question_id, str) or not _QUESTION_ID.fullmatch(question_id):
         raise PayloadError("button value without a question")
-    if with_level and level is not None and (not isinstance(level, int) or not 1 <= level <= 4):
+    if with_level and level is not None and not _is_number(level, 4):
         raise PayloadError("button value with a level outside 1-4")
     return Choice(round_id, question_id, level if with_level else None)
+
+
+def _is_number(value: object, high: int) -> bool:
+    """A JSON number from 1 to ``high`` as we put it on a button (never a string or a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= high
 
 
 @dataclass(frozen=True)
@@ -192,11 +217,12 @@ class LevelStep:
     language: str | None = None
 
 
-def level_step(value: dict[str, Any]) -> LevelStep:
-    aspect, level, language = value.get("a"), value.get("l"), value.get("g")
-    if not isinstance(aspect, str) or not _QUESTION_ID.match(aspect):
+def level_step(value: str) -> LevelStep:
+    fields = _fields(value)
+    aspect, level, language = fields.get("a"), fields.get("l"), fields.get("g")
+    if not isinstance(aspect, str) or not _QUESTION_ID.fullmatch(aspect):
         raise PayloadError("button value without an aspect")
-    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 3:
+    if not _is_number(level, 3):
         raise PayloadError("button value without a level below 4")
     known = language if isinstance(language, str) and language in LANGUAGES else None
     return LevelStep(aspect, level, known)
@@ -212,11 +238,12 @@ class CellOpened:
     language: str | None = None
 
 
-def cell_opened(value: dict[str, Any]) -> CellOpened:
-    aspect, level, language = value.get("a"), value.get("l"), value.get("g")
-    if not isinstance(aspect, str) or not _QUESTION_ID.match(aspect):
+def cell_opened(value: str) -> CellOpened:
+    fields = _fields(value)
+    aspect, level, language = fields.get("a"), fields.get("l"), fields.get("g")
+    if not isinstance(aspect, str) or not _QUESTION_ID.fullmatch(aspect):
         raise PayloadError("button value without an aspect")
-    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 4:
+    if not _is_number(level, 4):
         raise PayloadError("button value without a level 1-4")
     known = language if isinstance(language, str) and language in LANGUAGES else None
     return CellOpened(aspect, level, known)
@@ -225,27 +252,37 @@ def cell_opened(value: dict[str, Any]) -> CellOpened:
 # --- the comment modal -------------------------------------------------------------------
 
 
+def metadata_key(secret: str) -> bytes:
+    """The key that seals our modals' private_metadata, derived from a configured secret."""
+    return key_for(secret, "slack modal metadata")
+
+
+MAX_METADATA = 3000  # Slack's limit on a view's private_metadata
+MAX_COMMENT_INPUT = 3000  # the form allows 2000; more was not typed into it
+
+
 @dataclass(frozen=True)
 class CommentTarget:
-    """Kept in the modal's private_metadata: the question, and where to confirm."""
+    """Kept in the modal's private_metadata, sealed: the question, who may comment through this
+    form, and where to confirm. A changed metadata is refused (``comment_submission``)."""
 
     round_id: int
     question_id: str
+    user: str
     channel: str
     thread_ts: str | None
     language: str | None = None  # the form's, for its error messages
 
-    def dumps(self) -> str:
-        return json.dumps(
-            {
-                "r": self.round_id,
-                "q": self.question_id,
-                "c": self.channel,
-                "t": self.thread_ts,
-                "g": self.language,
-            },
-            separators=(",", ":"),
-        )
+    def dumps(self, key: bytes) -> str:
+        fields = {
+            "r": self.round_id,
+            "q": self.question_id,
+            "u": self.user,
+            "c": self.channel,
+            "t": self.thread_ts,
+            "g": self.language,
+        }
+        return seal(json.dumps(fields, separators=(",", ":")), key)
 
 
 @dataclass(frozen=True)
@@ -257,27 +294,41 @@ class Comment:
     text: str
 
 
-def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> Comment:
+def comment_submission(body: dict[str, Any], block_id: str, action_id: str, key: bytes) -> Comment:
+    """The comment typed into our modal; its target only as we sealed it, for the person we
+    opened it for (a form opened for someone else, or changed metadata, is refused)."""
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
-    try:
-        meta = json.loads(_required(view, "private_metadata"))
-    except json.JSONDecodeError:
-        raise PayloadError("modal metadata is not JSON") from None
-    if not isinstance(meta, dict):
-        raise PayloadError("modal metadata is not an object")
+    sealed = _required(view, "private_metadata")
+    meta = _checked(json_object, _checked(unseal, sealed, key), MAX_METADATA)
     found = choice(meta, with_level=False)
-    values = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
-    text = values.get(action_id, {}).get("value") if isinstance(values, dict) else None
+    user = _required(body, "user", "id")
+    if meta.get("u") != user:
+        raise PayloadError("a comment form opened for someone else")
+    text = _input(view, block_id, action_id)
     return Comment(
         team=_optional(body, "team", "id") or _optional(body, "user", "team_id") or "",
-        user=_required(body, "user", "id"),
+        user=user,
         user_name=_optional(body, "user", "username") or "",
         target=CommentTarget(
             found.round_id,
             found.question_id,
+            user,
             _required(meta, "c"),
             meta.get("t") if isinstance(meta.get("t"), str) else None,
             meta.get("g") if meta.get("g") in LANGUAGES else None,
         ),
-        text=text if isinstance(text, str) else "",
+        text=text,
     )
+
+
+def _input(view: dict[str, Any], block_id: str, action_id: str) -> str:
+    """A plain text input's value in ``view.state``; empty when the field was left empty."""
+    value: Any = view.get("state")
+    for key in ("values", block_id, action_id):
+        value = value.get(key) if isinstance(value, dict) else None
+    text = value.get("value") if isinstance(value, dict) else None
+    if text is None:
+        return ""
+    if not isinstance(text, str) or len(text) > MAX_COMMENT_INPUT:
+        raise PayloadError("a comment that is not text of at most 3000 characters")
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from botbuilder.schema import Activity
 
@@ -22,6 +23,10 @@ from bot.platforms.teams.references import (
 from bot.wording import normalise
 
 PERSONAL_PREFIX = "personal:"
+# How far back an activity's own time is believed: a click is stamped with the time Teams
+# says it was made (so an older click arriving late never overwrites a newer answer), but
+# never later than now, nor earlier than this before now.
+SENT_WINDOW = timedelta(minutes=5)
 
 
 def personal_key(person_id: str) -> str:
@@ -49,6 +54,13 @@ class Inbound:
     account: Account
     person: Person
     origin: Origin
+    sent: datetime | None = None  # the activity's timestamp, as Teams stamped it
+
+    def sent_at(self, now: datetime) -> datetime:
+        """When the activity was sent, kept within ``SENT_WINDOW`` before now."""
+        if self.sent is None or self.sent.tzinfo is None:
+            return now
+        return min(max(self.sent, now - SENT_WINDOW), now)
 
 
 def read(activity: Activity) -> Inbound | None:
@@ -60,7 +72,8 @@ def read(activity: Activity) -> Inbound | None:
     if not activity.service_url or activity.recipient is None or not activity.recipient.id:
         return None
     person = replace(account.person(), locale=normalise(activity.locale))
-    return Inbound(account, person, _origin(activity, person))
+    sent = activity.timestamp if isinstance(activity.timestamp, datetime) else None
+    return Inbound(account, person, _origin(activity, person), sent)
 
 
 def _origin(activity: Activity, person: Person) -> Origin:
