@@ -20,7 +20,7 @@ from bot.places import Places
 from bot.replies import AnswerRecorded, Notice, Reply, private
 from bot.services import Services
 from bot.understand import understand
-from bot.wording import Listed, Moment, Say, t, tn
+from bot.wording import Listed, Moment, Say, Typed, t, tn
 from storage import answers, rounds
 from storage.answers import AnswerInput, Outcome
 from storage.rounds import AskedQuestion, RoundInfo
@@ -206,7 +206,7 @@ class Answers:
         return private(
             t(
                 "{text!r} is not a question of this pulse. {hint}",
-                text=text[:80],
+                text=Typed(text[:80]),
                 hint=_answer_hint(questions),
             )
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.context import MessageRef
-from bot.platforms.slack.markup import plain
+from bot.platforms.slack.markup import channel_link, plain, typed
 from bot.platforms.untrusted import MAX_ID, Untrusted, json_object, key_for, seal, unseal
 from bot.wording import LANGUAGES
 
@@ -53,8 +53,8 @@ def _is_direct(channel: str, channel_type: str | None) -> bool:
 
 
 def place_name(channel: str, direct: bool) -> str:
-    """What the core calls the conversation; ``<#C…>`` shows as the channel's name in Slack."""
-    return "a direct message" if direct else f"<#{channel}>"
+    """What the core calls the conversation; a channel link shows as the channel's name."""
+    return "a direct message" if direct else channel_link(channel)
 
 
 # --- text --------------------------------------------------------------------------------
@@ -331,4 +331,4 @@ def _input(view: dict[str, Any], block_id: str, action_id: str) -> str:
         return ""
     if not isinstance(text, str) or len(text) > MAX_COMMENT_INPUT:
         raise PayloadError("a comment that is not text of at most 3000 characters")
-    return text
+    return typed(text)

@@ -19,7 +19,9 @@ from bot.config import Settings
 from bot.platforms.teams.bot import MaturityBot
 from bot.platforms.teams.chat import PLATFORM, TeamsChat
 from bot.platforms.teams.connectors import ReusingAuthentication
+from bot.platforms.teams.markup import escape as card_text
 from bot.platforms.untrusted import too_deep
+from bot.wording import escaping
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -94,7 +96,10 @@ class TeamsAdapter:
             log.info("teams: refused an activity: %s", type(error).__name__)
             return _problem(401, "a valid Bot Framework token is required")
         try:
-            invoke = await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
+            with escaping(card_text):  # what people typed stays text in every card we answer
+                invoke = await self.cloud.process_activity(
+                    authenticated, activity, self.bot.on_turn
+                )
         except Exception:
             log.exception("teams: could not process an activity")
             return _problem(500, "internal error")

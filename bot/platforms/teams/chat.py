@@ -37,6 +37,7 @@ from bot.platforms.teams import cards
 from bot.platforms.teams.backoff import CREATE_RETRY_STATUSES, RETRY_STATUSES, with_backoff
 from bot.platforms.teams.inbound import personal_key
 from bot.platforms.teams.kit import CONTENT_TYPE
+from bot.platforms.teams.markup import escape as card_text
 from bot.platforms.teams.people import account_of
 from bot.platforms.teams.references import (
     CHANNEL_ID,
@@ -46,7 +47,7 @@ from bot.platforms.teams.references import (
     thread_root,
 )
 from bot.replies import Notice, PulseParent, Reply, language_of
-from bot.wording import speaking, t
+from bot.wording import escaping, speaking, t
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
@@ -63,11 +64,15 @@ def message(reply: Reply, language: str | None = None) -> Activity:
     """A reply as a Teams message: one Adaptive Card, with a one-line summary, in
     ``language`` (None: the language in force)."""
     with speaking(language_of(reply, language)):
-        return Activity(
-            type=ActivityTypes.message,
-            summary=cards.summary_of(reply),
-            attachments=[Attachment(content_type=CONTENT_TYPE, content=cards.render(reply))],
-        )
+        with escaping(str):  # the summary is plain text: shown as typed
+            summary = cards.summary_of(reply)
+        with escaping(card_text):  # markdown: what people typed is escaped
+            content = cards.render(reply)
+    return Activity(
+        type=ActivityTypes.message,
+        summary=summary,
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=content)],
+    )
 
 
 class TeamsChat:
