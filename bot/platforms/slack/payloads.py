@@ -48,6 +48,23 @@ def _required(data: Any, *path: str) -> str:
     return value
 
 
+# Slack's ids (users, channels, teams): a few upper-case letters and digits. Anything else
+# names nobody, and must not become a stored conversation or person (columns are bounded).
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def _id(data: Any, *path: str) -> str:
+    value = _required(data, *path)
+    if not _ID.fullmatch(value):
+        raise PayloadError(f"{'.'.join(path)} is not a Slack id")
+    return value
+
+
+def _optional_id(data: Any, *path: str) -> str | None:
+    value = _optional(data, *path)
+    return value if value is not None and _ID.fullmatch(value) else None
+
+
 def _is_direct(channel: str, channel_type: str | None) -> bool:
     return channel_type == "im" or channel.startswith("D")
 
@@ -87,11 +104,11 @@ class Said:
 
 def message_event(body: dict[str, Any]) -> Said:
     event = body.get("event")
-    channel = _required(event, "channel")
+    channel = _id(event, "channel")
     return Said(
-        team=_optional(body, "team_id") or _optional(event, "team") or "",
+        team=_optional_id(body, "team_id") or _optional_id(event, "team") or "",
         channel=channel,
-        user=_required(event, "user"),
+        user=_id(event, "user"),
         text=plain(_optional(event, "text") or ""),
         ts=_required(event, "ts"),
         thread_ts=_optional(event, "thread_ts"),
@@ -101,11 +118,11 @@ def message_event(body: dict[str, Any]) -> Said:
 
 
 def slash_command(body: dict[str, Any]) -> Said:
-    channel = _required(body, "channel_id")
+    channel = _id(body, "channel_id")
     return Said(
-        team=_optional(body, "team_id") or "",
+        team=_optional_id(body, "team_id") or "",
         channel=channel,
-        user=_required(body, "user_id"),
+        user=_id(body, "user_id"),
         text=plain(_optional(body, "text") or "") or "help",  # a bare /maturity asks for help
         direct=_is_direct(channel, None) or body.get("channel_name") == "directmessage",
         user_name=_optional(body, "user_name") or "",
@@ -148,12 +165,12 @@ def button(body: dict[str, Any]) -> Pressed:
     if not isinstance(value, str):
         raise PayloadError("a button without a value")
     container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    channel = _optional(body, "channel", "id") or _required(container, "channel_id")
+    channel = _optional_id(body, "channel", "id") or _id(container, "channel_id")
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     action_ts = _seconds(action.get("action_ts"))
     return Pressed(
-        team=_optional(body, "team", "id") or "",
-        user=_required(body, "user", "id"),
+        team=_optional_id(body, "team", "id") or "",
+        user=_id(body, "user", "id"),
         user_name=_optional(body, "user", "username") or _optional(body, "user", "name") or "",
         channel=channel,
         message_ts=_optional(container, "message_ts") or _optional(message, "ts"),
@@ -301,19 +318,19 @@ def comment_submission(body: dict[str, Any], block_id: str, action_id: str, key:
     sealed = _required(view, "private_metadata")
     meta = _checked(json_object, _checked(unseal, sealed, key), MAX_METADATA)
     found = choice(meta, with_level=False)
-    user = _required(body, "user", "id")
+    user = _id(body, "user", "id")
     if meta.get("u") != user:
         raise PayloadError("a comment form opened for someone else")
     text = _input(view, block_id, action_id)
     return Comment(
-        team=_optional(body, "team", "id") or _optional(body, "user", "team_id") or "",
+        team=_optional_id(body, "team", "id") or _optional_id(body, "user", "team_id") or "",
         user=user,
         user_name=_optional(body, "user", "username") or "",
         target=CommentTarget(
             found.round_id,
             found.question_id,
             user,
-            _required(meta, "c"),
+            _id(meta, "c"),
             meta.get("t") if isinstance(meta.get("t"), str) else None,
             meta.get("g") if meta.get("g") in LANGUAGES else None,
         ),
