@@ -79,7 +79,8 @@ def seal(payload: str, key: bytes) -> str:
 def unseal(sealed: str, key: bytes) -> str:
     """The payload of a sealed value; ``Untrusted`` when it was changed or never sealed."""
     mac, _, payload = sealed.partition(".")
-    if not hmac.compare_digest(mac, _mac(payload, key)):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a forged MAC may have them).
+    if not hmac.compare_digest(mac.encode(), _mac(payload, key).encode()):
         raise Untrusted("a sealed value was changed")
     return payload
 

@@ -50,7 +50,8 @@ def _required(data: Any, *path: str) -> str:
 
 # Slack's ids (users, channels, teams): a few upper-case letters and digits. Anything else
 # names nobody, and must not become a stored conversation or person (columns are bounded).
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_ID = re.compile(r"[A-Z0-9]{1,32}")
+_EVENT_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 
 
 def _id(data: Any, *path: str) -> str:
@@ -113,8 +114,17 @@ def message_event(body: dict[str, Any]) -> Said:
         ts=_required(event, "ts"),
         thread_ts=_optional(event, "thread_ts"),
         direct=_is_direct(channel, _optional(event, "channel_type")),
-        event_id=_optional(body, "event_id"),
+        event_id=_event_id(body),
     )
+
+
+def _event_id(body: dict[str, Any]) -> str | None:
+    """The envelope's event id ("Ev…"), kept to handle a retry once: bounded, like its column."""
+    if body.get("event_id") is None:
+        return None
+    if not isinstance(body["event_id"], str) or not _EVENT_ID.fullmatch(body["event_id"]):
+        raise PayloadError("event_id is not a Slack event id")
+    return body["event_id"]
 
 
 def slash_command(body: dict[str, Any]) -> Said:

@@ -10,6 +10,7 @@ field Bolt reads must have the type Slack documents, or the request gets a 400 h
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 # Fields Bolt reads as text, wherever they appear in the places it looks.
@@ -39,6 +40,8 @@ _NAMED = ("enterprise", "team", "user", "channel")
 # Objects Bolt looks into for the same fields.
 _NESTED = ("event", "message", "previous_message", "item", "assistant_thread")
 MAX_DEPTH = 24
+# Where replies to a command or a click go: a web address, or the bot would post to nowhere.
+_URL = re.compile(r"https?://[\x21-\x7e]{1,2000}")
 
 
 class Malformed(ValueError):
@@ -81,6 +84,9 @@ def _common(data: dict[str, Any], where: str, nested: bool) -> None:
         for inner in ("id", "team_id", "enterprise_id"):
             if value.get(inner) is not None and not isinstance(value[inner], str):
                 raise Malformed(f"{where}.{key}.{inner} is not text")
+    url = data.get("response_url")
+    if url is not None and not _URL.fullmatch(url):
+        raise Malformed(f"{where}.response_url is not a web address")
     if "is_ext_shared_channel" in data and not isinstance(data["is_ext_shared_channel"], bool):
         raise Malformed(f"{where}.is_ext_shared_channel is not a boolean")
     if not nested:
@@ -128,9 +134,8 @@ def _list_of_objects(value: object, key: str) -> None:
         return
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise Malformed(f"{key} is not a list of objects")
-    if key == "authorizations":
-        for item in value:
-            _common(item, key, nested=False)
+    for item in value:
+        _common(item, key, nested=False)
 
 
 def _no_nan(value: object, depth: int) -> None:

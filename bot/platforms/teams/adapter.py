@@ -105,7 +105,10 @@ class TeamsAdapter:
             return _problem(500, "internal error")
         if invoke is None:
             return web.Response(status=201)
-        return web.json_response(_invoke_body(invoke.body), status=invoke.status)
+        # botbuilder answers an invoke it has no handler for with 501: for an activity from
+        # outside that is the sender's mistake, not ours.
+        status = 400 if invoke.status == 501 else invoke.status
+        return web.json_response(_invoke_body(invoke.body), status=status)
 
 
 MAX_BODY = 256 * 1024  # an activity is a few kilobytes; a card's data far less
