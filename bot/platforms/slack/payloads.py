@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
-from bot.context import MessageRef
+from bot.context import MAX_ID, MessageRef
 from bot.platforms.slack.markup import channel_link, plain, typed
-from bot.platforms.untrusted import MAX_ID, Untrusted, json_object, key_for, seal, unseal
+from bot.platforms.untrusted import Untrusted, json_object, key_for, seal, unseal
 from bot.wording import LANGUAGES
 
 MAX_VALUE = 2000  # Block Kit's limit on a button's value: anything longer was not ours
@@ -229,7 +229,7 @@ def choice(value: str | dict[str, Any], with_level: bool = True) -> Choice:
     return Choice(round_id, question_id, level if with_level else None)
 
 
-def _is_number(value: object, high: int) -> bool:
+def _is_number(value: object, high: int) -> TypeGuard[int]:
     """A JSON number from 1 to ``high`` as we put it on a button (never a string or a bool)."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= high
 
@@ -324,7 +324,7 @@ class Comment:
 def comment_submission(body: dict[str, Any], block_id: str, action_id: str, key: bytes) -> Comment:
     """The comment typed into our modal; its target only as we sealed it, for the person we
     opened it for (a form opened for someone else, or changed metadata, is refused)."""
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
     sealed = _required(view, "private_metadata")
     meta = _checked(json_object, _checked(unseal, sealed, key), MAX_METADATA)
     found = choice(meta, with_level=False)
