@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -24,15 +25,21 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-from botprocess import BotProcess
-from mutator import mutate, mutate_json_text, raw_variants
-from slack_bot import ADMIN, slack_env
-from slack_fake import BOT_USER, Call, FakeSlack
-from slack_sender import SlackSender, click, view_submission
-from teams_connector import FakeConnector
-from teams_dialogue import BOT, CHANNEL, TEAM, Teams, User, action_titled
 
-from storage.engine import normalise_url
+# The campaign drives both doors with the fake Slack and the fake Bot Connector of their tests.
+sys.path[:0] = [
+    str(Path(__file__).resolve().parent.parent / folder) for folder in ("slack", "teams")
+]
+
+from botprocess import BotProcess  # noqa: E402
+from mutator import mutate, mutate_json_text, raw_variants  # noqa: E402
+from slack_bot import ADMIN, slack_env  # noqa: E402
+from slack_fake import BOT_USER, Call, FakeSlack  # noqa: E402
+from slack_sender import SlackSender, click, view_submission  # noqa: E402
+from teams_connector import FakeConnector  # noqa: E402
+from teams_dialogue import BOT, CHANNEL, TEAM, Teams, User, action_titled  # noqa: E402
+
+from storage.engine import normalise_url  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 SECONDS = float(os.environ.get("CAMPAIGN_SECONDS", "5"))
