@@ -7,6 +7,7 @@ typed in the cards everyone sees (no markdown, no ``<at>`` mention)."""
 from __future__ import annotations
 
 import json
+import time
 
 import sqlalchemy as sa
 from teams_connector import FakeConnector
@@ -123,3 +124,11 @@ def test_forged_cards_change_nothing(database_url, connector, bots) -> None:
     )
     assert "<at>" not in shown.replace(r"\\<at\\>", "")
     assert "Traceback" not in bot.logs()
+
+    # 13. A reply to a service URL nobody answers does not hold the request (its failure is
+    # logged, as any platform outage is).
+    lost = teams.message(BOB, "help", teams.personal_conversation(BOB), {"tenant": {"id": "t"}})
+    lost["serviceUrl"] = "http://127.0.0.1:9/"
+    started = time.monotonic()
+    assert teams.post(lost)[0] < 500
+    assert time.monotonic() - started < 2
