@@ -141,6 +141,22 @@ def test_forged_clicks_change_nothing(bot: BotProcess, fake: FakeSlack, database
         assert status == 200 and json.loads(body)["response_action"] == "errors"
     assert {a[4] for a in stored(database_url)} == {None}
 
+    # 4. A comment form submitted again (a replayed request) changes nothing.
+    first = view_submission(ann, view, "first thoughts")
+    assert slack.interact(first)[0] == 200
+    fake.wait_for(lambda: any("Comment saved" in w for w in whispers(fake, ann)), what="saved")
+    assert slack.press(ann, here[0], "pulse_comment")[0] == 200
+    (_, again) = fake.wait_calls("views.open", 2)
+    view_again = again.params["view"]
+    view_again = json.loads(view_again) if isinstance(view_again, str) else view_again
+    assert slack.interact(view_submission(ann, view_again, "second thoughts"))[0] == 200
+    fake.wait_for(
+        lambda: sum("Comment saved" in w for w in whispers(fake, ann)) == 2, what="saved again"
+    )
+    assert slack.interact(first)[0] == 200
+    time.sleep(1)
+    assert {a[4] for a in stored(database_url)} == {"second thoughts"}
+
     # 11. Signed but malformed: 400 at the door, before Bolt.
     malformed: list[dict[str, Any]] = [
         {"type": "event_callback", "event": "typed", "team_id": "T0001"},
@@ -156,7 +172,7 @@ def test_forged_clicks_change_nothing(bot: BotProcess, fake: FakeSlack, database
     deep = '{"type": "event_callback", "event": ' + "[" * 50_000
     assert slack.send(deep, "application/json")[0] == 400
 
-    assert stored(database_url) == {(round_here, question, ann, 4, None)}
+    assert stored(database_url) == {(round_here, question, ann, 4, "second thoughts")}
     assert "Traceback" not in bot.logs() and "OverflowError" not in bot.logs()
 
 

@@ -127,6 +127,11 @@ class Buttons:
         """The comment modal was submitted (and closed by the ack)."""
         target = comment.target
         try:
+            if comment.view is not None and not await self.bot.places.first_delivery(
+                PLATFORM, comment.view
+            ):
+                log.info("ignored a comment form submitted again (a replayed request)")
+                return
             place = await self._place(target.channel)
             if place is None:
                 reply: Reply = unknown_question()

@@ -319,6 +319,9 @@ class Comment:
     user_name: str
     target: CommentTarget
     text: str
+    # The submitted view ("V…" and its hash): a form closes when accepted, so the same view
+    # submitted again is a replayed request, handled once.
+    view: str | None = None
 
 
 def comment_submission(body: dict[str, Any], block_id: str, action_id: str, key: bytes) -> Comment:
@@ -345,7 +348,18 @@ def comment_submission(body: dict[str, Any], block_id: str, action_id: str, key:
             meta.get("g") if meta.get("g") in LANGUAGES else None,
         ),
         text=text,
+        view=_view_key(view),
     )
+
+
+_VIEW_PART = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _view_key(view: dict[str, Any]) -> str | None:
+    parts = (view.get("id"), view.get("hash"))
+    if all(isinstance(part, str) and _VIEW_PART.fullmatch(part) for part in parts):
+        return f"view:{parts[0]}:{parts[1]}"
+    return None
 
 
 def _input(view: dict[str, Any], block_id: str, action_id: str) -> str:
