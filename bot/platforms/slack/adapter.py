@@ -52,9 +52,9 @@ class SlackAdapter:
             app.router.add_post(PATH, endpoint.handle)
             log.info("Slack: HTTP events on %s", PATH)
             return
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from bot.platforms.slack.socket import CheckedSocketModeHandler
 
-        self._socket = AsyncSocketModeHandler(
+        self._socket = CheckedSocketModeHandler(
             self.app, self.settings.slack_app_token, web_client=self.client
         )
         # Connecting retries on its own until Slack answers; the server starts meanwhile.
