@@ -9,6 +9,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The largest id our id columns hold (INTEGER: 32 bits on PostgreSQL; SQLite's take 64): an id
+# from a button or a card beyond it names nothing, and must not reach a query (PostgreSQL
+# raises "integer out of range", SQLite OverflowError past 2**63).
+MAX_ID = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class Person:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.model import Aspect, Attribution, GenericLevel, Level
 from bot.replies import AspectScore, PulseParent, RoundSummary, RoundTitle
-from bot.wording import Moment, Say, t, tc, tn
+from bot.wording import Moment, Say, Typed, t, tc, tn
 
 # --- composing -----------------------------------------------------------------------------------
 # Punctuation between parts is the language's own (a Chinese colon is full-width, sentences
@@ -288,7 +288,7 @@ def comments_heading() -> Say:
 
 
 def aspect_comment(aspect: Aspect, comment: str) -> Say:
-    return t("{aspect}: {comment}", aspect=aspect.name, comment=comment)
+    return t("{aspect}: {comment}", aspect=aspect.name, comment=Typed(comment))
 
 
 def closed_count(count: int) -> Say:

@@ -16,7 +16,7 @@ themselves catalog messages.
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ DOMAIN = "messages"
 EXTRACT_KEYWORDS = ("t", "tn:1,2", "tc:1c,2", "tcn:1c,2,3")
 
 _current: ContextVar[str] = ContextVar("maturitybot_language", default=SOURCE)
+_escaper: ContextVar[Callable[[str], str] | None] = ContextVar("maturitybot_escaper", default=None)
 
 
 class Catalog(Protocol):
@@ -202,8 +203,29 @@ class Moment:
         return shown
 
 
+class Typed(str):
+    """Text a person typed (a comment, a question echoed), as a parameter: a renderer whose
+    platform reads markup in the whole sentence escapes it there (``escaping``)."""
+
+    __slots__ = ()
+
+
+@contextmanager
+def escaping(escape: Callable[[str], str]) -> Iterator[None]:
+    """Inside the block, ``Typed`` parameters are shown through ``escape`` (Teams: the
+    card's markdown and ``<at>``); the sentence around them keeps its own markup."""
+    token = _escaper.set(escape)
+    try:
+        yield
+    finally:
+        _escaper.reset(token)
+
+
 def show(value: object) -> str:
     """Any parameter as text in the language in force."""
+    if isinstance(value, Typed):
+        escape = _escaper.get()
+        return escape(value) if escape is not None else str.__str__(value)
     if isinstance(value, Say | Moment | Listed):
         return str(value)
     if isinstance(value, float):

@@ -19,6 +19,7 @@ class Outcome(Enum):
     CHANGED = "changed"
     CLOSED = "closed"
     NO_ROUND = "no round"
+    STALE = "stale"  # a newer answer of the same person is kept: an older click changes nothing
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,10 @@ def _upsert(dialect: str) -> sa.Executable:
                 "answered_at": insert.excluded.answered_at,
                 "comment": sa.func.coalesce(insert.excluded.comment, Answer.comment),
             },
-            # A click that arrives late does not overwrite a newer one.
+            # A click that arrives late (or a replayed one) does not overwrite a newer one;
+            # RETURNING then gives no row, and the clicker is told.
             where=Answer.answered_at <= insert.excluded.answered_at,
-        )
+        ).returning(Answer.id)
     return _UPSERTS[dialect]
 
 
@@ -145,7 +147,7 @@ def _record(connection: sa.Connection, item: AnswerInput) -> Recorded:
     )
     if refusal is not None:
         return Recorded(refusal, closes_at)
-    connection.execute(
+    written = connection.execute(
         _upsert(connection.dialect.name),
         {
             "round_id": item.round_id,
@@ -157,7 +159,9 @@ def _record(connection: sa.Connection, item: AnswerInput) -> Recorded:
             "comment": item.comment,
             "answered_at": item.at,
         },
-    )
+    ).first()
+    if written is None:
+        return Recorded(Outcome.STALE, closes_at)
     return Recorded(Outcome.CHANGED if previous else Outcome.RECORDED, closes_at)
 
 

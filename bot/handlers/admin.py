@@ -12,7 +12,7 @@ from bot.context import Person, Place
 from bot.replies import Confirm, Notice, Refusal, Reply, RoundTitle, private
 from bot.services import Services
 from bot.when import describe_days
-from bot.wording import Moment, Say, t, tn
+from bot.wording import Moment, Say, Typed, t, tn
 from storage import answers, confirmations, conversations, schedules
 from storage.tables import Schedule
 
@@ -149,7 +149,7 @@ class Admin:
                 choice=phrases.choice(item.level),
             )
             if item.comment:
-                line = t("{answer} — “{comment}”", answer=line, comment=item.comment)
+                line = t("{answer} — “{comment}”", answer=line, comment=Typed(item.comment))
             lines.append(line)
         return Notice(t("Your answers (only you see this):"), private=True, lines=tuple(lines))
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot import commands
 from bot.chinese import language_of
-from bot.context import Click, Person, Place
+from bot.context import MAX_ID, Click, Person, Place
 from bot.handlers.counts import Counts
 from bot.handlers.questions import RoundFacts, as_question
 from bot.metrics import ANSWERS
@@ -20,7 +20,7 @@ from bot.places import Places
 from bot.replies import AnswerRecorded, Notice, Reply, private
 from bot.services import Services
 from bot.understand import understand
-from bot.wording import Listed, Moment, Say, t, tn
+from bot.wording import Listed, Moment, Say, Typed, t, tn
 from storage import answers, rounds
 from storage.answers import AnswerInput, Outcome
 from storage.rounds import AskedQuestion, RoundInfo
@@ -32,6 +32,17 @@ MAX_COMMENT = 2000
 
 def unknown_question() -> Notice:
     return private(t("That question is not part of a pulse I know."))
+
+
+def unreadable_click() -> Notice:
+    """For a button or card whose data is not what the bot put on it."""
+    return private(t("That button could not be read, so nothing changed. Please answer again."))
+
+
+def _stale() -> Notice:
+    return private(
+        t("You gave a newer answer to this question, so this earlier click changed nothing.")
+    )
 
 
 class Answers:
@@ -46,6 +57,8 @@ class Answers:
 
     async def click(self, click: Click) -> Reply:
         """Record a click or a typed answer; the reply is for the person only."""
+        if not 1 <= click.round_id <= MAX_ID:
+            return unknown_question()
         info = await self.facts.get(click.round_id)
         question = info.question(click.question_id) if info else None
         if info is None or question is None or info.conversation.id != click.place.id:
@@ -71,6 +84,8 @@ class Answers:
             return self._closed_notice(click.place, result.closes_at)
         if result.outcome is Outcome.NO_ROUND:
             return private(t("That pulse no longer exists."))
+        if result.outcome is Outcome.STALE:
+            return _stale()
         chat = self.places.chat(click.place.platform)
         if chat is not None:
             self.counts.refresh(info, click.place, question, chat)
@@ -87,6 +102,8 @@ class Answers:
     async def comment(
         self, person: Person, place: Place, round_id: int, question_id: str, text: str
     ) -> Reply:
+        if not 1 <= round_id <= MAX_ID:
+            return unknown_question()
         info = await self.facts.get(round_id)
         if info is None or info.question(question_id) is None or info.conversation.id != place.id:
             return unknown_question()
@@ -189,7 +206,7 @@ class Answers:
         return private(
             t(
                 "{text!r} is not a question of this pulse. {hint}",
-                text=text[:80],
+                text=Typed(text[:80]),
                 hint=_answer_hint(questions),
             )
         )

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+from block_kit import problems
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
@@ -63,6 +64,9 @@ class FakeSlack:
         self.outside: set[str] = set()  # channels the bot is not a member of
         self.locales: dict[str, str] = {}  # user -> Slack locale (users.info)
         self.socket_received: list[dict[str, Any]] = []  # what the bot sent on the socket
+        # Block Kit problems in what the bot sent (block_kit.py); stop() fails the test on any.
+        self.nonconforming: list[str] = []
+        self.check_blocks = True
         self._throttle: dict[str, list[int]] = {}  # method -> [times left, retry-after]
         self._failures: dict[str, list[Any]] = {}  # method -> [times left, error code]
         # An outage of the whole Web API: None, "503", "internal_error", "hang" (no answer,
@@ -90,6 +94,9 @@ class FakeSlack:
         asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        if self.check_blocks and self.nonconforming:
+            shown = "\n".join(self.nonconforming[:20])
+            raise AssertionError(f"the bot sent payloads that are not valid Block Kit:\n{shown}")
 
     @property
     def url(self) -> str:
@@ -162,6 +169,8 @@ class FakeSlack:
     # --- what happened -----------------------------------------------------------------
 
     def _record(self, call: Call) -> None:
+        if call.status == 200:
+            self.nonconforming += problems(call.method, call.params)
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()

@@ -216,13 +216,13 @@ def view_submission(user: str, view: dict[str, Any], text: str) -> dict[str, Any
         "token": "legacy",
         "trigger_id": f"trigger-{next(_ids)}",
         "view": {
-            "id": "V1",
+            "id": f"V{next(_ids):08d}",  # each opened form is a view of its own
             "team_id": TEAM,
             "type": "modal",
             "callback_id": view["callback_id"],
             "private_metadata": view["private_metadata"],
             "blocks": view["blocks"],
             "state": {"values": values},
-            "hash": "1",
+            "hash": f"{int(time.time())}.{next(_ids):08d}",
         },
     }

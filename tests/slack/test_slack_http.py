@@ -13,8 +13,9 @@ import pytest
 from botprocess import BotProcess
 from slack_bot import ADMIN, health, start_bot
 from slack_fake import FakeSlack
-from slack_sender import SlackSender, envelope, mention, message, view_submission
+from slack_sender import SECRET, SlackSender, envelope, mention, message, view_submission
 
+from bot.platforms.slack.payloads import CommentTarget, metadata_key
 from bot.platforms.slack.pulse_blocks import comment_view
 
 pytestmark = pytest.mark.timeout(60)
@@ -227,7 +228,8 @@ def test_the_home_tab_without_results_says_how_to_start(
 
 
 def test_an_empty_comment_keeps_the_modal_open(slack: SlackSender) -> None:
-    view = comment_view("Why do teams use our platform?", '{"r":1,"q":"adoption","c":"C1"}')
+    target = CommentTarget(1, "adoption", "ULEO", "C1", None)
+    view = comment_view("Why do teams use our platform?", target.dumps(metadata_key(SECRET)))
     status, body = slack.interact(view_submission("ULEO", view, "   "))
     assert status == 200
     assert json.loads(body) == {

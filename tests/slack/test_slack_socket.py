@@ -83,3 +83,21 @@ def test_a_slash_command_over_socket_mode(bot: BotProcess, fake: FakeSlack) -> N
     (answer,) = fake.wait_calls("response", response_id="socket-1")
     assert answer.params["response_type"] == "ephemeral" and "5 aspects" in answer.params["text"]
     assert urlencode  # the same form fields Slack sends over HTTP, here as a JSON object
+
+
+def test_a_malformed_payload_over_socket_mode_is_acked_and_goes_no_further(
+    bot: BotProcess, fake: FakeSlack
+) -> None:
+    """The same shape check as the HTTP door: acknowledged (no resend), not read by Bolt."""
+    fake.wait_for(lambda: fake.socket_connected, what="the bot's Socket Mode connection")
+    for n, payload in enumerate(
+        [
+            {"type": "event_callback", "event": "typed"},
+            {"type": "block_actions", "actions": [], "user": {"id": "USOCK"}},
+            {"type": "view_submission", "view": {"callback_id": "pulse_comment_view"}},
+        ]
+    ):
+        fake.socket_send({"envelope_id": f"env-bad-{n}", "type": "interactive", "payload": payload})
+        fake.wait_for(lambda n=n: acked(fake, f"env-bad-{n}"), what="the envelope's ack")
+    assert "Traceback" not in bot.logs()
+    assert bot.logs().count("refused a malformed Socket Mode payload") == 3

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,7 @@ class Teams:
     def _base(self, user: User, conversation: Json, channel_data: Json) -> Json:
         return {
             "id": f"act-{next(self._ids)}",
-            "timestamp": "2026-11-25T09:00:00.000Z",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "serviceUrl": self.connector.url,
             "channelId": "msteams",
             "from": user.account(),

@@ -35,7 +35,11 @@ def test_with_an_app_id_requests_need_a_token(tmp_path, connector, bots) -> None
         "Basic x",
     ):
         assert teams.post(activity, headers={"Authorization": token})[0] == 401
-    assert teams.post(b"{not json")[0] == 400
+    # Refused before the body is read: no token, or a body that cannot be an activity.
+    assert teams.post(b"{not json")[0] == 401
+    bearer = {"Authorization": "Bearer not-a-jwt"}
+    assert teams.post(b"{not json", headers=bearer)[0] == 400
+    assert teams.post(b"[" * 100_000, headers=bearer)[0] == 400
     assert connector.snapshot() == []  # nothing was answered, nothing was stored
 
     with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:

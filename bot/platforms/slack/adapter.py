@@ -76,9 +76,9 @@ class SlackAdapter:
             wait = min(wait * 2, SIGN_IN_RETRY_MAX_SECONDS)
 
     def _start_socket(self) -> None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from bot.platforms.slack.socket import CheckedSocketModeHandler
 
-        self._socket = AsyncSocketModeHandler(
+        self._socket = CheckedSocketModeHandler(
             self.app, self.settings.slack_app_token, web_client=self.client
         )
         # Connecting retries on its own until Slack answers; the server starts meanwhile.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import wraps
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -16,11 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assembly import Assembly
 from bot.config import Settings
+from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.buttons import Buttons, comment_from
-from bot.platforms.slack.chat import SlackChat
+from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.conversation import Conversations, Respond
 from bot.platforms.slack.home import HomeTab
-from bot.platforms.slack.inflight import InFlight
+from bot.platforms.slack.inflight import InFlight, Listener
 from bot.platforms.slack.kit import (
     ANSWER_ACTION,
     COMMENT_ACTION,
@@ -37,6 +39,9 @@ from bot.platforms.slack.payloads import (
     mentions,
     message_event,
     slash_command,
+)
+from bot.platforms.slack.payloads import (
+    metadata_key as modal_key,
 )
 from bot.wording import speaking, t
 
@@ -72,19 +77,24 @@ def build_app(
     )
     locales = Locales(client)
     talk = Conversations(bot, chat, locales)
-    buttons = Buttons(bot, chat, client, locales)
+    # The comment modal's metadata makes a round trip through the client: sealed with a key
+    # of its own, from the signing secret (HTTP) or the bot token (Socket Mode has no secret).
+    metadata_key = modal_key(settings.slack_signing_secret or settings.slack_bot_token or "")
+    buttons = Buttons(bot, chat, client, locales, metadata_key)
     home = HomeTab(bot, client)
 
     # Bolt tries listeners in the order they were added, running each one's matchers;
     # the pulse click is by far the busiest input, so it is tried first.
     @app.action(re.compile(f"^{re.escape(ANSWER_ACTION)}"))
     @work.tracked
+    @acknowledged
     async def on_answer(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         await buttons.answer(body)
 
     @app.event("app_mention")
     @work.tracked
+    @acknowledged
     async def on_mention(body: dict[str, Any]) -> None:
         said = _said(body)
         if said is not None:
@@ -92,6 +102,7 @@ def build_app(
 
     @app.event("message")
     @work.tracked
+    @acknowledged
     async def on_message(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
@@ -112,6 +123,7 @@ def build_app(
 
     @app.event("app_home_opened")
     @work.tracked
+    @acknowledged
     async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab") == "home" and isinstance(event.get("user"), str):
             await home.opened(event["user"])
@@ -119,6 +131,7 @@ def build_app(
     # Any slash command: the manifest defines /maturity, a workspace may rename it.
     @app.command(re.compile(r"^/"))
     @work.tracked
+    @acknowledged
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         try:
@@ -130,42 +143,70 @@ def build_app(
 
     @app.action(COMMENT_ACTION)
     @work.tracked
+    @acknowledged
     async def on_comment_button(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         await buttons.open_comment(body)
 
     @app.view(COMMENT_VIEW)
     @work.tracked
+    @acknowledged
     async def on_comment(ack: AsyncAck, body: dict[str, Any]) -> None:
-        comment = comment_from(body)
-        if comment is not None and not comment.text.strip():
+        comment = comment_from(body, metadata_key)
+        if comment is None:  # not a form we opened for this person, or changed on the way
+            error = str(t("This form could not be read. Close it and press “Add a comment” again."))
+            await ack(response_action="errors", errors={COMMENT_BLOCK: error})
+            return
+        if not comment.text.strip():
             with speaking(comment.target.language):
                 error = str(t("Write a comment first."))
             await ack(response_action="errors", errors={COMMENT_BLOCK: error})
             return
         await ack()
-        if comment is not None:
-            await buttons.comment(comment)
+        await buttons.comment(comment)
 
     @app.action(NEXT_LEVEL_ACTION)
     @work.tracked
+    @acknowledged
     async def on_next_level(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         await buttons.step(body, respond, compare=False)
 
     @app.action(COMPARE_ACTION)
     @work.tracked
+    @acknowledged
     async def on_compare(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         await buttons.step(body, respond, compare=True)
 
     @app.action(re.compile(f"^{re.escape(OPEN_ACTION)}"))
     @work.tracked
+    @acknowledged
     async def on_open(ack: AsyncAck, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         await buttons.open_cell(body, respond)
 
     return app
+
+
+def acknowledged(listener: Listener) -> Listener:
+    """A listener that never raises into Bolt: Bolt drops an ack already given when its
+    listener raises afterwards (Slack then sees a timeout), so a failure is logged here and
+    the request acknowledged if it was not yet."""
+
+    @wraps(listener)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await listener(*args, **kwargs)
+        except Exception:
+            log.exception("a Slack listener failed")
+            HANDLER_ERRORS.labels(PLATFORM).inc()
+            ack = kwargs.get("ack")
+            if isinstance(ack, AsyncAck) and ack.response is None:
+                await ack()
+            return None
+
+    return run  # type: ignore[return-value]
 
 
 def _said(body: dict[str, Any]) -> Said | None:

@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assembly import Assembly
 from bot.context import Click, Person, Place
-from bot.handlers.answers import unknown_question
+from bot.handlers.answers import unknown_question, unreadable_click
 from bot.metrics import HANDLER_ERRORS
 from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
@@ -39,17 +39,25 @@ from bot.replies import Reply
 from bot.wording import speaking
 
 log = logging.getLogger(__name__)
-CLOCK_SKEW = timedelta(seconds=60)
+# Slack signs a request for five minutes: a click older than that cannot arrive, and one
+# stamped in the future by a wrong clock counts as now.
+CLICK_WINDOW = timedelta(minutes=5)
 
 
 class Buttons:
     def __init__(
-        self, bot: Assembly, chat: SlackChat, client: AsyncWebClient, locales: Locales
+        self,
+        bot: Assembly,
+        chat: SlackChat,
+        client: AsyncWebClient,
+        locales: Locales,
+        metadata_key: bytes,
     ) -> None:
         self.bot = bot
         self.chat = chat
         self.client = client
         self.locales = locales
+        self.metadata_key = metadata_key  # seals the comment modal's private_metadata
 
     async def _place(self, channel: str) -> Place | None:
         """The conversation the press came from, as Slack's request says (not the button)."""
@@ -76,8 +84,8 @@ class Buttons:
                 )
                 reply = await self.bot.core.on_click(click)
         except PayloadError as error:
-            log.warning("ignored a pulse button with a bad value: %s", error)
-            return
+            log.warning("refused a pulse button with a bad value: %s", error)
+            reply = unreadable_click()
         except Exception:
             log.exception("could not record a pulse answer")
             HANDLER_ERRORS.labels(PLATFORM).inc()
@@ -92,17 +100,23 @@ class Buttons:
         try:
             picked = choice(pressed.value, with_level=False)
         except PayloadError as error:
-            log.warning("ignored a comment button with a bad value: %s", error)
+            log.warning("refused a comment button with a bad value: %s", error)
+            await self._whisper(pressed, unreadable_click())
             return
         language = await self.locales.of(pressed.user)
         target = CommentTarget(
-            picked.round_id, picked.question_id, pressed.channel, pressed.thread_ts, language
+            picked.round_id,
+            picked.question_id,
+            pressed.user,
+            pressed.channel,
+            pressed.thread_ts,
+            language,
         )
-        info = await self.bot.answers.facts.get(picked.round_id)
-        asked = info.question(picked.question_id) if info else None
         try:
+            info = await self.bot.answers.facts.get(picked.round_id)
+            asked = info.question(picked.question_id) if info else None
             with speaking(language):
-                view = comment_view(asked.text if asked else "", target.dumps())
+                view = comment_view(asked.text if asked else "", target.dumps(self.metadata_key))
             await self.client.views_open(trigger_id=pressed.trigger_id, view=view)
         except Exception:
             log.exception("could not open the comment modal")
@@ -113,6 +127,11 @@ class Buttons:
         """The comment modal was submitted (and closed by the ack)."""
         target = comment.target
         try:
+            if comment.view is not None and not await self.bot.places.first_delivery(
+                PLATFORM, comment.view
+            ):
+                log.info("ignored a comment form submitted again (a replayed request)")
+                return
             place = await self._place(target.channel)
             if place is None:
                 reply: Reply = unknown_question()
@@ -181,13 +200,14 @@ class Buttons:
             HANDLER_ERRORS.labels(PLATFORM).inc()
 
     def _clicked_at(self, pressed: Pressed) -> datetime:
-        """When the person clicked, by Slack's clock, unless that clock disagrees with ours:
-        a late-arriving older click must not overwrite a newer one."""
+        """When the person clicked, by Slack's clock, kept within the signature's window: the
+        answer keeps this time, so a late or replayed older click never overwrites a newer
+        one (it is never re-stamped "now")."""
         now = self.bot.services.now()
         if pressed.action_ts is None:
             return now
         clicked = datetime.fromtimestamp(pressed.action_ts, UTC)
-        return clicked if abs(clicked - now) <= CLOCK_SKEW else now
+        return min(max(clicked, now - CLICK_WINDOW), now)
 
     async def _whisper(self, pressed: Pressed, reply: Reply) -> None:
         try:
@@ -207,9 +227,9 @@ def _pressed(body: dict[str, Any]) -> Pressed | None:
         return None
 
 
-def comment_from(body: dict[str, Any]) -> Comment | None:
+def comment_from(body: dict[str, Any], metadata_key: bytes) -> Comment | None:
     try:
-        return comment_submission(body, COMMENT_BLOCK, COMMENT_INPUT)
+        return comment_submission(body, COMMENT_BLOCK, COMMENT_INPUT, metadata_key)
     except PayloadError as error:
         log.warning("ignored a comment submission: %s", error)
         return None

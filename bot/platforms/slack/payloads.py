@@ -9,15 +9,28 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
-from bot.context import MessageRef
-from bot.platforms.slack.markup import plain
+from bot.context import MAX_ID, MessageRef
+from bot.platforms.slack.markup import channel_link, plain, typed
+from bot.platforms.untrusted import Untrusted, json_object, key_for, seal, unseal
 from bot.wording import LANGUAGES
 
+MAX_VALUE = 2000  # Block Kit's limit on a button's value: anything longer was not ours
 
-class PayloadError(ValueError):
+
+class PayloadError(Untrusted):
     """A Slack payload without a field we need, or with one of the wrong type."""
+
+
+def _checked(read: Any, *args: Any) -> Any:
+    """``read(*args)``, with an untrusted value's fault reported as the payload's."""
+    try:
+        return read(*args)
+    except PayloadError:
+        raise
+    except Untrusted as error:
+        raise PayloadError(str(error)) from None
 
 
 def _optional(data: Any, *path: str) -> str | None:
@@ -35,13 +48,31 @@ def _required(data: Any, *path: str) -> str:
     return value
 
 
+# Slack's ids (users, channels, teams): a few upper-case letters and digits. Anything else
+# names nobody, and must not become a stored conversation or person (columns are bounded).
+_ID = re.compile(r"[A-Z0-9]{1,32}")
+_EVENT_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+def _id(data: Any, *path: str) -> str:
+    value = _required(data, *path)
+    if not _ID.fullmatch(value):
+        raise PayloadError(f"{'.'.join(path)} is not a Slack id")
+    return value
+
+
+def _optional_id(data: Any, *path: str) -> str | None:
+    value = _optional(data, *path)
+    return value if value is not None and _ID.fullmatch(value) else None
+
+
 def _is_direct(channel: str, channel_type: str | None) -> bool:
     return channel_type == "im" or channel.startswith("D")
 
 
 def place_name(channel: str, direct: bool) -> str:
-    """What the core calls the conversation; ``<#C…>`` shows as the channel's name in Slack."""
-    return "a direct message" if direct else f"<#{channel}>"
+    """What the core calls the conversation; a channel link shows as the channel's name."""
+    return "a direct message" if direct else channel_link(channel)
 
 
 # --- text --------------------------------------------------------------------------------
@@ -74,25 +105,34 @@ class Said:
 
 def message_event(body: dict[str, Any]) -> Said:
     event = body.get("event")
-    channel = _required(event, "channel")
+    channel = _id(event, "channel")
     return Said(
-        team=_optional(body, "team_id") or _optional(event, "team") or "",
+        team=_optional_id(body, "team_id") or _optional_id(event, "team") or "",
         channel=channel,
-        user=_required(event, "user"),
+        user=_id(event, "user"),
         text=plain(_optional(event, "text") or ""),
         ts=_required(event, "ts"),
         thread_ts=_optional(event, "thread_ts"),
         direct=_is_direct(channel, _optional(event, "channel_type")),
-        event_id=_optional(body, "event_id"),
+        event_id=_event_id(body),
     )
 
 
+def _event_id(body: dict[str, Any]) -> str | None:
+    """The envelope's event id ("Ev…"), kept to handle a retry once: bounded, like its column."""
+    if body.get("event_id") is None:
+        return None
+    if not isinstance(body["event_id"], str) or not _EVENT_ID.fullmatch(body["event_id"]):
+        raise PayloadError("event_id is not a Slack event id")
+    return body["event_id"]
+
+
 def slash_command(body: dict[str, Any]) -> Said:
-    channel = _required(body, "channel_id")
+    channel = _id(body, "channel_id")
     return Said(
-        team=_optional(body, "team_id") or "",
+        team=_optional_id(body, "team_id") or "",
         channel=channel,
-        user=_required(body, "user_id"),
+        user=_id(body, "user_id"),
         text=plain(_optional(body, "text") or "") or "help",  # a bare /maturity asks for help
         direct=_is_direct(channel, None) or body.get("channel_name") == "directmessage",
         user_name=_optional(body, "user_name") or "",
@@ -120,7 +160,7 @@ class Pressed:
     message_ts: str | None
     thread_ts: str | None
     action_id: str
-    value: dict[str, Any]
+    value: str  # as the button carried it: read by choice, level_step or cell_opened
     trigger_id: str | None
     action_ts: float | None
     response_url: str | None
@@ -131,22 +171,16 @@ def button(body: dict[str, Any]) -> Pressed:
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
         raise PayloadError("missing actions")
     action = actions[0]
-    try:
-        value = json.loads(_required(action, "value"))
-    except json.JSONDecodeError:
-        raise PayloadError("button value is not JSON") from None
-    if not isinstance(value, dict):
-        raise PayloadError("button value is not an object")
+    value = action.get("value")
+    if not isinstance(value, str):
+        raise PayloadError("a button without a value")
     container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    channel = _optional(body, "channel", "id") or _required(container, "channel_id")
+    channel = _optional_id(body, "channel", "id") or _id(container, "channel_id")
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    try:
-        action_ts = float(action.get("action_ts", ""))  # missing: ValueError
-    except (TypeError, ValueError):
-        action_ts = None
+    action_ts = _seconds(action.get("action_ts"))
     return Pressed(
-        team=_optional(body, "team", "id") or "",
-        user=_required(body, "user", "id"),
+        team=_optional_id(body, "team", "id") or "",
+        user=_id(body, "user", "id"),
         user_name=_optional(body, "user", "username") or _optional(body, "user", "name") or "",
         channel=channel,
         message_ts=_optional(container, "message_ts") or _optional(message, "ts"),
@@ -157,6 +191,13 @@ def button(body: dict[str, Any]) -> Pressed:
         action_ts=action_ts,
         response_url=_optional(body, "response_url"),
     )
+
+
+def _seconds(value: object) -> float | None:
+    """A Slack timestamp ("1764480000.123456") as seconds, None unless it is one."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{9,11}(\.[0-9]{1,6})?", value):
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -171,15 +212,26 @@ class Choice:
 _QUESTION_ID = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 
 
-def choice(value: dict[str, Any], with_level: bool = True) -> Choice:
+def _fields(value: str | dict[str, Any]) -> dict[str, Any]:
+    """A button's value: a small JSON object, never more than a button can carry."""
+    return value if isinstance(value, dict) else _checked(json_object, value, MAX_VALUE)
+
+
+def choice(value: str | dict[str, Any], with_level: bool = True) -> Choice:
+    value = _fields(value)
     round_id, question_id, level = value.get("r"), value.get("q"), value.get("l")
-    if not isinstance(round_id, int) or isinstance(round_id, bool) or round_id < 1:
+    if not _is_number(round_id, MAX_ID):
         raise PayloadError("button value without a round")
-    if not isinstance(question_id, str) or not _QUESTION_ID.match(question_id):
+    if not isinstance(question_id, str) or not _QUESTION_ID.fullmatch(question_id):
         raise PayloadError("button value without a question")
-    if with_level and level is not None and (not isinstance(level, int) or not 1 <= level <= 4):
+    if with_level and level is not None and not _is_number(level, 4):
         raise PayloadError("button value with a level outside 1-4")
     return Choice(round_id, question_id, level if with_level else None)
+
+
+def _is_number(value: object, high: int) -> TypeGuard[int]:
+    """A JSON number from 1 to ``high`` as we put it on a button (never a string or a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= high
 
 
 @dataclass(frozen=True)
@@ -192,11 +244,12 @@ class LevelStep:
     language: str | None = None
 
 
-def level_step(value: dict[str, Any]) -> LevelStep:
-    aspect, level, language = value.get("a"), value.get("l"), value.get("g")
-    if not isinstance(aspect, str) or not _QUESTION_ID.match(aspect):
+def level_step(value: str) -> LevelStep:
+    fields = _fields(value)
+    aspect, level, language = fields.get("a"), fields.get("l"), fields.get("g")
+    if not isinstance(aspect, str) or not _QUESTION_ID.fullmatch(aspect):
         raise PayloadError("button value without an aspect")
-    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 3:
+    if not _is_number(level, 3):
         raise PayloadError("button value without a level below 4")
     known = language if isinstance(language, str) and language in LANGUAGES else None
     return LevelStep(aspect, level, known)
@@ -212,11 +265,12 @@ class CellOpened:
     language: str | None = None
 
 
-def cell_opened(value: dict[str, Any]) -> CellOpened:
-    aspect, level, language = value.get("a"), value.get("l"), value.get("g")
-    if not isinstance(aspect, str) or not _QUESTION_ID.match(aspect):
+def cell_opened(value: str) -> CellOpened:
+    fields = _fields(value)
+    aspect, level, language = fields.get("a"), fields.get("l"), fields.get("g")
+    if not isinstance(aspect, str) or not _QUESTION_ID.fullmatch(aspect):
         raise PayloadError("button value without an aspect")
-    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 4:
+    if not _is_number(level, 4):
         raise PayloadError("button value without a level 1-4")
     known = language if isinstance(language, str) and language in LANGUAGES else None
     return CellOpened(aspect, level, known)
@@ -225,27 +279,37 @@ def cell_opened(value: dict[str, Any]) -> CellOpened:
 # --- the comment modal -------------------------------------------------------------------
 
 
+def metadata_key(secret: str) -> bytes:
+    """The key that seals our modals' private_metadata, derived from a configured secret."""
+    return key_for(secret, "slack modal metadata")
+
+
+MAX_METADATA = 3000  # Slack's limit on a view's private_metadata
+MAX_COMMENT_INPUT = 3000  # the form allows 2000; more was not typed into it
+
+
 @dataclass(frozen=True)
 class CommentTarget:
-    """Kept in the modal's private_metadata: the question, and where to confirm."""
+    """Kept in the modal's private_metadata, sealed: the question, who may comment through this
+    form, and where to confirm. A changed metadata is refused (``comment_submission``)."""
 
     round_id: int
     question_id: str
+    user: str
     channel: str
     thread_ts: str | None
     language: str | None = None  # the form's, for its error messages
 
-    def dumps(self) -> str:
-        return json.dumps(
-            {
-                "r": self.round_id,
-                "q": self.question_id,
-                "c": self.channel,
-                "t": self.thread_ts,
-                "g": self.language,
-            },
-            separators=(",", ":"),
-        )
+    def dumps(self, key: bytes) -> str:
+        fields = {
+            "r": self.round_id,
+            "q": self.question_id,
+            "u": self.user,
+            "c": self.channel,
+            "t": self.thread_ts,
+            "g": self.language,
+        }
+        return seal(json.dumps(fields, separators=(",", ":")), key)
 
 
 @dataclass(frozen=True)
@@ -255,29 +319,57 @@ class Comment:
     user_name: str
     target: CommentTarget
     text: str
+    # The submitted view ("V…" and its hash): a form closes when accepted, so the same view
+    # submitted again is a replayed request, handled once.
+    view: str | None = None
 
 
-def comment_submission(body: dict[str, Any], block_id: str, action_id: str) -> Comment:
-    view = body["view"] if isinstance(body.get("view"), dict) else {}
-    try:
-        meta = json.loads(_required(view, "private_metadata"))
-    except json.JSONDecodeError:
-        raise PayloadError("modal metadata is not JSON") from None
-    if not isinstance(meta, dict):
-        raise PayloadError("modal metadata is not an object")
+def comment_submission(body: dict[str, Any], block_id: str, action_id: str, key: bytes) -> Comment:
+    """The comment typed into our modal; its target only as we sealed it, for the person we
+    opened it for (a form opened for someone else, or changed metadata, is refused)."""
+    view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
+    sealed = _required(view, "private_metadata")
+    meta = _checked(json_object, _checked(unseal, sealed, key), MAX_METADATA)
     found = choice(meta, with_level=False)
-    values = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
-    text = values.get(action_id, {}).get("value") if isinstance(values, dict) else None
+    user = _id(body, "user", "id")
+    if meta.get("u") != user:
+        raise PayloadError("a comment form opened for someone else")
+    text = _input(view, block_id, action_id)
     return Comment(
-        team=_optional(body, "team", "id") or _optional(body, "user", "team_id") or "",
-        user=_required(body, "user", "id"),
+        team=_optional_id(body, "team", "id") or _optional_id(body, "user", "team_id") or "",
+        user=user,
         user_name=_optional(body, "user", "username") or "",
         target=CommentTarget(
             found.round_id,
             found.question_id,
-            _required(meta, "c"),
+            user,
+            _id(meta, "c"),
             meta.get("t") if isinstance(meta.get("t"), str) else None,
             meta.get("g") if meta.get("g") in LANGUAGES else None,
         ),
-        text=text if isinstance(text, str) else "",
+        text=text,
+        view=_view_key(view),
     )
+
+
+_VIEW_PART = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _view_key(view: dict[str, Any]) -> str | None:
+    parts = (view.get("id"), view.get("hash"))
+    if all(isinstance(part, str) and _VIEW_PART.fullmatch(part) for part in parts):
+        return f"view:{parts[0]}:{parts[1]}"
+    return None
+
+
+def _input(view: dict[str, Any], block_id: str, action_id: str) -> str:
+    """A plain text input's value in ``view.state``; empty when the field was left empty."""
+    value: Any = view.get("state")
+    for key in ("values", block_id, action_id):
+        value = value.get(key) if isinstance(value, dict) else None
+    text = value.get("value") if isinstance(value, dict) else None
+    if text is None:
+        return ""
+    if not isinstance(text, str) or len(text) > MAX_COMMENT_INPUT:
+        raise PayloadError("a comment that is not text of at most 3000 characters")
+    return typed(text)

@@ -2,8 +2,9 @@
 interactivity all arrive here.
 
 The door is kept before Bolt sees anything: a request without a valid signature from the
-last five minutes gets 401, a signed body that is not a Slack payload gets 400 (never a 500),
-and an event nobody listens to still gets 200, or Slack would retry it.
+last five minutes gets 401; a signed body that is not a Slack payload, or one whose fields
+Bolt reads have the wrong types (shape.py), gets 400 (never a 500); and an event nobody
+listens to still gets 200, or Slack would retry it.
 """
 
 from __future__ import annotations
@@ -16,17 +17,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.platforms.slack.shape import Malformed, check
+
 log = logging.getLogger(__name__)
 PATH = "/slack/events"
 
 
 def _rejected(status: int, error: str) -> web.Response:
     return web.json_response({"error": error}, status=status)
-
-
-def is_slack_payload(body: object) -> bool:
-    """Events and interactivity carry a ``type``, slash commands a ``command``."""
-    return isinstance(body, dict) and any(key in body for key in ("type", "command", "ssl_check"))
 
 
 class SlackEndpoint:
@@ -50,8 +48,11 @@ class SlackEndpoint:
             )
         except Exception:  # not JSON, not a form, or not an object: the sender's mistake
             return _rejected(400, "not a Slack payload")
-        if not is_slack_payload(bolt_request.body):
-            return _rejected(400, "not a Slack payload")
+        try:
+            check(bolt_request.body)
+        except Malformed as error:
+            log.info("slack: refused a malformed payload: %s", error)
+            return _rejected(400, "not a well-formed Slack payload")
         response = await self.app.async_dispatch(bolt_request)
         if response.status == 404 and bolt_request.body.get("type") == "event_callback":
             return web.Response(status=200)  # not ours to handle, but received: no retries

@@ -7,9 +7,11 @@ hand-made request) is recognised as not ours and ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.platforms.untrusted import Untrusted, whole
 from bot.wording import LANGUAGES
 
 KEY = "maturitybot"
@@ -19,6 +21,7 @@ ASK = "ask"
 NOT_SURE = "unsure"
 COMMENT_INPUT = "comment"  # the id of the comment box; its value arrives in the data
 MAX_COMMENT = 2000
+_QUESTION_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,9 @@ def ask_data(text: str, language: str | None = None) -> dict[str, object]:
 
 
 def parse(data: object, verb: str | None = None) -> CardAction | None:
-    """Our action in ``data`` (an invoke's ``action.data`` or a submit's ``value``), else None."""
+    """Our action in ``data`` (an invoke's ``action.data`` or a submit's ``value``), else None:
+    the data is the client's, so every field is checked (a round id a column can hold, a
+    question id as we write them, a level 1-4 that is not a boolean, text of bounded length)."""
     if not isinstance(data, Mapping):
         return None
     kind = data.get(KEY) or verb
@@ -78,34 +83,25 @@ def parse(data: object, verb: str | None = None) -> CardAction | None:
         )
     if kind not in (ANSWER, COMMENT):
         return None
-    round_id = _whole(data.get("round"))
     question = data.get("question")
-    if round_id is None or not isinstance(question, str) or not question:
+    if not isinstance(question, str) or not _QUESTION_ID.fullmatch(question):
         return None
-    comment = _text(data.get(COMMENT_INPUT))
-    if kind == COMMENT:
-        return CardComment(round_id, question[:64], comment or "")  # the core says if empty
-    raw = str(data.get("level", "")).strip().lower()
-    if raw == NOT_SURE:
-        level = None
-    else:
-        level = _whole(raw)
-        if level is None or not 1 <= level <= 4:
-            return None
-    return CardAnswer(round_id, question[:64], level, comment)
-
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
+    try:
+        round_id = whole(data.get("round"))
+        comment = _text(data.get(COMMENT_INPUT))
+        if kind == COMMENT:
+            return CardComment(round_id, question, comment or "")  # the core says if empty
+        raw = data.get("level")
+        level = None if raw == NOT_SURE else whole(raw, 1, 4)
+    except Untrusted:
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return CardAnswer(round_id, question, level, comment)
 
 
 def _text(value: object) -> str | None:
-    if not isinstance(value, str):
+    """A comment box's text; longer than the box allows was not typed into it."""
+    if value is None:
         return None
+    if not isinstance(value, str) or len(value) > 2 * MAX_COMMENT:
+        raise Untrusted("a comment that is not text of bounded length")
     return value.strip()[:MAX_COMMENT] or None

@@ -4,6 +4,7 @@ connector clients, see connectors.py)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from types import SimpleNamespace
 
@@ -20,7 +21,10 @@ from bot.platforms.teams.bot import MaturityBot
 from bot.platforms.teams.chat import PLATFORM, TeamsChat
 from bot.platforms.teams.connectors import ReusingAuthentication
 from bot.platforms.teams.inflight import AfterAck
+from bot.platforms.teams.markup import escape as card_text
 from bot.platforms.teams.references import base_conversation
+from bot.platforms.untrusted import too_deep
+from bot.wording import escaping
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -77,21 +81,27 @@ class TeamsAdapter:
         return {"mode": "http", "route": ROUTE, "auth": self.authenticated, "live": True}
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
-        """One activity in: 4xx for what is not an activity, 401 without a valid token."""
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return _problem(415, "send the activity as application/json")
-        try:
-            body = await request.json()
-        except ValueError:
-            return _problem(400, "the body is not JSON")
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        """One activity in: 4xx for what is not an activity, 401 without a valid token.
+
+        What can be checked before the body is read is checked first: the content type and
+        its charset, the size, and (with authentication on) that a bearer token was sent at
+        all. The body is read only as UTF-8 JSON of bounded size and depth; the token itself
+        is validated against the activity, as the Bot Framework requires."""
+        refused = _refused_before_reading(request, self.authenticated)
+        if refused is not None:
+            return refused
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            return _problem(413, "the activity is too large")
+        body = _activity_json(raw)
+        if body is None:
             return _problem(400, "the body is not a Bot Framework activity")
         try:
             activity = Activity().deserialize(body)
-        except DeserializationError:
+        except (DeserializationError, ValueError, TypeError, AttributeError, RecursionError):
             return _problem(400, "the body is not a Bot Framework activity")
-        # Authentication first, on its own: CloudAdapter.process turns only PermissionError
-        # into a 401, and a malformed token raises other errors (jwt's DecodeError) there.
+        # Authentication on its own: CloudAdapter.process turns only PermissionError into a
+        # 401, and a malformed token raises other errors (jwt's DecodeError) there.
         header = request.headers.get("Authorization", "")
         auth = self.cloud.bot_framework_authentication
         try:
@@ -109,21 +119,64 @@ class TeamsAdapter:
         # An invoke's response is what the person sees (their card): answered in the request,
         # which the card work keeps short (no posting in it; counts are refreshed later).
         try:
-            invoke = await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
+            with escaping(card_text):  # what people typed stays text in every card we answer
+                invoke = await self.cloud.process_activity(
+                    authenticated, activity, self.bot.on_turn
+                )
         except Exception:
             log.exception("teams: could not process an activity")
             return _problem(500, "internal error")
         if invoke is None:
             return web.Response(status=201)
-        return web.json_response(_invoke_body(invoke.body), status=invoke.status)
+        # botbuilder answers an invoke it has no handler for with 501: for an activity from
+        # outside that is the sender's mistake, not ours.
+        status = 400 if invoke.status == 501 else invoke.status
+        return web.json_response(_invoke_body(invoke.body), status=status)
 
     async def handle(self, authenticated: AuthenticateRequestResult, activity: Activity) -> None:
         """An acknowledged activity, handled: everything the bot says in answer is posted
         from here. Kept apart so a durable queue can run it later."""
         try:
-            await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
+            with escaping(card_text):  # what people typed stays text in every card we send
+                await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
         except Exception:
             log.exception("teams: could not process an activity")
+
+
+MAX_BODY = 256 * 1024  # an activity is a few kilobytes; a card's data far less
+_CHARSETS = ("utf-8", "utf8")
+
+
+def _refused_before_reading(request: web.Request, authenticated: bool) -> web.Response | None:
+    """The answer to a request refused on its headers alone, or None to read it."""
+    if request.content_type != "application/json":
+        return _problem(415, "send the activity as application/json")
+    charset = request.charset
+    if charset is not None and charset.lower() not in _CHARSETS:
+        return _problem(415, "send the activity as UTF-8 JSON")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _problem(413, "the activity is too large")
+    if authenticated and not request.headers.get("Authorization", "").startswith("Bearer "):
+        return _problem(401, "a valid Bot Framework token is required")
+    return None
+
+
+def _activity_json(raw: bytes) -> dict[str, object] | None:
+    """The activity's JSON object, or None when the body is not UTF-8 JSON of bounded depth
+    with a ``type``."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if too_deep(text):
+        return None
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return None
+    return body
 
 
 def _invoke_body(body: object) -> object:

@@ -163,8 +163,8 @@ class MaturityBot(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is 
         core, person = self.bot.core, inbound.person
         match action:
             case actions.CardAnswer(round_id, question_id, level, comment):
-                now = self.bot.services.now()
-                click = Click(person, place, round_id, question_id, level, now, comment)
+                at = inbound.sent_at(self.bot.services.now())
+                click = Click(person, place, round_id, question_id, level, at, comment)
                 return await core.on_click(click)
             case actions.CardComment(round_id, question_id, text):
                 return await core.on_comment(person, place, round_id, question_id, text)

@@ -46,6 +46,7 @@ from bot.platforms.teams.backoff import (
 )
 from bot.platforms.teams.inbound import personal_key
 from bot.platforms.teams.kit import CONTENT_TYPE, Card
+from bot.platforms.teams.markup import escape as card_text
 from bot.platforms.teams.people import account_of
 from bot.platforms.teams.references import (
     CHANNEL_ID,
@@ -55,7 +56,7 @@ from bot.platforms.teams.references import (
     thread_root,
 )
 from bot.replies import Notice, PulseParent, Reply, SurveyQuestion, language_of
-from bot.wording import speaking, t
+from bot.wording import escaping, speaking, t
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
@@ -72,13 +73,15 @@ def message(reply: Reply, language: str | None = None, card: Card | None = None)
     """A reply as a Teams message: one Adaptive Card (``card``, else the reply's own), with a
     one-line summary, in ``language`` (None: the language in force)."""
     with speaking(language_of(reply, language)):
-        return Activity(
-            type=ActivityTypes.message,
-            summary=cards.summary_of(reply),
-            attachments=[
-                Attachment(content_type=CONTENT_TYPE, content=card or cards.render(reply))
-            ],
-        )
+        with escaping(str):  # the summary is plain text: shown as typed
+            summary = cards.summary_of(reply)
+        with escaping(card_text):  # markdown: what people typed is escaped
+            content = card or cards.render(reply)
+    return Activity(
+        type=ActivityTypes.message,
+        summary=summary,
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=content)],
+    )
 
 
 class TeamsChat:

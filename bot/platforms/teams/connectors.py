@@ -24,6 +24,10 @@ from botframework.connector.auth import (
 )
 
 Key = tuple[str, str, str]
+# A service URL that does not answer must not hold a turn (msrest's default: 100 s, and three
+# retries with backoff on a refused connection, about 5 s more): a connection that fails,
+# fails at once; statuses keep msrest's retries and backoff.py's.
+TIMEOUT_SECONDS = 5
 
 
 class ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbuilder is untyped
@@ -41,9 +45,11 @@ class ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbui
         key = (self._app, service_url, audience or "")
         client = self._clients.get(key)
         if client is None:
-            client = self._clients[key] = await self._inner.create(service_url, audience)
-            if self._timeout is not None:  # requests' timeout: connecting, and each read
-                client.config.connection.timeout = self._timeout
+            client = await self._inner.create(service_url, audience)
+            # requests' timeout: connecting, and each read
+            client.config.connection.timeout = self._timeout or TIMEOUT_SECONDS
+            client.config.retry_policy.policy.connect = 0
+            self._clients[key] = client
         return client
 
 

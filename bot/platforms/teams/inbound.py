@@ -3,8 +3,10 @@ and how to reach that conversation again. Raw activity dicts stop here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from botbuilder.schema import Activity
 
@@ -21,6 +23,10 @@ from bot.platforms.teams.references import (
 from bot.wording import normalise
 
 PERSONAL_PREFIX = "personal:"
+# How far back an activity's own time is believed: a click is stamped with the time Teams
+# says it was made (so an older click arriving late never overwrites a newer answer), but
+# never later than now, nor earlier than this before now.
+SENT_WINDOW = timedelta(minutes=5)
 
 
 def personal_key(person_id: str) -> str:
@@ -49,18 +55,43 @@ class Inbound:
     account: Account
     person: Person
     origin: Origin
+    sent: datetime | None = None  # the activity's timestamp, as Teams stamped it
+
+    def sent_at(self, now: datetime) -> datetime:
+        """When the activity was sent, kept within ``SENT_WINDOW`` before now."""
+        if self.sent is None or self.sent.tzinfo is None:
+            return now
+        return min(max(self.sent, now - SENT_WINDOW), now)
+
+
+# What a stored conversation can hold (conversation.channel, .workspace): an id longer, or
+# with characters no Teams id has, names no conversation.
+_CONVERSATION_ID = re.compile(r"[A-Za-z0-9][\x21-\x7e]{0,254}")
+_WORKSPACE_ID = re.compile(r"[\x21-\x7e]{1,128}")
+_SERVICE_URL = re.compile(r"https?://[\x21-\x7e]{1,2000}")
 
 
 def read(activity: Activity) -> Inbound | None:
-    """The sender and conversation of an activity; None when it lacks either."""
+    """The sender and conversation of an activity; None when it lacks either, or when their
+    ids are not ids (too long for a column, or with spaces and control characters)."""
     account = account_of(activity.from_property)
     conversation = activity.conversation
-    if account is None or conversation is None or not conversation.id:
+    if account is None or conversation is None or not isinstance(conversation.id, str):
         return None
-    if not activity.service_url or activity.recipient is None or not activity.recipient.id:
+    if not _CONVERSATION_ID.fullmatch(conversation.id):
+        return None
+    if not isinstance(activity.service_url, str) or not _SERVICE_URL.fullmatch(
+        activity.service_url
+    ):
+        return None
+    if activity.recipient is None or not activity.recipient.id:
         return None
     person = replace(account.person(), locale=normalise(activity.locale))
-    return Inbound(account, person, _origin(activity, person))
+    sent = activity.timestamp if isinstance(activity.timestamp, datetime) else None
+    origin = _origin(activity, person)
+    if origin.workspace and not _WORKSPACE_ID.fullmatch(origin.workspace):
+        return None
+    return Inbound(account, person, replace(origin, name=origin.name[:255]), sent)
 
 
 def _origin(activity: Activity, person: Person) -> Origin:
@@ -103,5 +134,8 @@ def _origin(activity: Activity, person: Person) -> Origin:
 
 
 def _section(data: Mapping[str, object], key: str) -> Mapping[str, str]:
+    """A part of channelData (untyped: the client's), with only its text fields."""
     value = data.get(key)
-    return value if isinstance(value, Mapping) else {}
+    if not isinstance(value, Mapping):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}

@@ -15,3 +15,15 @@ def plain(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = _TAG.sub(" ", text)
     return html.unescape(text).replace("\u00a0", " ")
+
+
+# What Adaptive Card markdown reads inside a line (bold, italic, links, code) and tags such
+# as <at>: a backslash makes each one itself (CommonMark escapes any ASCII punctuation).
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>~])")
+
+
+def escape(text: str) -> str:
+    """Text a person typed, shown as itself in an Adaptive Card's TextBlock: no bold, link,
+    or ``<at>`` mention made of it. Line breaks become spaces: a line of its own starting with
+    ``- `` or ``1.`` would open a list (user text never starts a TextBlock)."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
