@@ -54,6 +54,14 @@ def _sql(url: str, statement: str, **values: object) -> list[tuple]:
         engine.dispose()
 
 
+def _wait_for_conversation(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    statement = "SELECT id FROM conversation WHERE channel = :c"
+    while not _sql(url, statement, c=CHANNEL):
+        assert time.monotonic() < deadline, "the installation was never handled"
+        time.sleep(0.1)
+
+
 def _schedule_in(url: str, seconds: int) -> datetime:
     """A daily pulse whose next occurrence is ``seconds`` from now (UTC)."""
     due = (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0)
@@ -83,6 +91,7 @@ def test_two_instances_one_database(postgres_url, connector, bots) -> None:
     connector.members[TEAM] = [u.account() for u in (ADMIN, *PEOPLE)] + [dict(BOT)]
     first = bots.start(_env(postgres_url))
     Teams(first.url, connector).install_in_team(ADMIN)  # stores the channel's reference
+    _wait_for_conversation(postgres_url)  # activities are handled after their 201
     first.stop()
 
     # Both instances start with a schedule due in a few seconds: one parent post in total.
