@@ -305,10 +305,26 @@ def comments(session: Session, round_id: int, aspects: list[str]) -> dict[str, l
     return found
 
 
-def delete_closed_before(session: Session, cutoff: datetime) -> int:
-    """Retention: delete answers older than ``cutoff`` in rounds that are closed."""
-    closed = sa.select(Round.id).where(Round.closed_at.is_not(None))
-    result = session.execute(
-        sa.delete(Answer).where(Answer.answered_at < cutoff, Answer.round_id.in_(closed))
+RETENTION_BATCH = 500
+
+
+def closed_before(session: Session, cutoff: datetime, limit: int = RETENTION_BATCH) -> list[int]:
+    """Retention, step one (a read, no lock held): ids of up to ``limit`` answers older
+    than ``cutoff`` in rounds that are closed."""
+    return list(
+        session.scalars(
+            sa.select(Answer.id)
+            .join(Round, Round.id == Answer.round_id)
+            .where(Answer.answered_at < cutoff, Round.closed_at.is_not(None))
+            .limit(limit)
+        )
     )
+
+
+def delete_ids(session: Session, ids: list[int]) -> int:
+    """Retention, step two: delete those answers by key, a short write transaction (a closed
+    round never reopens, so what step one found is still due)."""
+    if not ids:
+        return 0
+    result = session.execute(sa.delete(Answer).where(Answer.id.in_(ids)))
     return result.rowcount or 0

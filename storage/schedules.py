@@ -71,3 +71,30 @@ def claim(session: Session, key: str, instance: str, now: datetime) -> bool:
 
 def is_claimed(session: Session, key: str) -> bool:
     return session.get(Occurrence, key) is not None
+
+
+CLAIMS_READ_AT_ONCE = 900  # below SQLite's 999 bound parameters on old builds
+
+
+def claimed_among(session: Session, keys: list[str]) -> set[str]:
+    """Which of these occurrences are claimed: one query per 900 keys, not one per key."""
+    claimed: set[str] = set()
+    for start in range(0, len(keys), CLAIMS_READ_AT_ONCE):
+        chunk = keys[start : start + CLAIMS_READ_AT_ONCE]
+        claimed.update(session.scalars(sa.select(Occurrence.key).where(Occurrence.key.in_(chunk))))
+    return claimed
+
+
+def by_ids(session: Session, ids: list[int]) -> list[Schedule]:
+    found: list[Schedule] = []
+    for start in range(0, len(ids), CLAIMS_READ_AT_ONCE):
+        chunk = ids[start : start + CLAIMS_READ_AT_ONCE]
+        found.extend(session.exec(select(Schedule).where(Schedule.id.in_(chunk))))  # type: ignore[union-attr]
+    return found
+
+
+def prune_claims(session: Session, before: datetime, limit: int = 500) -> int:
+    """Forget up to ``limit`` claims made before ``before`` (one short transaction)."""
+    old = sa.select(Occurrence.key).where(Occurrence.claimed_at < before).limit(limit)
+    result = session.execute(sa.delete(Occurrence).where(Occurrence.key.in_(old.scalar_subquery())))
+    return result.rowcount or 0
