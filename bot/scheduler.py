@@ -47,7 +47,10 @@ BATCH_PAUSE = 0.005  # between two housekeeping transactions: clicks get the loc
 Item = TypeVar("Item")
 
 
-def _signature(schedule: Schedule) -> tuple[object, ...]:
+Signature = tuple[str, int, int, int, str, str]  # days, hour, minute, second, zone, kind
+
+
+def _signature(schedule: Schedule) -> Signature:
     return (
         schedule.days,
         schedule.hour,
@@ -78,7 +81,7 @@ class Scheduler:
         )
         # Our own index of what is armed; the heap holds (when, kind, id, generation) and an
         # entry whose generation no longer matches the index is stale and skipped.
-        self._jobs: dict[int, tuple[object, ...]] = {}  # schedule id -> trigger signature
+        self._jobs: dict[int, Signature] = {}  # schedule id -> trigger signature
         self._generation: dict[int, int] = {}  # schedule id -> generation of its entry
         self._closing: dict[int, datetime] = {}  # round id -> armed closing time
         self._heap: list[tuple[datetime, str, int, int]] = []
@@ -206,8 +209,8 @@ class Scheduler:
                 continue  # the schedule changed or went away since
             generation += 1
             self._generation[ident] = generation
-            signature = self._jobs[ident]
-            following = occurrences.following(*signature[:5], now)  # type: ignore[arg-type]
+            days, hour, minute, second, zone, _ = self._jobs[ident]
+            following = occurrences.following(days, hour, minute, second, zone, now)
             if following is not None:
                 heapq.heappush(self._heap, (following, "schedule", ident, generation))
             if now - when <= grace:

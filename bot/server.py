@@ -73,9 +73,10 @@ async def serve(settings: Settings, content: Content) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    # After the server: closing overdue rounds and catching up may post for a while, and
-    # /healthz and the platforms' events should not wait for that.
+    # After the server: arming, closing overdue rounds and catching up run in the background,
+    # and /healthz says "starting" until scheduling is armed.
     scheduler = Scheduler(bot, [adapter.name for adapter in adapters])
+    app["scheduler"] = scheduler
     await scheduler.start()
     log.info(
         "listening on %s:%s with %s",
@@ -121,8 +122,11 @@ async def _healthz(request: web.Request) -> web.Response:
     except Exception as error:  # the point of a health check is to report, not to crash
         database = f"error: {type(error).__name__}"
     healthy = database == "ok"
+    scheduler = request.app.get("scheduler")
+    armed = scheduler is not None and scheduler.armed.is_set()
+    status = ("ok" if armed else "starting") if healthy else "unhealthy"
     return web.json_response(
-        {"status": "ok" if healthy else "unhealthy", "database": database, "platforms": platforms},
+        {"status": status, "database": database, "platforms": platforms},
         status=200 if healthy else 503,
     )
 

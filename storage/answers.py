@@ -199,14 +199,24 @@ def counts_by_question(session: Session, round_id: int) -> dict[str, int]:
     return {question_id: count for question_id, count in rows}
 
 
-def answered_by(session: Session, round_id: int) -> dict[str, set[str]]:
-    """Who answered which questions of a round (for reminders; never shown to anyone)."""
-    people: dict[str, set[str]] = defaultdict(set)
-    for user_id, question_id in session.execute(
-        sa.select(Answer.user_id, Answer.question_id).where(Answer.round_id == round_id)
-    ):
-        people[user_id].add(question_id)
-    return people
+def people_count(session: Session, round_id: int) -> int:
+    """How many people answered anything in a round: one aggregate, not every answer."""
+    count = session.execute(
+        sa.select(sa.func.count(sa.distinct(Answer.user_id))).where(Answer.round_id == round_id)
+    ).scalar_one()
+    return int(count)
+
+
+def done_by(session: Session, round_id: int, questions: int) -> set[str]:
+    """Who answered at least ``questions`` questions of a round (reminders skip them)."""
+    return set(
+        session.scalars(
+            sa.select(Answer.user_id)
+            .where(Answer.round_id == round_id)
+            .group_by(Answer.user_id)
+            .having(sa.func.count(sa.distinct(Answer.question_id)) >= questions)
+        )
+    )
 
 
 def of_person_in_round(session: Session, round_id: int, user_id: str) -> dict[str, int | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import Conversation, Occurrence, Schedule
 from storage.upsert import insert_ignore
@@ -81,7 +81,9 @@ def claimed_among(session: Session, keys: list[str]) -> set[str]:
     claimed: set[str] = set()
     for start in range(0, len(keys), CLAIMS_READ_AT_ONCE):
         chunk = keys[start : start + CLAIMS_READ_AT_ONCE]
-        claimed.update(session.scalars(sa.select(Occurrence.key).where(Occurrence.key.in_(chunk))))
+        claimed.update(
+            session.scalars(sa.select(col(Occurrence.key)).where(col(Occurrence.key).in_(chunk)))
+        )
     return claimed
 
 
@@ -89,12 +91,12 @@ def by_ids(session: Session, ids: list[int]) -> list[Schedule]:
     found: list[Schedule] = []
     for start in range(0, len(ids), CLAIMS_READ_AT_ONCE):
         chunk = ids[start : start + CLAIMS_READ_AT_ONCE]
-        found.extend(session.exec(select(Schedule).where(Schedule.id.in_(chunk))))  # type: ignore[union-attr]
+        found.extend(session.exec(select(Schedule).where(col(Schedule.id).in_(chunk))))
     return found
 
 
 def prune_claims(session: Session, before: datetime, limit: int = 500) -> int:
     """Forget up to ``limit`` claims made before ``before`` (one short transaction)."""
-    old = sa.select(Occurrence.key).where(Occurrence.claimed_at < before).limit(limit)
-    result = session.execute(sa.delete(Occurrence).where(Occurrence.key.in_(old.scalar_subquery())))
-    return result.rowcount or 0
+    old = sa.select(col(Occurrence.key)).where(col(Occurrence.claimed_at) < before).limit(limit)
+    result = session.execute(sa.delete(Occurrence).where(col(Occurrence.key).in_(old)))
+    return getattr(result, "rowcount", 0) or 0
