@@ -86,6 +86,7 @@ class Scheduler:
         self._closing: dict[int, datetime] = {}  # round id -> armed closing time
         self._heap: list[tuple[datetime, str, int, int]] = []
         self._changed = asyncio.Event()
+        self._stopping = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sync_lock = asyncio.Lock()
         self.armed = asyncio.Event()  # set once schedules and open rounds are armed
@@ -120,6 +121,10 @@ class Scheduler:
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
+        # A flag as well as cancelling: Python 3.11's wait_for swallows a cancellation that
+        # arrives just as the event it waits for is set.
+        self._stopping = True
+        self._changed.set()
         if self._aps.running:
             self._aps.shutdown(wait=False)
         for task in list(self._tasks):
@@ -179,7 +184,7 @@ class Scheduler:
 
     async def _tick(self) -> None:
         """Sleep until the earliest armed work, then hand everything due to a batch."""
-        while True:
+        while not self._stopping:
             self._changed.clear()
             now = self.services.now()
             closes, fires = self._pop_due(now)
@@ -340,7 +345,7 @@ class Scheduler:
         deleted = 0
         if s.settings.pulse_retention_days:
             cutoff = now - timedelta(days=s.settings.pulse_retention_days)
-            while ids := await s.db.read(answers.closed_before, cutoff):
+            while ids := await s.db.read(answers.closed_before, cutoff, DELETE_BATCH):
                 deleted += await s.db.write(answers.delete_ids, ids)
                 await asyncio.sleep(BATCH_PAUSE)
         log.info(
