@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 SYNC_SECONDS = 30
 EVENT_MEMORY = timedelta(days=1)
 SLICE_SECONDS = 0.01  # arming yields to the event loop after this much work
-DUE_CONCURRENCY = 16  # opens and closes in flight at once per instance
+DUE_CONCURRENCY = 500  # opens and closes in flight per instance: each mostly waits on
+# its channel's pacing (about a second per post), so many channels go at once
 LONGEST_SLEEP = 60.0  # re-check the clock at least this often
 DELETE_BATCH = 500  # rows per housekeeping transaction
 BATCH_PAUSE = 0.005  # between two housekeeping transactions: clicks get the lock first
