@@ -83,7 +83,11 @@ def serve_with_probe() -> int:
                 last_write = loop.time()
 
     async def serve(settings: Any, content: Any) -> None:
-        task = asyncio.get_running_loop().create_task(probe())
+        loop = asyncio.get_running_loop()
+        if os.environ.get("BENCH_SLOW"):  # name what stalls the loop (asyncio's debug mode)
+            loop.set_debug(True)
+            loop.slow_callback_duration = float(os.environ["BENCH_SLOW"])
+        task = loop.create_task(probe())
         try:
             await original(settings, content)
         finally:
@@ -245,6 +249,10 @@ class Instance:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if os.environ.get("BENCH_LOGS"):  # keep the bot's log (the run's folder goes)
+            kept = Path(os.environ["BENCH_LOGS"])
+            kept.mkdir(parents=True, exist_ok=True)
+            (kept / self.log.name).write_bytes(self.log.read_bytes())
 
 
 def _is_setting(key: str) -> bool:

@@ -51,7 +51,7 @@ class HomeTab:
                 )
             await self.client.views_publish(user_id=user, view=view)
         except Exception:
-            self._published.pop(user, None)
+            self._published.pop(user)
             log.exception("could not publish the App Home of %s", user)
             HANDLER_ERRORS.labels(PLATFORM).inc()
 
