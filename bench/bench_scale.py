@@ -87,6 +87,8 @@ def serve_with_probe() -> int:
         if os.environ.get("BENCH_SLOW"):  # name what stalls the loop (asyncio's debug mode)
             loop.set_debug(True)
             loop.slow_callback_duration = float(os.environ["BENCH_SLOW"])
+        if os.environ.get("BENCH_WATCHDOG"):
+            _watchdog(loop, float(os.environ["BENCH_WATCHDOG"]))
         task = loop.create_task(probe())
         try:
             await original(settings, content)
@@ -106,6 +108,31 @@ def serve_with_probe() -> int:
     finally:
         profiler.disable()
         profiler.dump_stats(profile_path)
+
+
+def _watchdog(loop: Any, seconds: float) -> None:
+    """A thread that prints the event loop thread's stack whenever the loop has not run a
+    callback for ``seconds``: what a stall is made of."""
+    import traceback
+
+    main = threading.get_ident()
+    beat = [time.monotonic()]
+
+    def tick() -> None:
+        beat[0] = time.monotonic()
+        loop.call_later(0.002, tick)
+
+    def watch() -> None:
+        while True:
+            time.sleep(seconds / 2)
+            late = time.monotonic() - beat[0]
+            if late > seconds:
+                frame = sys._current_frames().get(main)
+                stack = "".join(traceback.format_stack(frame, limit=12)) if frame else ""
+                print(f"STALL {late * 1000:.0f} ms\n{stack}", file=sys.stderr, flush=True)
+
+    loop.call_soon(tick)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def housekeep(url: str, days: int) -> None:
