@@ -99,6 +99,16 @@ def serve_with_probe() -> int:
     profile_path = os.environ.get("BENCH_PROFILE")
     if not profile_path:
         return main(["run"])
+    if profile_path.endswith(".yappi"):  # CPU of every thread (the database's too)
+        import yappi
+
+        yappi.set_clock_type("cpu")
+        yappi.start()
+        try:
+            return main(["run"])
+        finally:
+            yappi.stop()
+            yappi.get_func_stats().save(profile_path, type="pstat")
     import cProfile
 
     profiler = cProfile.Profile()
@@ -445,6 +455,7 @@ def burst(count: int, instances: int, lead: float) -> dict[str, Any]:
             open_stall = max(b.stalls(due.timestamp() - 1, opened_at) for b in bots)
             posts = fake.count("chat.postMessage")
             rounds = _scalar(url, "SELECT count(*) FROM pulse_round")
+            shares = sorted(_split(url))
         finally:
             for bot in bots:
                 bot.stop()
@@ -457,9 +468,22 @@ def burst(count: int, instances: int, lead: float) -> dict[str, Any]:
             "worst_stall_ms_opening": round(open_stall * 1000, 1),
             "worst_stall_ms": round(stall * 1000, 1),
             "rounds": rounds,
+            "opened_per_instance": shares,
             "posts": posts,
             "posts_expected": count * (QUESTIONS + 2),
         }
+
+
+def _split(url: str) -> list[int]:
+    """How many occurrences each instance claimed: is the burst shared?"""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        counts = connection.execute(
+            sa.text("SELECT count(*) FROM occurrence WHERE key LIKE 'pulse:%' GROUP BY instance")
+        ).scalars()
+        found = [int(n) for n in counts]
+    engine.dispose()
+    return found
 
 
 def _first(url: str, sql: str) -> Any:
