@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 SYNC_SECONDS = 30
 EVENT_MEMORY = timedelta(days=1)
 SLICE_SECONDS = 0.01  # arming yields to the event loop after this much work
-DUE_CONCURRENCY = 500  # opens and closes in flight per instance: each mostly waits on
-# its channel's pacing (about a second per post), so many channels go at once
+DUE_CONCURRENCY = 2000  # opens and closes in flight per instance: each mostly waits on
+# its channel's pacing (about a second per post), so many channels go at once...
+LOOP_BUSY = 0.02  # ...but a new one starts only while the event loop turns within this
 LONGEST_SLEEP = 60.0  # re-check the clock at least this often
 DELETE_BATCH = 500  # rows per housekeeping transaction
 BATCH_PAUSE = 0.005  # between two housekeeping transactions: clicks get the lock first
@@ -253,6 +254,7 @@ class Scheduler:
 
         async def worker() -> None:
             for item in pending:
+                await _loop_free()
                 await work(item)
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))
@@ -366,6 +368,21 @@ class Scheduler:
         task = asyncio.get_running_loop().create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+async def _loop_free() -> None:
+    """Wait until one turn of the event loop takes less than LOOP_BUSY. Work started all at
+    once runs in lock-step (its channels' pacing wakes every lane at the same moment), and a
+    turn that serves thousands of them stalls every click behind it; started as the loop has
+    room, the same work spreads out."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(0)
+        behind = loop.time() - before
+        if behind < LOOP_BUSY:
+            return
+        await asyncio.sleep(behind)
 
 
 class _Slices:
