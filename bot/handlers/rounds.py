@@ -221,7 +221,8 @@ class Rounds:
         async def send() -> None:  # several at once; each person's lane paces itself
             nonlocal reached
             for member in pending:
-                reached += bool(await chat.direct(place, member, reminder))
+                sent = await chat.direct(place, member, reminder)
+                reached += bool(sent)  # after the await: a concurrent sender may have counted
 
         await asyncio.gather(*(send() for _ in range(REMINDERS_AT_ONCE)))
         return private(
