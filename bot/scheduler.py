@@ -42,6 +42,7 @@ EVENT_MEMORY = timedelta(days=1)
 SLICE_SECONDS = 0.01  # arming yields to the event loop after this much work
 DUE_CONCURRENCY = 2000  # opens and closes in flight per instance: each mostly waits on
 # its channel's pacing (about a second per post), so many channels go at once...
+CLAIMS_LOOK_SECONDS = 0.5  # how often a batch re-reads which of its claims others took
 LOOP_BUSY = 0.02  # ...but a new one starts only while the event loop turns within this
 LONGEST_SLEEP = 60.0  # re-check the clock at least this often
 DELETE_BATCH = 500  # rows per housekeeping transaction
@@ -246,7 +247,26 @@ class Scheduler:
         claimed = await self.services.db.read(schedules.claimed_among, [k for _, k in todo])
         todo = [(schedule, key) for schedule, key in todo if key not in claimed]
         random.shuffle(todo)
-        await self._each(todo, lambda item: self._run(*item))
+        waiting = {key for _, key in todo}
+        watch = asyncio.get_running_loop().create_task(self._watch_claims(waiting, claimed))
+
+        async def run(item: tuple[Schedule, str]) -> None:
+            schedule, key = item
+            waiting.discard(key)
+            if key not in claimed:  # another instance may have taken it meanwhile
+                await self._run(schedule, key)
+
+        try:
+            await self._each(todo, run)
+        finally:
+            watch.cancel()
+
+    async def _watch_claims(self, waiting: set[str], claimed: set[str]) -> None:
+        """While a batch runs, learn now and then which of its occurrences other instances
+        have claimed, so that this one skips them instead of trying each claim in turn."""
+        while waiting:
+            await asyncio.sleep(CLAIMS_LOOK_SECONDS)
+            claimed |= await self.services.db.read(schedules.claimed_among, list(waiting))
 
     async def _each(self, items: Iterable[Item], work: Callable[[Item], Awaitable[object]]) -> None:
         """Run ``work`` on every item, at most ``concurrency`` at a time."""
