@@ -232,6 +232,7 @@ class Scheduler:
         occurrences nobody has claimed yet, in an order of our own so that instances working
         through the same minute mostly meet different claims."""
         if closes:
+            random.shuffle(closes)  # a closed round costs the other instance one read
             await self._each(closes, self.close_round)
         if not fires:
             return
