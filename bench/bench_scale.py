@@ -164,7 +164,19 @@ def housekeep(url: str, days: int) -> None:
         db = Database(url, workers=2)
         bot = assemble(settings, content, db)
         started = time.perf_counter()
-        await Scheduler(bot, ["slack"]).housekeeping()
+        if os.environ.get("BENCH_ONE_DELETE"):  # the way it was: one statement, one lock
+            cutoff = datetime.now(UTC) - timedelta(days=days)
+            await db.write(
+                lambda session: session.execute(
+                    sa.text(
+                        "DELETE FROM answer WHERE answered_at < :cutoff AND round_id IN"
+                        " (SELECT id FROM pulse_round WHERE closed_at IS NOT NULL)"
+                    ),
+                    {"cutoff": cutoff},
+                )
+            )
+        else:
+            await Scheduler(bot, ["slack"]).housekeeping()
         print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
         db.close()
 
@@ -567,7 +579,7 @@ def restart(schedules: int, open_rounds: int, overdue: int) -> dict[str, Any]:
 # --- (c) retention while people click -----------------------------------------------------
 
 
-def retention(answers: int, clicks_per_second: float) -> dict[str, Any]:
+def retention(answers: int, clicks_per_second: float, one_delete: bool = False) -> dict[str, Any]:
     from slack_fake import Call
     from slack_sdk.signature import SignatureVerifier
     from slack_sender import SECRET, click
@@ -611,10 +623,13 @@ def retention(answers: int, clicks_per_second: float) -> dict[str, Any]:
             )
             clicker = _Clicker(bot.url, fake, verifier, posted[0], action, click)
             calm = clicker.run(seconds=5, rate=clicks_per_second)
+            env = {k: v for k, v in os.environ.items() if not _is_setting(k)}
+            if one_delete:
+                env["BENCH_ONE_DELETE"] = "1"
             keeper = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), "--housekeep", url],
                 stdout=subprocess.PIPE,
-                env={k: v for k, v in os.environ.items() if not _is_setting(k)},
+                env=env,
             )
             busy = clicker.run(until=lambda: keeper.poll() is not None, rate=clicks_per_second)
             out = keeper.communicate()[0].decode()
@@ -624,6 +639,7 @@ def retention(answers: int, clicks_per_second: float) -> dict[str, Any]:
             bot.stop()
             fake.stop()
         return {
+            "mode": "one DELETE (before)" if one_delete else "batches of 500",
             "answers": total,
             "deleted": total - left + len(busy) + len(calm),
             "retention_seconds": round(seconds, 1),
@@ -743,7 +759,7 @@ def _pct(values: list[float], percent: int) -> float:
         return float("nan")
     if len(values) == 1:
         return round(values[0] * 1000, 1)
-    return round(statistics.quantiles(values, n=100)[percent - 1] * 1000, 1)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[percent - 1] * 1000, 1)
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -765,6 +781,9 @@ def main() -> None:
     parser.add_argument("--overdue", type=int, default=None, help="default: a fifth")
     parser.add_argument("--answers", type=int, default=50_000)
     parser.add_argument("--clicks-per-second", type=float, default=20)
+    parser.add_argument(
+        "--compare-one-delete", action="store_true", help="retention as it was, then batched"
+    )
     args = parser.parse_args()
     parts = args.only or ["burst", "restart", "retention"]
     if "burst" in parts:
@@ -776,9 +795,9 @@ def main() -> None:
             json.dumps({"restart": restart(args.schedules, args.open_rounds, overdue)}), flush=True
         )
     if "retention" in parts:
-        print(
-            json.dumps({"retention": retention(args.answers, args.clicks_per_second)}), flush=True
-        )
+        for one in [True, False] if args.compare_one_delete else [False]:
+            found = retention(args.answers, args.clicks_per_second, one)
+            print(json.dumps({"retention": found}), flush=True)
 
 
 if __name__ == "__main__":
