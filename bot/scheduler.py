@@ -1,22 +1,31 @@
-"""APScheduler wiring: jobs built from the stored schedules and open rounds.
+"""Scheduling: our own timetable of due work, built from the stored schedules and open rounds.
 
-The database is the source of truth; APScheduler (3.11, in-memory job store) only wakes us
-up. Every wake-up claims its occurrence in the database before posting anything, so a restart
-or a second instance never posts twice. Each instance re-reads the schedules now and then, so
-a change made through another instance reaches every scheduler.
+The database is the source of truth; the timetable only wakes us up. Every wake-up claims
+its occurrence in the database before posting anything, so a restart or a second instance
+never posts twice. Each instance re-reads the schedules now and then, so a change made
+through another instance reaches every scheduler.
+
+Why not one APScheduler job per schedule: with thousands of schedules, arming costs a job
+look-up per round (APScheduler scans its pending list while stopped) and a same-minute burst
+fires every job in one synchronous pass. Here the armed work is a heap plus our own index,
+arming yields to the event loop every few milliseconds, and work due together is run in
+batches of bounded concurrency. APScheduler keeps the periodic chores (re-sync, housekeeping).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
 import logging
-from collections.abc import Coroutine
+import random
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import occurrences
@@ -24,48 +33,101 @@ from bot.assembly import Assembly
 from bot.context import Person
 from bot.wording import speaking
 from storage import answers, events, rounds, schedules
+from storage.engine import Database
 from storage.tables import Round, Schedule
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 30
 EVENT_MEMORY = timedelta(days=1)
+SLICE_SECONDS = 0.01  # arming yields to the event loop after this much work
+DUE_CONCURRENCY = 2000  # opens and closes in flight per instance: each mostly waits on
+# its channel's pacing (about a second per post), so many channels go at once...
+CLAIMS_LOOK_SECONDS = 0.5  # how often a batch re-reads which of its claims others took
+LOOP_BUSY = 0.02  # ...but a new one starts only while the event loop turns within this
+LONGEST_SLEEP = 60.0  # re-check the clock at least this often
+DELETE_BATCH = 500  # rows per housekeeping transaction
+BATCH_PAUSE = 0.005  # between two housekeeping transactions: clicks get the lock first
+Item = TypeVar("Item")
 
 
-def _signature(schedule: Schedule) -> tuple[object, ...]:
-    return (schedule.days, schedule.hour, schedule.minute, schedule.second, schedule.timezone)
+Signature = tuple[str, int, int, int, str, str]  # days, hour, minute, second, zone, kind
+
+
+def _signature(schedule: Schedule) -> Signature:
+    return (
+        schedule.days,
+        schedule.hour,
+        schedule.minute,
+        schedule.second,
+        schedule.timezone,
+        schedule.kind,
+    )
 
 
 class Scheduler:
     """Implements the handlers' ``Timetable``: told when rounds open and schedules change."""
 
     def __init__(
-        self, bot: Assembly, platforms: list[str], sync_seconds: float = SYNC_SECONDS
+        self,
+        bot: Assembly,
+        platforms: list[str],
+        sync_seconds: float = SYNC_SECONDS,
+        concurrency: int = DUE_CONCURRENCY,
     ) -> None:
         self.bot = bot
         self.services = bot.services
         self.platforms = platforms
         self.sync_seconds = sync_seconds
-        grace = max(int(self.services.settings.pulse_catch_up.total_seconds()), 1)
+        self.concurrency = concurrency
         self._aps = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
-        self._jobs: dict[int, tuple[object, ...]] = {}  # schedule id -> trigger signature
-        self._tasks: set[asyncio.Task[object]] = set()
+        # Our own index of what is armed; the heap holds (when, kind, id, generation) and an
+        # entry whose generation no longer matches the index is stale and skipped.
+        self._jobs: dict[int, Signature] = {}  # schedule id -> trigger signature
+        self._generation: dict[int, int] = {}  # schedule id -> generation of its entry
+        self._closing: dict[int, datetime] = {}  # round id -> armed closing time
+        self._heap: list[tuple[datetime, str, int, int]] = []
+        self._changed = asyncio.Event()
+        self._stopping = False
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._sync_lock = asyncio.Lock()
+        self.armed = asyncio.Event()  # set once schedules and open rounds are armed
 
     async def start(self) -> None:
+        """Arm in the background: the caller (the server) serves events at once."""
         self.services.timetable = self
-        await self.close_overdue()
-        await self.sync()
-        await self.catch_up()
         self._aps.add_job(self.sync, IntervalTrigger(seconds=self.sync_seconds), id="sync")
         self._aps.add_job(
             self.housekeeping, CronTrigger(hour=3, minute=17, timezone=UTC), id="housekeeping"
         )
         self._aps.start()
+        self._spawn(self._tick())
+        self._spawn(self._arm())
+
+    async def _arm(self) -> None:
+        started = time.perf_counter()
+        await self.sync()  # overdue rounds are armed as due now and close in batches
+        await self.catch_up()
+        self.armed.set()
+        log.info("scheduling armed in %.2f s", time.perf_counter() - started)
+
+    async def settled(self) -> None:
+        """Wait until armed and every piece of work due now has run (tests, benchmarks)."""
+        await self.armed.wait()
+        while True:
+            await asyncio.sleep(0)
+            busy = [task for task in self._tasks if task.get_name().startswith("due")]
+            if not busy and not self._due_now():
+                return
+            await asyncio.gather(*busy, return_exceptions=True)
+            await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
+        # A flag as well as cancelling: Python 3.11's wait_for swallows a cancellation that
+        # arrives just as the event it waits for is set.
+        self._stopping = True
+        self._changed.set()
         if self._aps.running:
             self._aps.shutdown(wait=False)
         for task in list(self._tasks):
@@ -75,91 +137,192 @@ class Scheduler:
     # --- Timetable ---------------------------------------------------------------------
 
     def round_opened(self, round_id: int, closes_at: datetime) -> None:
-        self._aps.add_job(
-            self.close_round,
-            DateTrigger(run_date=closes_at),
-            args=[round_id],
-            id=f"close:{round_id}",
-            replace_existing=True,
-            misfire_grace_time=None,  # a round closes however late we are
-        )
+        if self._closing.get(round_id) == closes_at:
+            return
+        self._closing[round_id] = closes_at
+        heapq.heappush(self._heap, (closes_at, "close", round_id, 0))
+        self._changed.set()
 
     def schedules_changed(self) -> None:
         self._spawn(self.sync())
 
-    # --- jobs ---------------------------------------------------------------------------
+    # --- arming ---------------------------------------------------------------------------
 
     async def sync(self) -> None:
-        """Make the jobs match the stored schedules and open rounds."""
+        """Make the armed work match the stored schedules and open rounds."""
         async with self._sync_lock:
             db = self.services.db
             stored = await db.read(schedules.on_platforms, self.platforms)
-            wanted = {schedule.id: schedule for schedule in stored}
-            for schedule_id in list(self._jobs):
-                if schedule_id not in wanted:
-                    self._remove(f"schedule:{schedule_id}")
-                    del self._jobs[schedule_id]
+            wanted = {schedule.id for schedule in stored}
+            for schedule_id in [known for known in self._jobs if known not in wanted]:
+                del self._jobs[schedule_id]  # its heap entry is stale from now on
+                self._generation.pop(schedule_id, None)
+            now = self.services.now()
+            pause = _Slices()
             for schedule in stored:
-                assert schedule.id is not None, "a stored schedule has an id"
-                if self._jobs.get(schedule.id) == _signature(schedule):
-                    continue
-                trigger = CronTrigger(
-                    day_of_week=schedule.days,
-                    hour=schedule.hour,
-                    minute=schedule.minute,
-                    second=schedule.second,
-                    timezone=schedule.timezone,
-                )
-                self._aps.add_job(
-                    self.fire,
-                    trigger,
-                    args=[schedule.id],
-                    id=f"schedule:{schedule.id}",
-                    replace_existing=True,
-                )
-                self._jobs[schedule.id] = _signature(schedule)
+                assert schedule.id is not None
+                signature = _signature(schedule)
+                if self._jobs.get(schedule.id) != signature:
+                    self._jobs[schedule.id] = signature
+                    self._arm_schedule(schedule, now)
+                await pause()
             for round_ in await self._open_rounds():
-                assert round_.id is not None, "a stored round has an id"
-                if self._aps.get_job(f"close:{round_.id}") is None:
-                    self.round_opened(round_.id, round_.closes_at)
+                assert round_.id is not None
+                self.round_opened(round_.id, round_.closes_at)
+                await pause()
+            self._changed.set()
+
+    def _arm_schedule(self, schedule: Schedule, after: datetime) -> None:
+        assert schedule.id is not None
+        due = _following(schedule, after)
+        generation = self._generation.get(schedule.id, 0) + 1
+        self._generation[schedule.id] = generation
+        if due is not None:
+            heapq.heappush(self._heap, (due, "schedule", schedule.id, generation))
 
     async def _open_rounds(self) -> list[Round]:
         return await self.services.db.read(rounds.open_on_platforms, self.platforms)
 
+    # --- waking up ----------------------------------------------------------------------
+
+    async def _tick(self) -> None:
+        """Sleep until the earliest armed work, then hand everything due to a batch."""
+        while not self._stopping:
+            self._changed.clear()
+            now = self.services.now()
+            closes, fires = self._pop_due(now)
+            if closes or fires:
+                self._spawn(self._run_due(closes, fires), name="due")
+            delay = LONGEST_SLEEP
+            if self._heap:
+                delay = min(delay, max((self._heap[0][0] - now).total_seconds(), 0.0))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=delay)
+
+    def _due_now(self) -> bool:
+        return bool(self._heap) and self._heap[0][0] <= self.services.now()
+
+    def _pop_due(self, now: datetime) -> tuple[list[int], list[tuple[int, datetime]]]:
+        closes: list[int] = []
+        fires: list[tuple[int, datetime]] = []
+        grace = self.services.settings.pulse_catch_up
+        while self._heap and self._heap[0][0] <= now:
+            when, kind, ident, generation = heapq.heappop(self._heap)
+            if kind == "close":
+                if self._closing.get(ident) == when:
+                    del self._closing[ident]
+                    closes.append(ident)
+                continue
+            if self._generation.get(ident) != generation:
+                continue  # the schedule changed or went away since
+            generation += 1
+            self._generation[ident] = generation
+            days, hour, minute, second, zone, _ = self._jobs[ident]
+            following = occurrences.following(days, hour, minute, second, zone, now)
+            if following is not None:
+                heapq.heappush(self._heap, (following, "schedule", ident, generation))
+            if now - when <= grace:
+                fires.append((ident, when))
+            else:
+                log.info("skipping schedule %s at %s: woke too late", ident, when.isoformat())
+        return closes, fires
+
+    async def _run_due(self, closes: list[int], fires: list[tuple[int, datetime]]) -> None:
+        """A batch of work due together: closes first (they free the channels), then the
+        occurrences nobody has claimed yet, in an order of our own so that instances working
+        through the same minute mostly meet different claims."""
+        if closes:
+            random.shuffle(closes)  # a closed round costs the other instance one read
+            await self._each(closes, self.close_round)
+        if not fires:
+            return
+        ids = [schedule_id for schedule_id, _ in fires]
+        found = {s.id: s for s in await self.services.db.read(schedules.by_ids, ids)}
+        todo: list[tuple[Schedule, str]] = []
+        for schedule_id, due in fires:
+            schedule = found.get(schedule_id)
+            if schedule is not None:
+                todo.append(
+                    (schedule, occurrences.key(schedule.kind, schedule_id, due, schedule.timezone))
+                )
+        claimed = await self.services.db.read(schedules.claimed_among, [k for _, k in todo])
+        todo = [(schedule, key) for schedule, key in todo if key not in claimed]
+        random.shuffle(todo)
+        waiting = {key for _, key in todo}
+        watch = asyncio.get_running_loop().create_task(self._watch_claims(waiting, claimed))
+
+        async def run(item: tuple[Schedule, str]) -> None:
+            schedule, key = item
+            waiting.discard(key)
+            if key not in claimed:  # another instance may have taken it meanwhile
+                await self._run(schedule, key)
+
+        try:
+            await self._each(todo, run)
+        finally:
+            watch.cancel()
+
+    async def _watch_claims(self, waiting: set[str], claimed: set[str]) -> None:
+        """While a batch runs, learn now and then which of its occurrences other instances
+        have claimed, so that this one skips them instead of trying each claim in turn."""
+        while waiting:
+            await asyncio.sleep(CLAIMS_LOOK_SECONDS)
+            claimed |= await self.services.db.read(schedules.claimed_among, list(waiting))
+
+    async def _each(self, items: Iterable[Item], work: Callable[[Item], Awaitable[object]]) -> None:
+        """Run ``work`` on every item, at most ``concurrency`` at a time."""
+        pending = iter(items)
+
+        async def worker() -> None:
+            for item in pending:
+                await _loop_free()
+                await work(item)
+
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+
+    # --- the work -----------------------------------------------------------------------
+
     async def close_overdue(self) -> None:
         """Rounds whose closing time passed while nobody was running close now."""
         now = self.services.now()
-        for round_ in await self._open_rounds():
-            assert round_.id is not None, "a stored round has an id"
-            if round_.closes_at <= now:
-                log.info("closing round %s, due %s", round_.id, round_.closes_at.isoformat())
-                await self.close_round(round_.id)
+        due = [r.id for r in await self._open_rounds() if r.closes_at <= now and r.id]
+        for round_id in due:
+            self._closing.pop(round_id, None)
+        await self._each(due, self.close_round)
 
     async def catch_up(self) -> None:
         """Run the latest missed occurrence of each schedule if it is recent enough."""
         now = self.services.now()
         limit = self.services.settings.pulse_catch_up
+        missed: list[tuple[Schedule, str]] = []
         for schedule in await self.services.db.read(schedules.on_platforms, self.platforms):
-            assert schedule.id is not None, "a stored schedule has an id"
+            assert schedule.id is not None
             due = _latest(schedule, now)
             if due is None or due < schedule.created_at:
                 continue  # nothing missed since the schedule was set (or set again)
             key = occurrences.key(schedule.kind, schedule.id, due, schedule.timezone)
-            if await self.services.db.read(schedules.is_claimed, key):
+            missed.append((schedule, key))
+        claimed = await self.services.db.read(schedules.claimed_among, [k for _, k in missed])
+        todo: list[tuple[Schedule, str]] = []
+        for schedule, key in missed:
+            if key in claimed:
                 continue
+            due = _latest(schedule, now)
+            assert due is not None
             if now - due <= limit:
                 log.info("catching up %s", key)
-                await self._run(schedule, key)
+                todo.append((schedule, key))
             else:
                 log.info("skipping %s: missed by %s, more than PULSE_CATCH_UP", key, now - due)
+        await self._each(todo, lambda item: self._run(*item))
 
     async def fire(self, schedule_id: int) -> None:
-        """An APScheduler wake-up for a schedule: run the occurrence that is due now."""
+        """A wake-up for one schedule: run the occurrence that is due now."""
         schedule = await self.services.db.read(schedules.get, schedule_id)
         if schedule is None:
             return
         due = _latest(schedule, self.services.now())
-        if due is None:  # pragma: no cover - APScheduler only wakes us at an occurrence
+        if due is None:  # pragma: no cover - we only wake at an occurrence
             return
         await self._run(
             schedule, occurrences.key(schedule.kind, schedule_id, due, schedule.timezone)
@@ -197,27 +360,81 @@ class Scheduler:
             log.exception("closing round %s failed", round_id)
 
     async def housekeeping(self) -> None:
-        """Daily: retention of answers (when set) and forgetting old inbound event ids."""
+        """Daily: retention of answers (when set), old claims and old inbound event ids, each
+        in batches of short transactions, so a click never waits long for the write lock."""
         s = self.services
         now = s.now()
-        forgotten = await s.db.write(events.forget_before, now - EVENT_MEMORY)
+        forgotten = await _in_batches(s.db, events.forget_before, now - EVENT_MEMORY)
+        pruned = await _in_batches(s.db, schedules.prune_claims, now - self._claims_kept())
         deleted = 0
         if s.settings.pulse_retention_days:
             cutoff = now - timedelta(days=s.settings.pulse_retention_days)
-            deleted = await s.db.write(answers.delete_closed_before, cutoff)
-        log.info("housekeeping: %s old answers deleted, %s event ids forgotten", deleted, forgotten)
+            while ids := await s.db.read(answers.closed_before, cutoff, DELETE_BATCH):
+                deleted += await s.db.write(answers.delete_ids, ids)
+                await asyncio.sleep(BATCH_PAUSE)
+        log.info(
+            "housekeeping: %s old answers deleted, %s old claims and %s event ids forgotten",
+            deleted,
+            pruned,
+            forgotten,
+        )
 
-    def _remove(self, job_id: str) -> None:
-        if self._aps.get_job(job_id) is not None:
-            self._aps.remove_job(job_id)
+    def _claims_kept(self) -> timedelta:
+        """Catch-up reads the claim of the latest occurrence within the last week, and only
+        while it is younger than PULSE_CATCH_UP: older claims are never read again."""
+        look_back = timedelta(days=occurrences.HORIZON_DAYS)
+        return max(look_back, self.services.settings.pulse_catch_up) + timedelta(days=1)
 
-    def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
+    def _spawn(self, work: Coroutine[Any, Any, object], name: str = "work") -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
 
+async def _loop_free() -> None:
+    """Wait until one turn of the event loop takes less than LOOP_BUSY. Work started all at
+    once runs in lock-step (its channels' pacing wakes every lane at the same moment), and a
+    turn that serves thousands of them stalls every click behind it; started as the loop has
+    room, the same work spreads out."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(0)
+        behind = loop.time() - before
+        if behind < LOOP_BUSY:
+            return
+        await asyncio.sleep(behind)
+
+
+class _Slices:
+    """Call after each step of a long loop: yields to the event loop every few ms."""
+
+    def __init__(self) -> None:
+        self._since = time.perf_counter()
+
+    async def __call__(self) -> None:
+        if time.perf_counter() - self._since >= SLICE_SECONDS:
+            await asyncio.sleep(0)
+            self._since = time.perf_counter()
+
+
+async def _in_batches(db: Database, work: Callable[..., int], cutoff: datetime) -> int:
+    """Repeat a batched delete until it finds nothing: each transaction is short, so a click
+    waiting for the write lock waits for one batch at most."""
+    total = 0
+    while deleted := await db.write(work, cutoff, DELETE_BATCH):
+        total += deleted
+        await asyncio.sleep(BATCH_PAUSE)  # let waiting writers in between batches
+    return total
+
+
 def _latest(schedule: Schedule, now: datetime) -> datetime | None:
     return occurrences.latest(
+        schedule.days, schedule.hour, schedule.minute, schedule.second, schedule.timezone, now
+    )
+
+
+def _following(schedule: Schedule, now: datetime) -> datetime | None:
+    return occurrences.following(
         schedule.days, schedule.hour, schedule.minute, schedule.second, schedule.timezone, now
     )

@@ -80,6 +80,7 @@ async def serve(settings: Settings, content: Content) -> None:
     # Health is served from here on; signing in to a platform that does not answer must not
     # hold it (nor the scheduler) up: each adapter keeps trying in the background.
     scheduler = Scheduler(bot, [adapter.name for adapter in adapters])
+    app["scheduler"] = scheduler
     try:
         for adapter in adapters:
             await adapter.sign_in()
@@ -134,9 +135,13 @@ async def _healthz(request: web.Request) -> web.Response:
     except Exception as error:  # the point of a health check is to report, not to crash
         database = f"error: {type(error).__name__}"
         age = 0.0
+    scheduler = request.app.get("scheduler")
+    armed = scheduler is not None and scheduler.armed.is_set()
     status = "ok"
     if database != "ok":
         status = "unhealthy"
+    elif not armed:
+        status = "starting"  # serving already; scheduling is still being armed
     elif age > bot.services.settings.delivery.degraded_after.total_seconds():
         status = "degraded"  # still serving: owed posts wait for a platform to answer
     return web.json_response(

@@ -203,16 +203,26 @@ def counts_by_question(session: Session, round_id: int) -> dict[str, int]:
     return {question_id: count for question_id, count in rows}
 
 
-def answered_by(session: Session, round_id: int) -> dict[str, set[str]]:
-    """Who answered which questions of a round (for reminders; never shown to anyone)."""
-    people: dict[str, set[str]] = defaultdict(set)
-    for user_id, question_id in session.execute(
-        sa.select(col(Answer.user_id), col(Answer.question_id)).where(
+def people_count(session: Session, round_id: int) -> int:
+    """How many people answered anything in a round: one aggregate, not every answer."""
+    count = session.execute(
+        sa.select(sa.func.count(sa.distinct(col(Answer.user_id)))).where(
             col(Answer.round_id) == round_id
         )
-    ):
-        people[user_id].add(question_id)
-    return people
+    ).scalar_one()
+    return int(count)
+
+
+def done_by(session: Session, round_id: int, questions: int) -> set[str]:
+    """Who answered at least ``questions`` questions of a round (reminders skip them)."""
+    return set(
+        session.scalars(
+            sa.select(col(Answer.user_id))
+            .where(col(Answer.round_id) == round_id)
+            .group_by(col(Answer.user_id))
+            .having(sa.func.count(sa.distinct(col(Answer.question_id))) >= questions)
+        )
+    )
 
 
 def of_person_in_round(session: Session, round_id: int, user_id: str) -> dict[str, int | None]:
@@ -311,10 +321,26 @@ def comments(session: Session, round_id: int, aspects: list[str]) -> dict[str, l
     return found
 
 
-def delete_closed_before(session: Session, cutoff: datetime) -> int:
-    """Retention: delete answers older than ``cutoff`` in rounds that are closed."""
-    closed = sa.select(col(Round.id)).where(col(Round.closed_at).is_not(None))
-    result = session.exec(
-        sa.delete(Answer).where(col(Answer.answered_at) < cutoff, col(Answer.round_id).in_(closed))
+RETENTION_BATCH = 500
+
+
+def closed_before(session: Session, cutoff: datetime, limit: int = RETENTION_BATCH) -> list[int]:
+    """Retention, step one (a read, no lock held): ids of up to ``limit`` answers older
+    than ``cutoff`` in rounds that are closed."""
+    return list(
+        session.scalars(
+            sa.select(col(Answer.id))
+            .join(Round, col(Round.id) == col(Answer.round_id))
+            .where(col(Answer.answered_at) < cutoff, col(Round.closed_at).is_not(None))
+            .limit(limit)
+        )
     )
+
+
+def delete_ids(session: Session, ids: list[int]) -> int:
+    """Retention, step two: delete those answers by key, a short write transaction (a closed
+    round never reopens, so what step one found is still due)."""
+    if not ids:
+        return 0
+    result = session.exec(sa.delete(Answer).where(col(Answer.id).in_(ids)))
     return result.rowcount or 0

@@ -16,7 +16,11 @@ def first_delivery(session: Session, key: str, now: datetime) -> bool:
     return insert_ignore(session, ProcessedEvent, {"key": key, "received_at": now}, ["key"])
 
 
-def forget_before(session: Session, cutoff: datetime) -> int:
-    """Drop remembered events older than any retry could be (Slack retries within minutes)."""
-    result = session.exec(sa.delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
+def forget_before(session: Session, cutoff: datetime, limit: int | None = None) -> int:
+    """Drop remembered events older than any retry could be (Slack retries within minutes);
+    at most ``limit`` of them, so that the write transaction stays short."""
+    old = sa.select(col(ProcessedEvent.key)).where(col(ProcessedEvent.received_at) < cutoff)
+    if limit is not None:
+        old = old.limit(limit)
+    result = session.exec(sa.delete(ProcessedEvent).where(col(ProcessedEvent.key).in_(old)))
     return result.rowcount or 0

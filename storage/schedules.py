@@ -71,3 +71,32 @@ def claim(session: Session, key: str, instance: str, now: datetime) -> bool:
 
 def is_claimed(session: Session, key: str) -> bool:
     return session.get(Occurrence, key) is not None
+
+
+CLAIMS_READ_AT_ONCE = 900  # below SQLite's 999 bound parameters on old builds
+
+
+def claimed_among(session: Session, keys: list[str]) -> set[str]:
+    """Which of these occurrences are claimed: one query per 900 keys, not one per key."""
+    claimed: set[str] = set()
+    for start in range(0, len(keys), CLAIMS_READ_AT_ONCE):
+        chunk = keys[start : start + CLAIMS_READ_AT_ONCE]
+        claimed.update(
+            session.scalars(sa.select(col(Occurrence.key)).where(col(Occurrence.key).in_(chunk)))
+        )
+    return claimed
+
+
+def by_ids(session: Session, ids: list[int]) -> list[Schedule]:
+    found: list[Schedule] = []
+    for start in range(0, len(ids), CLAIMS_READ_AT_ONCE):
+        chunk = ids[start : start + CLAIMS_READ_AT_ONCE]
+        found.extend(session.exec(select(Schedule).where(col(Schedule.id).in_(chunk))))
+    return found
+
+
+def prune_claims(session: Session, before: datetime, limit: int = 500) -> int:
+    """Forget up to ``limit`` claims made before ``before`` (one short transaction)."""
+    old = sa.select(col(Occurrence.key)).where(col(Occurrence.claimed_at) < before).limit(limit)
+    result = session.execute(sa.delete(Occurrence).where(col(Occurrence.key).in_(old)))
+    return getattr(result, "rowcount", 0) or 0

@@ -55,8 +55,10 @@ class BotProcess:
                 raise RuntimeError(f"bot exited with {self.process.returncode}:\n{self.logs()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
-                    if response.status == 200:
+                    # Serving starts at once; "starting" until scheduling is armed.
+                    if response.status == 200 and b'"starting"' not in response.read():
                         return self
+                    time.sleep(0.05)
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"bot did not become healthy:\n{self.logs()}")

@@ -220,6 +220,7 @@ def test_rounds_close_on_time_and_after_a_restart(database_url, model, surveys, 
         engine.dispose()
         scheduler = Scheduler(later.app, ["console"])
         await scheduler.start()
+        await scheduler.settled()  # overdue rounds close in the background after start
         await scheduler.stop()
         assert len(later.chat.of(RoundSummary)) == 1
         later.close()

@@ -4,6 +4,7 @@ storage."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from storage.tables import Round
 
 log = logging.getLogger(__name__)
 MIN_OPEN = timedelta(minutes=1)
+REMINDERS_AT_ONCE = 8
 
 
 class Rounds:
@@ -151,7 +153,7 @@ class Rounds:
         if current is None or current.id is None:
             return private(t("No pulse is open here. An admin can start one with `pulse start`."))
         counts = await db.read(answers.counts_by_question, current.id)
-        people = await db.read(answers.answered_by, current.id)
+        people = await db.read(answers.people_count, current.id)
         info = await self.facts.get(current.id)
         members = await _members(self.places.chat(place.platform), place)
         model = self.services.content.model(current.language)
@@ -160,7 +162,7 @@ class Rounds:
             RoundTitle(current.week),
             current.opened_at,
             current.closes_at,
-            len(people),
+            people,
             len(members) if members else None,
             place.timezone,
             tuple(
@@ -195,12 +197,17 @@ class Rounds:
                 await chat.post(place, reminder)
             return private(t("I can't list this conversation's members, so I posted one reminder."))
         questions = await s.db.read(rounds.questions, current.id)
-        answered = await s.db.read(answers.answered_by, current.id)
-        pending = [m for m in members if len(answered.get(m, ())) < len(questions)]
+        done = await s.db.read(answers.done_by, current.id, len(questions))
+        pending = iter([m for m in members if m not in done])
         reached = 0
-        for member in pending:
-            if await chat.direct(place, member, reminder):
-                reached += 1
+
+        async def send() -> None:  # several at once; each person's lane paces itself
+            nonlocal reached
+            for member in pending:
+                sent = await chat.direct(place, member, reminder)
+                reached += bool(sent)  # after the await: a concurrent sender may have counted
+
+        await asyncio.gather(*(send() for _ in range(REMINDERS_AT_ONCE)))
         return private(
             tn(
                 "Reminded {n} person who hasn't answered yet.",

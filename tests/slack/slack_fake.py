@@ -132,7 +132,9 @@ class FakeSlack:
         calls = self.of(request.match_info["method"])
         if "count" in request.query:
             return web.json_response({"count": len(calls)})
-        return web.json_response([{"params": c.params, "response": c.response} for c in calls])
+        return web.json_response(
+            [{"params": c.params, "response": c.response, "at": c.at} for c in calls]
+        )
 
     async def _shutdown(self) -> None:
         for socket in list(self._sockets):

@@ -86,3 +86,36 @@ def test_a_failure_reaches_its_caller_and_the_lane_goes_on() -> None:
         return sent
 
     assert run(scenario()) == ["fine"]
+
+
+def test_idle_lanes_are_forgotten_and_busy_ones_kept(monkeypatch) -> None:
+    """Thousands of channels and people do not grow the pacer; a lane in use stays."""
+    from bot.platforms.slack import pacing
+
+    monkeypatch.setattr(pacing, "LANES_KEPT", 10)
+
+    async def scenario() -> tuple[int, list[float]]:
+        pacer = ChannelPacer(INTERVAL)
+        times: list[float] = []
+
+        async def busy() -> None:
+            times.append(time.monotonic())
+
+        async def three() -> None:
+            await asyncio.gather(*(pacer.send("BUSY", busy) for _ in range(3)))
+
+        first = asyncio.create_task(three())
+        await asyncio.sleep(0)
+        for n in range(20):
+            await pacer.send(f"C{n}", lambda: asyncio.sleep(0))
+        await asyncio.sleep(INTERVAL * 1.2)  # C0..C19 are idle now; BUSY still waits
+        for n in range(20, 40):
+            await pacer.send(f"C{n}", lambda: asyncio.sleep(0))
+        await first
+        return sorted(pacer._lanes), times
+
+    lanes, times = run(scenario())
+    assert "C0" not in lanes and "C19" not in lanes and "C39" in lanes
+    assert len(lanes) <= 22
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= INTERVAL * 0.95  # the busy lane kept its spacing throughout

@@ -4,7 +4,6 @@ latest closed round's results (aggregates only, nothing below the threshold)."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,6 +15,7 @@ from bot.model import MaturityModel
 from bot.platforms.slack.chat import PLATFORM
 from bot.platforms.slack.kit import Block
 from bot.platforms.slack.markup import escape
+from bot.recent import Recent
 from bot.replies import AspectScore, RoundSummary
 from bot.wording import Moment, speaking, t, tn
 
@@ -23,21 +23,26 @@ log = logging.getLogger(__name__)
 MAX_CHANNELS = 10  # Home views hold 100 blocks; two per channel leaves room for the model
 CHANNEL_PAGES = 5
 FRESH_SECONDS = 30.0  # people flick between tabs; users.conversations is rate-limited
+CHANNELS_SECONDS = 600.0  # whose channels we listed: people seldom join or leave
+PEOPLE_KEPT = 10_000  # per process; the least recently seen are forgotten first
 
 
 class HomeTab:
     def __init__(self, bot: Assembly, client: AsyncWebClient) -> None:
         self.bot = bot
         self.client = client
-        self._published: dict[str, float] = {}  # user -> when their Home was last published
+        self._published: Recent[str, bool] = Recent(PEOPLE_KEPT, FRESH_SECONDS)
+        self._channels: Recent[str, list[str]] = Recent(PEOPLE_KEPT, CHANNELS_SECONDS)
 
     async def opened(self, user: str) -> None:
-        now = time.monotonic()
-        if now - self._published.get(user, float("-inf")) < FRESH_SECONDS:
+        if self._published.get(user):
             return  # what they see was published moments ago
-        self._published[user] = now
+        self._published.put(user, True)
         try:
-            channels = await self._channels_of(user)
+            channels = self._channels.get(user)
+            if channels is None:
+                channels = await self._channels_of(user)
+                self._channels.put(user, channels)
             results = await self.bot.digests.latest_results(PLATFORM, channels, MAX_CHANNELS)
             with speaking(None):
                 view = home_view(
@@ -46,7 +51,7 @@ class HomeTab:
                 )
             await self.client.views_publish(user_id=user, view=view)
         except Exception:
-            self._published.pop(user, None)
+            self._published.pop(user)
             log.exception("could not publish the App Home of %s", user)
             HANDLER_ERRORS.labels(PLATFORM).inc()
 

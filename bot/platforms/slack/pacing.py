@@ -16,12 +16,14 @@ from typing import TypeVar
 
 Result = TypeVar("Result")
 DEFAULT_INTERVAL = 1.0
+LANES_KEPT = 2_000  # idle lanes beyond this are dropped (a dropped lane has nothing to wait for)
 
 
 class _Lane:
     def __init__(self) -> None:
         self.lock = asyncio.Lock()  # FIFO: waiters acquire in arrival order
         self.last = float("-inf")
+        self.users = 0  # calls holding or waiting for the lane
 
 
 class _Edit:
@@ -40,15 +42,34 @@ class ChannelPacer:
 
     async def send(self, channel: str, call: Callable[[], Awaitable[Result]]) -> Result:
         """Run ``call`` in ``channel``'s lane, ``interval`` after the lane's previous call."""
-        lane = self._lanes.setdefault(channel, _Lane())
-        async with lane.lock:
-            wait = lane.last + self.interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                return await call()
-            finally:
-                lane.last = time.monotonic()
+        lane = self._lanes.get(channel)
+        if lane is None:
+            if len(self._lanes) >= LANES_KEPT:
+                self._drop_idle()
+            lane = self._lanes[channel] = _Lane()
+        lane.users += 1
+        try:
+            async with lane.lock:
+                wait = lane.last + self.interval - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                try:
+                    return await call()
+                finally:
+                    lane.last = time.monotonic()
+        finally:
+            lane.users -= 1
+
+    def _drop_idle(self) -> None:
+        """Forget lanes nobody waits in whose interval has passed: a new lane for the same
+        channel would let the next call go at once, exactly as the old one would."""
+        now = time.monotonic()
+        for channel in [
+            name
+            for name, lane in self._lanes.items()
+            if not lane.users and lane.last + self.interval <= now
+        ]:
+            del self._lanes[channel]
 
     async def edit(self, channel: str, message: str, call: Callable[[], Awaitable[object]]) -> None:
         """Like ``send`` for an edit of ``message``; a newer edit still queued replaces it."""

@@ -1,0 +1,804 @@
+"""Benchmark: an organisation of thousands of channels (issue 15), with the fake Slack on
+loopback and real `maturitybot run` processes.
+
+(a) burst     N pulses scheduled for the same second, on one and on two instances (PostgreSQL):
+              time from the due second to the last question posted, from the first closing
+              time to the last summary, and the longest event-loop stall of any instance.
+(b) restart   S schedules and R open rounds (some overdue): time until /healthz answers and
+              until it says "ok" (scheduling armed), when the overdue rounds are closed, and
+              the longest stall meanwhile.
+(c) retention a backlog of A old answers (SQLite, the engine with one write lock) deleted by a
+              housekeeping process while people click: click latency p50/p99 (click sent ->
+              the private confirmation at the fake Slack), with and without retention running.
+
+Stalls come from a probe task inside each bot process that sleeps 5 ms and records how late it
+woke. Goals: burst <= 10 s on two instances with no stall over 100 ms; a restart serves within
+2 s and arms within 10 s; click p99 < 50 ms during retention.
+
+Small sizes by default (a quick run); the figures in the README used
+    python bench/bench_scale.py --burst 5000 --schedules 10000 --open-rounds 5000 \
+        --answers 1000000
+PostgreSQL from BENCH_DATABASE_URL or TEST_DATABASE_URL (a schema per run, dropped after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "slack")]
+
+PROBE_SECONDS = 0.005
+STALL_NOTED = 0.02  # lags above this are kept with their time
+QUESTIONS = 5  # the default survey asks one question per aspect
+TEAM = "T0001"
+
+
+# --- inside a bot process -------------------------------------------------------------------
+
+
+def serve_with_probe() -> int:
+    """`maturitybot run` with a loop-lag probe (and cProfile when BENCH_PROFILE is set)."""
+    import asyncio
+
+    import bot.server as server
+    from bot.cli import main
+
+    original = server.serve
+    probe_path = Path(os.environ["BENCH_PROBE"])
+
+    async def probe() -> None:
+        worst, noted, last_write = 0.0, [], 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(PROBE_SECONDS)
+            lag = loop.time() - before - PROBE_SECONDS
+            worst = max(worst, lag)
+            if lag > STALL_NOTED:
+                noted.append((time.time(), lag))
+            if loop.time() - last_write > 0.25:
+                probe_path.write_text(json.dumps({"worst": worst, "noted": noted[-2000:]}))
+                last_write = loop.time()
+
+    async def serve(settings: Any, content: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if os.environ.get("BENCH_SLOW"):  # name what stalls the loop (asyncio's debug mode)
+            loop.set_debug(True)
+            loop.slow_callback_duration = float(os.environ["BENCH_SLOW"])
+        if os.environ.get("BENCH_WATCHDOG"):
+            _watchdog(loop, float(os.environ["BENCH_WATCHDOG"]))
+        task = loop.create_task(probe())
+        try:
+            await original(settings, content)
+        finally:
+            task.cancel()
+
+    server.serve = serve
+    profile_path = os.environ.get("BENCH_PROFILE")
+    if not profile_path:
+        return main(["run"])
+    if profile_path.endswith(".yappi"):  # CPU of every thread (the database's too)
+        import yappi
+
+        yappi.set_clock_type("cpu")
+        yappi.start()
+        try:
+            return main(["run"])
+        finally:
+            yappi.stop()
+            yappi.get_func_stats().save(profile_path, type="pstat")
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return main(["run"])
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
+
+
+def _watchdog(loop: Any, seconds: float) -> None:
+    """A thread that prints the event loop thread's stack whenever the loop has not run a
+    callback for ``seconds``: what a stall is made of."""
+    import traceback
+
+    main = threading.get_ident()
+    beat = [time.monotonic()]
+
+    def tick() -> None:
+        beat[0] = time.monotonic()
+        loop.call_later(0.002, tick)
+
+    def watch() -> None:
+        while True:
+            time.sleep(seconds / 2)
+            late = time.monotonic() - beat[0]
+            if late > seconds:
+                frame = sys._current_frames().get(main)
+                stack = "".join(traceback.format_stack(frame, limit=12)) if frame else ""
+                print(f"STALL {late * 1000:.0f} ms\n{stack}", file=sys.stderr, flush=True)
+
+    loop.call_soon(tick)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def housekeep(url: str, days: int) -> None:
+    """One housekeeping run, as the daily job of another instance would do it."""
+    import asyncio
+    from dataclasses import replace
+
+    from bot.assembly import assemble
+    from bot.config import load_settings
+    from bot.model import load_content, load_model
+    from bot.scheduler import Scheduler
+    from storage.engine import Database
+
+    settings = replace(load_settings(), database_url=url, pulse_retention_days=days)
+    model = load_model(settings.content_path, settings.cache_dir)
+    content = load_content(settings.content_path, settings.cache_dir, model)
+
+    async def run() -> None:
+        db = Database(url, workers=2)
+        bot = assemble(settings, content, db)
+        started = time.perf_counter()
+        if os.environ.get("BENCH_ONE_DELETE"):  # the way it was: one statement, one lock
+            cutoff = datetime.now(UTC) - timedelta(days=days)
+            await db.write(
+                lambda session: session.execute(
+                    sa.text(
+                        "DELETE FROM answer WHERE answered_at < :cutoff AND round_id IN"
+                        " (SELECT id FROM pulse_round WHERE closed_at IS NOT NULL)"
+                    ),
+                    {"cutoff": cutoff},
+                )
+            )
+        else:
+            await Scheduler(bot, ["slack"]).housekeeping()
+        print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
+        db.close()
+
+    asyncio.run(run())
+
+
+# --- around the processes -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str, timeout: float = 5) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+class Fake:
+    """The fake Slack in its own process (a busy bot must not share its GIL with us)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log = (workdir / "fake.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "slack" / "slack_fake.py"), str(self.port)],
+            stdout=log,
+            stderr=log,
+        )
+        for _ in range(100):
+            try:
+                get(f"{self.url}/_calls/auth.test?count=1", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the fake Slack did not start")
+
+    def count(self, method: str) -> int:
+        return int(get(f"{self.url}/_calls/{method}?count=1", timeout=30)[1]["count"])
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        return list(get(f"{self.url}/_calls/{method}", timeout=60)[1])
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Instance:
+    def __init__(self, fake: Fake, url: str, workdir: Path, name: str, **extra: str) -> None:
+        from slack_sender import SECRET
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.probe = workdir / f"probe-{name}.json"
+        env = {key: value for key, value in os.environ.items() if not _is_setting(key)}
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-bench-0000",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": fake.url + "/api/",
+                "DATABASE_URL": url,
+                "PORT": str(self.port),
+                "MATURITYBOT_ADMINS": "UADMIN",
+                "LOG_LEVEL": "WARNING",
+                "BENCH_PROBE": str(self.probe),
+                **extra,
+            }
+        )
+        log = (workdir / f"bot-{name}.log").open("wb")
+        self.started = time.time()
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve"],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=log,
+        )
+        self.log = workdir / f"bot-{name}.log"
+
+    def wait(self, status: str = "ok", timeout: float = 120) -> float:
+        """Seconds from launch until /healthz answers with ``status`` (any status: "any")."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bot exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                _code, body = get(self.url + "/healthz", timeout=1)
+                if status == "any" or (body and body.get("status") == status):
+                    return time.time() - self.started
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"no /healthz {status} within {timeout} s")
+
+    def stalls(self, since: float = 0.0, until: float = float("inf")) -> float:
+        try:
+            data = json.loads(self.probe.read_text())
+        except (OSError, ValueError):
+            return float("nan")
+        lags = [lag for at, lag in data["noted"] if since <= at <= until]
+        return max(lags, default=0.0)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if os.environ.get("BENCH_LOGS"):  # keep the bot's log (the run's folder goes)
+            kept = Path(os.environ["BENCH_LOGS"])
+            kept.mkdir(parents=True, exist_ok=True)
+            (kept / self.log.name).write_bytes(self.log.read_bytes())
+
+
+def _is_setting(key: str) -> bool:
+    prefixes = ("SLACK_", "MICROSOFT_", "MATURITYBOT_", "PULSE_", "DATABASE_URL", "TEAMS_")
+    return key.startswith(prefixes)
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    from conftest import with_schema
+    from storage.engine import migrate, normalise_url
+
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        raise SystemExit("set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL URL")
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = with_schema(base, schema)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+def _conversations(connection: sa.Connection, count: int) -> list[int]:
+    now = datetime.now(UTC)
+    connection.execute(
+        sa.text(
+            "INSERT INTO conversation (platform, workspace, channel, name, timezone, created_at)"
+            " VALUES ('slack', :team, :channel, :name, 'UTC', :now)"
+        ),
+        [{"team": TEAM, "channel": f"C{n:06}", "name": f"c{n}", "now": now} for n in range(count)],
+    )
+    return list(connection.execute(sa.text("SELECT id FROM conversation ORDER BY id")).scalars())
+
+
+def _schedules(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO schedule (conversation_id, kind, days, hour, minute, second, timezone,"
+            " template, close_after_minutes, created_by, created_at) VALUES (:c, 'pulse',"
+            " :days, :hour, :minute, :second, 'UTC', NULL, :close, 'UADMIN', :created)"
+        ),
+        rows,
+    )
+
+
+def _rounds(
+    connection: sa.Connection,
+    conversation_ids: list[int],
+    closes: list[datetime],
+    closed: datetime | None = None,
+    opened: datetime | None = None,
+) -> list[int]:
+    from bot.model import load_model, load_surveys
+
+    opened = opened or datetime.now(UTC) - timedelta(hours=1)
+    connection.execute(
+        sa.text(
+            "INSERT INTO pulse_round (conversation_id, template, week, language, opened_by,"
+            " opened_at, closes_at, closed_at) VALUES (:c, 'quick', 48, 'en', 'UADMIN', :o,"
+            " :closes, :closed)"
+        ),
+        [
+            {"c": c, "o": opened, "closes": at, "closed": closed}
+            for c, at in zip(conversation_ids, closes, strict=True)
+        ],
+    )
+    ids = list(connection.execute(sa.text("SELECT id FROM pulse_round ORDER BY id")).scalars())
+    survey = load_surveys(load_model()).get(load_surveys(load_model()).default)
+    assert survey is not None
+    connection.execute(
+        sa.text(
+            "INSERT INTO round_question (round_id, question_id, question_version, aspect,"
+            " position, text, options) VALUES (:r, :q, :v, :a, :p, :t, :o)"
+        ),
+        [
+            {
+                "r": r,
+                "q": q.id,
+                "v": q.version,
+                "a": q.aspect,
+                "p": p,
+                "t": q.text,
+                "o": json.dumps(list(q.options)),
+            }
+            for r in ids
+            for p, q in enumerate(survey.questions)
+        ],
+    )
+    return ids
+
+
+def _scalar(url: str, sql: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        value = connection.execute(sa.text(sql)).scalar_one()
+    engine.dispose()
+    return int(value)
+
+
+# --- (a) the same-minute burst ------------------------------------------------------------
+
+
+def burst(count: int, instances: int, lead: float) -> dict[str, Any]:
+    with postgres() as url, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            ids = _conversations(connection, count)
+            _schedules(
+                connection,
+                [
+                    {
+                        "c": c,
+                        "days": "mon,tue,wed,thu,fri,sat,sun",
+                        "hour": due.hour,
+                        "minute": due.minute,
+                        "second": due.second,
+                        "close": 1,
+                        "created": due - timedelta(days=1),
+                    }
+                    for c in ids
+                ],
+            )
+        engine.dispose()
+        fake = Fake(workdir)
+        bots = [Instance(fake, url, workdir, f"b{n}") for n in range(instances)]
+        try:
+            for bot in bots:
+                bot.wait("ok")
+            if time.time() > due.timestamp():
+                raise RuntimeError("the instances armed after the due second: raise --lead")
+            target = count * QUESTIONS
+            opened_at = _wait(
+                lambda: (
+                    _scalar(
+                        url, "SELECT count(*) FROM round_question WHERE message_ref IS NOT NULL"
+                    )
+                    >= target
+                ),
+                due.timestamp() + 600,
+            )
+            first_close = datetime.fromisoformat(
+                str(_first(url, "SELECT min(closes_at) FROM pulse_round"))
+            )
+            first_close = first_close.replace(tzinfo=first_close.tzinfo or UTC)
+            closed_at = _wait(
+                lambda: (
+                    _scalar(url, "SELECT count(*) FROM pulse_round WHERE closed_at IS NOT NULL")
+                    >= count
+                    and fake.count("chat.update") >= target
+                ),
+                first_close.timestamp() + 600,
+            )
+            stall = max(b.stalls(due.timestamp() - 1, closed_at) for b in bots)
+            open_stall = max(b.stalls(due.timestamp() - 1, opened_at) for b in bots)
+            posts = fake.count("chat.postMessage")
+            rounds = _scalar(url, "SELECT count(*) FROM pulse_round")
+            shares = sorted(_split(url))
+        finally:
+            for bot in bots:
+                bot.stop()
+            fake.stop()
+        return {
+            "pulses": count,
+            "instances": instances,
+            "open_seconds": round(opened_at - due.timestamp(), 2),
+            "close_seconds": round(closed_at - first_close.timestamp(), 2),
+            "worst_stall_ms_opening": round(open_stall * 1000, 1),
+            "worst_stall_ms": round(stall * 1000, 1),
+            "rounds": rounds,
+            "opened_per_instance": shares,
+            "posts": posts,
+            "posts_expected": count * (QUESTIONS + 2),
+        }
+
+
+def _split(url: str) -> list[int]:
+    """How many occurrences each instance claimed: is the burst shared?"""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        counts = connection.execute(
+            sa.text("SELECT count(*) FROM occurrence WHERE key LIKE 'pulse:%' GROUP BY instance")
+        ).scalars()
+        found = [int(n) for n in counts]
+    engine.dispose()
+    return found
+
+
+def _first(url: str, sql: str) -> Any:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        value = connection.execute(sa.text(sql)).scalar_one()
+    engine.dispose()
+    return value
+
+
+def _wait(done: Any, deadline: float, every: float = 0.1) -> float:
+    """Poll until ``done()``; the wall time it first held."""
+    while time.time() < deadline:
+        if done():
+            return time.time()
+        time.sleep(every)
+    raise RuntimeError("timed out")
+
+
+# --- (b) restart ----------------------------------------------------------------------------
+
+
+def restart(schedules: int, open_rounds: int, overdue: int) -> dict[str, Any]:
+    with postgres() as url, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        now = datetime.now(UTC)
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            ids = _conversations(connection, schedules)
+            days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            _schedules(
+                connection,
+                [
+                    {
+                        "c": c,
+                        "days": days[n % 7],
+                        "hour": (now.hour + 2 + n % 20) % 24,
+                        "minute": n % 60,
+                        "second": 0,
+                        "close": 60 * 24,
+                        "created": now - timedelta(days=30),
+                    }
+                    for n, c in enumerate(ids)
+                ],
+            )
+            closes = [
+                now - timedelta(minutes=5) if n < overdue else now + timedelta(hours=1 + n % 48)
+                for n in range(open_rounds)
+            ]
+            _rounds(connection, ids[:open_rounds], closes)
+        engine.dispose()
+        fake = Fake(workdir)
+        bot = Instance(fake, url, workdir, "r")
+        try:
+            serve = bot.wait("any")
+            armed = bot.wait("ok")
+            done = _wait(
+                lambda: (
+                    _scalar(url, "SELECT count(*) FROM pulse_round WHERE closed_at IS NOT NULL")
+                    >= overdue
+                ),
+                time.time() + 600,
+            )
+            stall = bot.stalls(bot.started, bot.started + armed)
+            stall_all = bot.stalls(bot.started, done)
+        finally:
+            bot.stop()
+            fake.stop()
+        return {
+            "schedules": schedules,
+            "open_rounds": open_rounds,
+            "overdue": overdue,
+            "serve_seconds": round(serve, 2),
+            "armed_seconds": round(armed, 2),
+            "overdue_closed_seconds": round(done - bot.started, 2),
+            "worst_stall_ms_until_armed": round(stall * 1000, 1),
+            "worst_stall_ms_until_closed": round(stall_all * 1000, 1),
+        }
+
+
+# --- (c) retention while people click -----------------------------------------------------
+
+
+def retention(answers: int, clicks_per_second: float, one_delete: bool = False) -> dict[str, Any]:
+    from slack_fake import Call
+    from slack_sdk.signature import SignatureVerifier
+    from slack_sender import SECRET, click
+
+    from storage.engine import migrate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        path = workdir / "bench.db"
+        url = f"sqlite:///{path}"
+        migrate(url)
+        people = 1000
+        rounds = max(answers // (people * QUESTIONS), 1)
+        old = datetime.now(UTC) - timedelta(days=400)
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            ids = _conversations(connection, rounds + 1)
+            round_ids = _rounds(connection, ids[:rounds], [old] * rounds, closed=old, opened=old)
+        engine.dispose()
+        _answers_sqlite(path, round_ids, people, old)
+        total = _scalar(url, "SELECT count(*) FROM answer")
+
+        fake = Fake(workdir)
+        bot = Instance(fake, url, workdir, "c")
+        try:
+            bot.wait("ok")
+            channel = f"C{rounds:06}"
+            verifier = SignatureVerifier(SECRET)
+            _command(bot.url, verifier, channel, "pulse start")
+            _wait(lambda: fake.count("chat.postMessage") >= 1 + QUESTIONS, time.time() + 60)
+            posted = [
+                Call("chat.postMessage", c["params"], None, response=c["response"])
+                for c in fake.calls("chat.postMessage")
+                if c["params"].get("thread_ts")
+            ][:QUESTIONS]
+            action = next(
+                e["action_id"]
+                for b in posted[0].blocks()
+                for e in b.get("elements", [])
+                if str(e.get("action_id", "")).startswith("pulse_answer")
+            )
+            clicker = _Clicker(bot.url, fake, verifier, posted[0], action, click)
+            calm = clicker.run(seconds=5, rate=clicks_per_second)
+            env = {k: v for k, v in os.environ.items() if not _is_setting(k)}
+            if one_delete:
+                env["BENCH_ONE_DELETE"] = "1"
+            keeper = subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), "--housekeep", url],
+                stdout=subprocess.PIPE,
+                env=env,
+            )
+            busy = clicker.run(until=lambda: keeper.poll() is not None, rate=clicks_per_second)
+            out = keeper.communicate()[0].decode()
+            seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
+            left = _scalar(url, "SELECT count(*) FROM answer")
+        finally:
+            bot.stop()
+            fake.stop()
+        return {
+            "mode": "one DELETE (before)" if one_delete else "batches of 500",
+            "answers": total,
+            "deleted": total - left + len(busy) + len(calm),
+            "retention_seconds": round(seconds, 1),
+            "clicks_calm": len(calm),
+            "calm_p50_ms": _pct(calm, 50),
+            "calm_p99_ms": _pct(calm, 99),
+            "clicks_during": len(busy),
+            "during_p50_ms": _pct(busy, 50),
+            "during_p99_ms": _pct(busy, 99),
+            "during_max_ms": round(max(busy, default=0) * 1000, 1),
+        }
+
+
+def _answers_sqlite(path: Path, round_ids: list[int], people: int, at: datetime) -> None:
+    from bot.model import load_model, load_surveys
+
+    surveys = load_surveys(load_model())
+    survey = surveys.get(surveys.default)
+    assert survey is not None
+    connection = sqlite3.connect(path)
+    stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    for round_id in round_ids:
+        connection.executemany(
+            "INSERT INTO answer (round_id, question_id, question_version, aspect, user_id,"
+            " level, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (round_id, q.id, q.version, q.aspect, f"U{p:05}", p % 4 + 1, stamp)
+                for q in survey.questions
+                for p in range(people)
+            ),
+        )
+    connection.commit()
+    connection.close()
+
+
+def _command(bot_url: str, verifier: Any, channel: str, text: str) -> None:
+    from urllib.parse import urlencode
+
+    body = urlencode(
+        {
+            "command": "/maturity",
+            "text": text,
+            "user_id": "UADMIN",
+            "user_name": "admin",
+            "channel_id": channel,
+            "channel_name": "bench",
+            "team_id": TEAM,
+            "response_url": "http://127.0.0.1:9/none",
+            "trigger_id": "t1",
+        }
+    )
+    _post(bot_url, verifier, body, "application/x-www-form-urlencoded")
+
+
+def _post(bot_url: str, verifier: Any, body: str, content_type: str) -> int:
+    stamp = str(int(time.time()))
+    request = urllib.request.Request(
+        bot_url + "/slack/events",
+        data=body.encode(),
+        method="POST",
+        headers={
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": verifier.generate_signature(timestamp=stamp, body=body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+class _Clicker:
+    """Clicks from distinct people at a steady rate; each click's latency is the time from
+    sending it to the private confirmation arriving at the fake Slack (the ack comes first
+    and says nothing about the database)."""
+
+    def __init__(
+        self, bot_url: str, fake: Fake, verifier: Any, posted: Any, action: str, click: Any
+    ) -> None:
+        self.bot_url, self.fake, self.verifier = bot_url, fake, verifier
+        self.posted, self.action, self.click = posted, action, click
+        self.n = 0
+
+    def run(self, rate: float, seconds: float | None = None, until: Any = None) -> list[float]:
+        from urllib.parse import urlencode
+
+        sent: dict[str, float] = {}
+        threads: list[threading.Thread] = []
+        started = time.monotonic()
+        while True:
+            elapsed = time.monotonic() - started
+            if (seconds is not None and elapsed >= seconds) or (until and until()):
+                break
+            self.n += 1
+            user = f"UCLICK{self.n:06}"
+            payload = self.click(user, self.posted, self.action, self.fake.url)
+            body = urlencode({"payload": json.dumps(payload)})
+
+            def send(body: str = body, user: str = user) -> None:
+                sent[user] = time.monotonic()
+                _post(self.bot_url, self.verifier, body, "application/x-www-form-urlencoded")
+
+            thread = threading.Thread(target=send)
+            thread.start()
+            threads.append(thread)
+            time.sleep(1.0 / rate)
+        for thread in threads:
+            thread.join()
+        time.sleep(1.0)
+        confirmed = {
+            c["params"].get("user"): c["at"] for c in self.fake.calls("chat.postEphemeral")
+        }
+        return [confirmed[u] - at for u, at in sent.items() if u in confirmed]
+
+
+def _pct(values: list[float], percent: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return round(values[0] * 1000, 1)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[percent - 1] * 1000, 1)
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    if "--serve" in sys.argv:
+        raise SystemExit(serve_with_probe())
+    if "--housekeep" in sys.argv:
+        housekeep(sys.argv[sys.argv.index("--housekeep") + 1], days=30)
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["burst", "restart", "retention"], action="append")
+    parser.add_argument("--burst", type=int, default=200, help="pulses due in the same second")
+    parser.add_argument("--instances", default="1,2", help="instance counts for the burst")
+    parser.add_argument("--lead", type=float, default=20, help="seconds to start and arm")
+    parser.add_argument("--schedules", type=int, default=1000)
+    parser.add_argument("--open-rounds", type=int, default=500)
+    parser.add_argument("--overdue", type=int, default=None, help="default: a fifth")
+    parser.add_argument("--answers", type=int, default=50_000)
+    parser.add_argument("--clicks-per-second", type=float, default=20)
+    parser.add_argument(
+        "--compare-one-delete", action="store_true", help="retention as it was, then batched"
+    )
+    args = parser.parse_args()
+    parts = args.only or ["burst", "restart", "retention"]
+    if "burst" in parts:
+        for instances in [int(n) for n in args.instances.split(",")]:
+            print(json.dumps({"burst": burst(args.burst, instances, args.lead)}), flush=True)
+    if "restart" in parts:
+        overdue = args.overdue if args.overdue is not None else args.open_rounds // 5
+        print(
+            json.dumps({"restart": restart(args.schedules, args.open_rounds, overdue)}), flush=True
+        )
+    if "retention" in parts:
+        for one in [True, False] if args.compare_one_delete else [False]:
+            found = retention(args.answers, args.clicks_per_second, one)
+            print(json.dumps({"retention": found}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
