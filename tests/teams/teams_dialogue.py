@@ -11,6 +11,7 @@ import itertools
 import json
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,6 +124,7 @@ class Teams:
         self.bot_url = bot_url
         self.connector = connector
         self._ids = itertools.count(1)
+        self.last_sent = b""
 
     # --- raw requests -------------------------------------------------------------------
 
@@ -130,6 +132,7 @@ class Teams:
         self, body: bytes | Json, headers: dict[str, str] | None = None
     ) -> tuple[int, Json | None]:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.last_sent = data  # what a replay would send again
         request = urllib.request.Request(
             self.bot_url + "/api/messages",
             data=data,
@@ -151,7 +154,7 @@ class Teams:
 
     def _base(self, user: User, conversation: Json, channel_data: Json) -> Json:
         return {
-            "id": f"act-{next(self._ids)}",
+            "id": f"act-{uuid.uuid4().hex[:12]}-{next(self._ids)}",
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "serviceUrl": self.connector.url,
             "channelId": "msteams",

@@ -4,6 +4,7 @@ connector clients, see connectors.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from types import SimpleNamespace
@@ -24,7 +25,7 @@ from bot.platforms.teams.inflight import AfterAck
 from bot.platforms.teams.markup import escape as card_text
 from bot.platforms.teams.references import base_conversation
 from bot.platforms.untrusted import too_deep
-from bot.wording import escaping
+from bot.wording import escaping, normalise, speaking, t
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -54,6 +55,7 @@ class TeamsAdapter:
         )
         self.chat = TeamsChat(self.cloud, settings.microsoft_app_id or "", bot.places)
         self.bot = MaturityBot(bot, self.chat)
+        self.places = bot.places
         self.after_ack = AfterAck()
 
     async def start(self, app: web.Application) -> None:
@@ -109,6 +111,11 @@ class TeamsAdapter:
         except Exception as error:
             log.info("teams: refused an activity: %s", type(error).__name__)
             return _problem(401, "a valid Bot Framework token is required")
+        if not await self._first_time(activity):
+            # Teams retries what it thinks went unanswered, and a replayed request must change
+            # nothing: an activity is handled once, on any instance.
+            log.info("teams: an activity handled before (a retry or a replay) was ignored")
+            return _handled_before(activity)
         if activity.type != ActivityTypes.invoke:
             # Acknowledged now, handled after: what it says goes out through the connector.
             conversation = base_conversation(
@@ -132,6 +139,15 @@ class TeamsAdapter:
         # outside that is the sender's mistake, not ours.
         status = 400 if invoke.status == 501 else invoke.status
         return web.json_response(_invoke_body(invoke.body), status=status)
+
+    async def _first_time(self, activity: Activity) -> bool:
+        """False when this activity (its conversation and id) was handled before. Activity
+        ids are unique within a conversation; the key is their hash, of bounded length."""
+        if not isinstance(activity.id, str) or not activity.id:
+            return True  # nothing to recognise it by (Teams always sends an id)
+        conversation = activity.conversation.id if activity.conversation else ""
+        seen = f"{conversation}\0{activity.id}".encode("utf-8", "replace")
+        return await self.places.first_delivery(PLATFORM, hashlib.sha256(seen).hexdigest()[:48])
 
     async def handle(self, authenticated: AuthenticateRequestResult, activity: Activity) -> None:
         """An acknowledged activity, handled: everything the bot says in answer is posted
@@ -185,6 +201,17 @@ def _invoke_body(body: object) -> object:
     if isinstance(body, AdaptiveCardInvokeResponse):
         return {"statusCode": body.status_code, "type": body.type, "value": body.value}
     return serializer_helper(body)
+
+
+def _handled_before(activity: Activity) -> web.Response:
+    """The answer to an activity seen before: nothing more is done. An invoke still gets a
+    valid invoke response, a short message the client shows to the person."""
+    if activity.type != ActivityTypes.invoke:
+        return web.Response(status=201)
+    with speaking(normalise(activity.locale)):
+        text = str(t("This was already done; nothing changed."))
+    body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+    return web.json_response(body, status=200)
 
 
 def _problem(status: int, text: str) -> web.Response:
