@@ -23,6 +23,7 @@ def test_health_is_starting_until_scheduling_is_armed(database_url, model, surve
         scheduler = Scheduler(bot.app, ["console"])
         app = web.Application()
         app["adapters"], app["db"], app["scheduler"] = [], bot.db, scheduler
+        app["bot"] = bot.app
         app.router.add_get("/healthz", _healthz)
         runner = web.AppRunner(app)
         await runner.setup()
