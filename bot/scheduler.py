@@ -32,7 +32,7 @@ from bot import occurrences
 from bot.assembly import Assembly
 from bot.context import Person
 from bot.wording import speaking
-from storage import answers, events, rounds, schedules
+from storage import answers, events, inbox, rounds, schedules
 from storage.engine import Database
 from storage.tables import Round, Schedule
 
@@ -360,11 +360,13 @@ class Scheduler:
             log.exception("closing round %s failed", round_id)
 
     async def housekeeping(self) -> None:
-        """Daily: retention of answers (when set), old claims and old inbound event ids, each
-        in batches of short transactions, so a click never waits long for the write lock."""
+        """Daily: retention of answers (when set), old claims, old inbound event ids and
+        handled Teams activities, each in batches of short transactions, so a click never
+        waits long for the write lock."""
         s = self.services
         now = s.now()
         forgotten = await _in_batches(s.db, events.forget_before, now - EVENT_MEMORY)
+        forgotten += await _in_batches(s.db, inbox.forget_handled_before, now - EVENT_MEMORY)
         pruned = await _in_batches(s.db, schedules.prune_claims, now - self._claims_kept())
         deleted = 0
         if s.settings.pulse_retention_days:
@@ -373,7 +375,7 @@ class Scheduler:
                 deleted += await s.db.write(answers.delete_ids, ids)
                 await asyncio.sleep(BATCH_PAUSE)
         log.info(
-            "housekeeping: %s old answers deleted, %s old claims and %s event ids forgotten",
+            "housekeeping: %s old answers deleted, %s old claims and %s events forgotten",
             deleted,
             pruned,
             forgotten,

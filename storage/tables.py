@@ -243,6 +243,25 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = _time(index=True)
 
 
+class TeamsInbox(SQLModel, table=True):
+    """A Teams activity acknowledged but perhaps not yet handled: written before Teams gets
+    its 201, so a crash before the handling ends loses nothing (Teams will not send it again).
+    The activity as the bot parsed it, never the request's Authorization header."""
+
+    __tablename__ = "teams_inbox"
+    __table_args__ = (sa.Index("ix_teams_inbox_pending", "handled_at", "received_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Conversation and activity id, hashed: the same activity again is a retry or a replay.
+    key: str = Field(max_length=64, unique=True)
+    activity: str = Field(sa_type=sa.Text)
+    received_at: datetime = _time()
+    # Whoever handles it holds it until then (renewed while handling); after that, any
+    # instance may take it over.
+    claimed_until: datetime | None = _time(nullable=True)
+    handled_at: datetime | None = _time(nullable=True)
+
+
 class PendingConfirmation(SQLModel, table=True):
     """A destructive action a person asked for and must confirm (``forget me`` → ``yes``)."""
 

@@ -4,9 +4,14 @@ connector clients, see connectors.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import uuid
+from collections.abc import Awaitable
+from datetime import timedelta
 from types import SimpleNamespace
 
 from aiohttp import web
@@ -26,10 +31,16 @@ from bot.platforms.teams.markup import escape as card_text
 from bot.platforms.teams.references import base_conversation
 from bot.platforms.untrusted import too_deep
 from bot.wording import escaping, normalise, speaking, t
+from storage import inbox
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
 SHUTDOWN_WAIT = 10.0  # seconds for activities being handled when the bot stops
+# An instance holds an inbox activity it handles this long, renewing while it works; one
+# held by nobody (its instance died) is taken over by the next look, made this often.
+INBOX_HOLD = timedelta(seconds=10)
+INBOX_RENEW = 3.0
+INBOX_LOOK = 30.0
 
 
 def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
@@ -57,6 +68,7 @@ class TeamsAdapter:
         self.bot = MaturityBot(bot, self.chat)
         self.places = bot.places
         self.after_ack = AfterAck()
+        self._recovery: asyncio.Task[None] | None = None
 
     async def start(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self.messages)
@@ -72,11 +84,18 @@ class TeamsAdapter:
             log.info("teams: %s on, Bot Framework tokens required", ROUTE)
 
     async def sign_in(self) -> None:
-        """Bot Framework tokens are fetched on each send; nothing to check up front."""
+        """Bot Framework tokens are fetched on each send; nothing to check up front. What an
+        instance acknowledged and did not live to handle is handled from now on, in the
+        background (health does not wait for it)."""
+        self._recovery = asyncio.get_running_loop().create_task(self._recover())
 
     async def stop(self) -> None:
         """Let acknowledged activities finish (every connector call has its own HTTP
         session, so there is nothing to close)."""
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
         await self.after_ack.wait(SHUTDOWN_WAIT)
 
     def health(self) -> dict[str, object]:
@@ -111,18 +130,26 @@ class TeamsAdapter:
         except Exception as error:
             log.info("teams: refused an activity: %s", type(error).__name__)
             return _problem(401, "a valid Bot Framework token is required")
-        if not await self._first_time(activity):
-            # Teams retries what it thinks went unanswered, and a replayed request must change
-            # nothing: an activity is handled once, on any instance.
-            log.info("teams: an activity handled before (a retry or a replay) was ignored")
-            return _handled_before(activity)
+        # Teams retries what it thinks went unanswered, and a replayed request must change
+        # nothing: an activity is handled once, on any instance.
         if activity.type != ActivityTypes.invoke:
-            # Acknowledged now, handled after: what it says goes out through the connector.
+            # Recorded, acknowledged now, handled after: what it says goes out through the
+            # connector. The record outlives this process, so a crash loses nothing.
+            key = _key(activity) or uuid.uuid4().hex
+            if not await self._recorded(key, body):
+                log.info("teams: an activity received before (a retry or a replay) was ignored")
+                return web.Response(status=201)
             conversation = base_conversation(
                 activity.conversation.id if activity.conversation else ""
             )
-            self.after_ack.start(conversation, lambda: self.handle(authenticated, activity))
+            self.after_ack.start(
+                conversation,
+                lambda: self._held(key, self.handle(authenticated, activity)),
+            )
             return web.Response(status=201)
+        if not await self._first_time(activity):
+            log.info("teams: an activity handled before (a retry or a replay) was ignored")
+            return _handled_before(activity)
         # An invoke's response is what the person sees (their card): answered in the request,
         # which the card work keeps short (no posting in it; counts are refreshed later).
         try:
@@ -141,13 +168,75 @@ class TeamsAdapter:
         return web.json_response(_invoke_body(invoke.body), status=status)
 
     async def _first_time(self, activity: Activity) -> bool:
-        """False when this activity (its conversation and id) was handled before. Activity
-        ids are unique within a conversation; the key is their hash, of bounded length."""
-        if not isinstance(activity.id, str) or not activity.id:
+        """False when this invoke (its conversation and id) was handled before."""
+        key = _key(activity)
+        if key is None:
             return True  # nothing to recognise it by (Teams always sends an id)
-        conversation = activity.conversation.id if activity.conversation else ""
-        seen = f"{conversation}\0{activity.id}".encode("utf-8", "replace")
-        return await self.places.first_delivery(PLATFORM, hashlib.sha256(seen).hexdigest()[:48])
+        return await self.places.first_delivery(PLATFORM, key)
+
+    async def _recorded(self, key: str, body: dict[str, object]) -> bool:
+        """Keep the activity in the inbox, held by this instance; False when it was there."""
+        s = self.places.services
+        now = s.now()
+        text = json.dumps(body, ensure_ascii=False)
+        return await s.db.write(inbox.record, key, text, now, now + INBOX_HOLD)
+
+    async def _held(self, key: str, work: Awaitable[None]) -> None:
+        """Run the handling of an inbox activity, holding it meanwhile, then mark it handled
+        (also when it failed: the failure is logged, and re-running it would fail again)."""
+        s = self.places.services
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(INBOX_RENEW)
+                await s.db.write(inbox.hold, key, s.now() + INBOX_HOLD)
+
+        renewing = asyncio.get_running_loop().create_task(renew())
+        try:
+            await work
+        finally:
+            renewing.cancel()
+        await s.db.write(inbox.handled, key, s.now())
+
+    async def _recover(self) -> None:
+        """Handle what an instance acknowledged and did not live to handle, oldest first:
+        at start, again once the holds of an instance that just died have run out, then
+        every INBOX_LOOK seconds. Fresh activities are left to whoever holds them."""
+        pauses = [INBOX_HOLD.total_seconds() + 1]
+        while True:
+            try:
+                while await self._recover_one():
+                    pass
+            except Exception:
+                log.exception("teams: could not look for activities left unhandled")
+            await asyncio.sleep(pauses.pop() if pauses else INBOX_LOOK)
+
+    async def _recover_one(self) -> bool:
+        s = self.places.services
+        now = s.now()
+        taken = await s.db.write(inbox.claim_oldest, now - INBOX_HOLD, now, now + INBOX_HOLD)
+        if taken is None:
+            return False
+        key, text = taken
+        try:
+            activity = Activity().deserialize(json.loads(text))
+        except (DeserializationError, ValueError, TypeError, AttributeError, RecursionError):
+            log.error("teams: an activity in the inbox could not be read; dropped")
+            await s.db.write(inbox.handled, key, s.now())
+            return True
+        log.info("teams: handling an activity acknowledged before a restart")
+        await self._held(key, self.rerun(activity))
+        return True
+
+    async def rerun(self, activity: Activity) -> None:
+        """An activity received by an instance that stopped before handling it, run through
+        botbuilder as a proactive turn on the bot's own identity: on_turn sees it as sent."""
+        claims = self.cloud.create_claims_identity(self.settings.microsoft_app_id or "")
+        try:
+            with escaping(card_text):
+                await self.cloud.process_proactive(claims, activity, None, self.bot.on_turn)
+        except Exception:
+            log.exception("teams: could not process an activity")
 
     async def handle(self, authenticated: AuthenticateRequestResult, activity: Activity) -> None:
         """An acknowledged activity, handled: everything the bot says in answer is posted
@@ -157,6 +246,16 @@ class TeamsAdapter:
                 await self.cloud.process_activity(authenticated, activity, self.bot.on_turn)
         except Exception:
             log.exception("teams: could not process an activity")
+
+
+def _key(activity: Activity) -> str | None:
+    """The activity's conversation and id, hashed to a bounded length (activity ids are
+    unique within a conversation); None without an id."""
+    if not isinstance(activity.id, str) or not activity.id:
+        return None
+    conversation = activity.conversation.id if activity.conversation else ""
+    seen = f"{conversation}\0{activity.id}".encode("utf-8", "replace")
+    return hashlib.sha256(seen).hexdigest()[:48]
 
 
 MAX_BODY = 256 * 1024  # an activity is a few kilobytes; a card's data far less
