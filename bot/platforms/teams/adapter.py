@@ -189,7 +189,10 @@ class TeamsAdapter:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(INBOX_RENEW)
-                await s.db.write(inbox.hold, key, s.now() + INBOX_HOLD)
+                try:
+                    await s.db.write(inbox.hold, key, s.now() + INBOX_HOLD)
+                except Exception:  # the work goes on; at worst another instance re-runs it
+                    log.exception("teams: could not keep holding an activity")
 
         renewing = asyncio.get_running_loop().create_task(renew())
         try:
