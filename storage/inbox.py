@@ -29,7 +29,10 @@ def hold(session: Session, key: str, until: datetime) -> None:
 
 
 def handled(session: Session, key: str, now: datetime) -> None:
-    session.exec(sa.update(TeamsInbox).where(col(TeamsInbox.key) == key).values(handled_at=now))
+    """Done with: what the person sent is not kept (only the key, to know a retry by)."""
+    session.exec(
+        sa.update(TeamsInbox).where(col(TeamsInbox.key) == key).values(handled_at=now, activity="")
+    )
 
 
 def claim_oldest(

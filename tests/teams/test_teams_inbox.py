@@ -31,6 +31,16 @@ def inbox(database_url: str) -> list[tuple[object, ...]]:
         engine.dispose()
 
 
+def kept_text(database_url: str) -> list[str]:
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as db:
+            rows = db.execute(sa.text("SELECT activity FROM teams_inbox ORDER BY id"))
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
 def answers_to(conversation: str, calls: list[Call]) -> list[Call]:
     return [
         c
@@ -79,6 +89,7 @@ def test_a_message_acknowledged_before_a_crash_is_answered_after_the_restart(
     ):
         time.sleep(0.05)
     assert all(handled is not None for _, handled in inbox(database_url))
+    assert kept_text(database_url) == [""] * 2, "what people sent is not kept once handled"
 
     # The same activity again (Teams retrying, or a replay) changes nothing.
     again = Teams(restarted.url, connector)
