@@ -225,7 +225,10 @@ def test_a_pulse_in_a_teams_channel(database_url, connector, bots, model) -> Non
 
     # Close: the summary in the thread, the questions marked closed.
     mark = connector.mark()
-    teams.say(ADMIN, "pulse close")
+    closing = teams.say(ADMIN, "pulse close")
+    # Typed in the channel, the command is answered where it was typed (after the summary
+    # may have gone out: messages are handled after their acknowledgement).
+    connector.wait_for(to(closing["conversation"]["id"]), after=mark, what="the close reply")
     summary = connector.wait_for(
         lambda calls: [c for c in in_thread_of(parent)(calls) if "Results:" in texts(c.card)],
         after=mark,
