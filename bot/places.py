@@ -26,6 +26,7 @@ class Places:
         self.services = services
         self.chats: dict[str, Chat] = dict(chats or {})
         self._cache: dict[tuple[str, str, str], tuple[float, Place]] = {}
+        self._workspace_of: dict[tuple[str, str], str] = {}  # (platform, channel): the cache's key
 
     def serve(self, chat: Chat) -> None:
         """Speak on ``chat.platform`` through this port from now on."""
@@ -76,26 +77,38 @@ class Places:
     async def find(self, platform: str, channel: str) -> Place | None:
         """A conversation the bot already knows, by the platform's id for it (clicks arrive
         only on the bot's own posts, so their conversation exists)."""
+        workspace = self._workspace_of.get((platform, channel))
+        if workspace is not None:  # kept as ``place`` keeps it: every click needs it
+            cached = self._cache.get((platform, workspace, channel))
+            if cached and cached[0] > time.monotonic():
+                return cached[1]
         found = await self.services.db.read(conversations.find, platform, channel)
-        return self.place_of(found) if found is not None else None
+        return self.remember(self.place_of(found)) if found is not None else None
 
     def remember(self, place: Place) -> Place:
         """Keep a place as it now stands in the database (after this process changed it)."""
         if len(self._cache) >= MAX_CACHED:
             now = time.monotonic()
             for key in [k for k, (expiry, _) in self._cache.items() if expiry <= now]:
-                del self._cache[key]
+                self._drop(key)
             while len(self._cache) >= MAX_CACHED:
-                del self._cache[next(iter(self._cache))]
+                self._drop(next(iter(self._cache)))
         self._cache[(place.platform, place.workspace, place.channel)] = (
             time.monotonic() + PLACE_SECONDS,
             place,
         )
+        self._workspace_of[(place.platform, place.channel)] = place.workspace
         return place
+
+    def _drop(self, key: tuple[str, str, str]) -> None:
+        del self._cache[key]
+        platform, _, channel = key
+        self._workspace_of.pop((platform, channel), None)
 
     def forget(self, place: Place) -> None:
         """Read the conversation again next time (its timezone or language changed)."""
         self._cache.pop((place.platform, place.workspace, place.channel), None)
+        self._workspace_of.pop((place.platform, place.channel), None)
 
     async def stored_reference(self, place: Place) -> str | None:
         """How to reach a conversation, as stored now (another instance may have refreshed
