@@ -62,7 +62,8 @@ class FakeSlack:
         self.user_channels: dict[str, list[str]] = {}  # user -> channels (users.conversations)
         self.page_limit = 1000  # the most items a paginated method returns at once
         self.outside: set[str] = set()  # channels the bot is not a member of
-        self.locales: dict[str, str] = {}  # user -> Slack locale (users.info)
+        self.locales: dict[str, str] = {}  # user -> Slack locale (users.info, users.list)
+        self.people: list[str] = []  # the workspace's people, besides members and locales
         self.socket_received: list[dict[str, Any]] = []  # what the bot sent on the socket
         # Block Kit problems in what the bot sent (block_kit.py); stop() fails the test on any.
         self.nonconforming: list[str] = []
@@ -288,9 +289,13 @@ class FakeSlack:
             channels = self.user_channels.get(str(params.get("user")), [])
             page = self._page(channels, params, self.page_limit)
             return ok | {"channels": [{"id": c} for c in page.pop("members")], **page}
+        if method == "users.list":
+            page = self._page(self._workspace(), params, self.page_limit)
+            people = [self._person(user) for user in page.pop("members")]
+            return ok | {"members": people, **page}
         if method == "users.info":
             user = str(params.get("user"))
-            return ok | {"user": {"id": user, "locale": self.locales.get(user, "en-US")}}
+            return ok | {"user": self._person(user)}
         if method == "conversations.info":
             channel = str(params.get("channel"))
             return ok | {"channel": {"id": channel, "is_member": channel not in self.outside}}
@@ -341,6 +346,14 @@ class FakeSlack:
     def next_ts(self) -> str:
         n = next(self._ts)  # real seconds (history lookups name a time), unique by the counter
         return f"{int(time.time())}.{n:06d}"
+
+    def _workspace(self) -> list[str]:
+        """Everyone users.list names: channel members, people with a locale, and others."""
+        members = [user for channel in self.members.values() for user in channel]
+        return list(dict.fromkeys([*self.people, *self.locales, *members]))
+
+    def _person(self, user: str) -> dict[str, Any]:
+        return {"id": user, "locale": self.locales.get(user, "en-US"), "is_bot": False}
 
     @staticmethod
     def _page(items: list[str], params: dict[str, Any], most: int) -> dict[str, Any]:

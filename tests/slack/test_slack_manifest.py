@@ -18,6 +18,7 @@ def test_manifest_matches_what_the_bot_listens_to_and_calls() -> None:
         "message.channels",
         "message.groups",
         "message.im",
+        "user_change",  # a person's new language
     }
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "app_mentions:read",  # app_mention
@@ -29,7 +30,7 @@ def test_manifest_matches_what_the_bot_listens_to_and_calls() -> None:
         "channels:read",  # conversations.members, users.conversations
         "groups:read",
         "files:write",  # files_upload_v2
-        "users:read",  # users.info: each person's locale, for private replies in it
+        "users:read",  # users.list, users.info, user_change: locales, for private replies
     }
     assert [c["command"] for c in features["slash_commands"]] == ["/maturity"]
     assert features["app_home"]["home_tab_enabled"] is True

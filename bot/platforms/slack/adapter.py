@@ -18,6 +18,7 @@ from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.client import session as client_session
 from bot.platforms.slack.client import web_client
 from bot.platforms.slack.inflight import InFlight
+from bot.platforms.slack.locales import Locales
 from bot.platforms.slack.pacing import ChannelPacer
 from bot.platforms.slack.web import PATH, SlackEndpoint
 
@@ -41,11 +42,13 @@ class SlackAdapter:
         self.client = web_client(settings, session=None)  # the session needs the running loop
         self.chat = SlackChat(self.client, ChannelPacer())
         self.work = InFlight()
-        self.app = build_app(bot, self.chat, self.client, settings, self.work)
+        self.locales = Locales(self.client)
+        self.app = build_app(bot, self.chat, self.client, settings, self.work, self.locales)
         self._session: aiohttp.ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None  # in Socket Mode
         self._connecting: asyncio.Task[None] | None = None
         self._signing_in: asyncio.Task[None] | None = None
+        self._learning: asyncio.Task[None] | None = None  # the workspace's languages
 
     async def start(self, app: web.Application) -> None:
         self._session = client_session(self.settings)
@@ -105,6 +108,8 @@ class SlackAdapter:
             return False
         self.chat.bot_user_id = identity.get("user_id")
         log.info("Slack: signed in as %s in team %s", identity.get("user"), identity.get("team"))
+        if self._learning is None:
+            self._learning = asyncio.create_task(self.locales.keep_learning())
         if self.mode == "socket":
             await self._check_app_token()
         return True
@@ -125,8 +130,9 @@ class SlackAdapter:
             log.warning("Slack is not reachable yet (%s); Socket Mode retries", error)
 
     async def stop(self) -> None:
-        if self._signing_in is not None:
-            self._signing_in.cancel()
+        for task in (self._signing_in, self._learning):
+            if task is not None:
+                task.cancel()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]  # Bolt: unannotated
         if self._connecting is not None and not self._connecting.done():

@@ -63,7 +63,12 @@ READ_SUBTYPES = (None, "thread_broadcast")
 
 
 def build_app(
-    bot: Assembly, chat: SlackChat, client: AsyncWebClient, settings: Settings, work: InFlight
+    bot: Assembly,
+    chat: SlackChat,
+    client: AsyncWebClient,
+    settings: Settings,
+    work: InFlight,
+    locales: Locales,
 ) -> AsyncApp:
     app = AsyncApp(
         client=client,
@@ -75,7 +80,6 @@ def build_app(
         name="maturity-bot",
         logger=_BOLT_LOG,
     )
-    locales = Locales(client)
     talk = Conversations(bot, chat, locales)
     # The comment modal's metadata makes a round trip through the client: sealed with a key
     # of its own, from the signing secret (HTTP) or the bot token (Socket Mode has no secret).
@@ -127,6 +131,11 @@ def build_app(
     async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab") == "home" and isinstance(event.get("user"), str):
             await home.opened(event["user"])
+
+    @app.event("user_change")
+    async def on_user_change(event: dict[str, Any]) -> None:
+        # Someone changed their profile, perhaps their language: private replies follow it.
+        locales.learn(event.get("user"))
 
     # Any slash command: the manifest defines /maturity, a workspace may rename it.
     @app.command(re.compile(r"^/"))
