@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -190,17 +191,23 @@ class Moment:
     zone_shown: bool = False
 
     def __str__(self) -> str:
-        from babel.dates import format_datetime
-
-        from bot.when import zone
-
-        local = self.at.astimezone(zone(self.timezone))
         pattern = _PATTERNS[self.style]().text()
-        shown = format_datetime(local, pattern, locale=BABEL_LOCALES.get(language(), "en"))
+        shown = _formatted(self.at, self.timezone, pattern, BABEL_LOCALES.get(language(), "en"))
         if self.zone_shown:
             return tc("date with its timezone", "{moment} ({timezone})", moment=shown,
                       timezone=self.timezone).text()  # fmt: skip
         return shown
+
+
+@lru_cache(maxsize=4096)
+def _formatted(at: datetime, timezone: str, pattern: str, locale: str) -> str:
+    """A date through Babel, kept: every click of a round confirms the same closing time, and
+    formatting costs more than the rest of the confirmation."""
+    from babel.dates import format_datetime
+
+    from bot.when import zone
+
+    return format_datetime(at.astimezone(zone(timezone)), pattern, locale=locale)
 
 
 class Typed(str):
