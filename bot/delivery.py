@@ -41,6 +41,9 @@ from storage.tables import Round
 log = logging.getLogger(__name__)
 # How long before a call marked "in flight" a lookup starts (clocks of instances differ).
 LOOKUP_MARGIN = timedelta(seconds=30)
+# A parent post going out this soon after its round opened is on time, not late (a burst of
+# many rounds, or pacing, delays it by seconds); the late rule's minimum does not apply to it.
+PROMPT = timedelta(minutes=1)
 
 
 class Unreachable(Exception):
@@ -385,8 +388,8 @@ class Delivery:
         self, row: Claimed, place: Place, chat: Chat, round_: Round
     ) -> tuple[Callable[[], Awaitable[MessageRef | None]], None] | None:
         """A round's parent post, or — when too little of its window is left — its withdrawal
-        (the late rule: open late with the original close time while at least half the
-        window, and DELIVERY_LATE_MIN, remain)."""
+        (the late rule, ``opens_late``: open late with the original close time while at
+        least half the window, and DELIVERY_LATE_MIN, remain)."""
         s = self.services
         now = s.now()
         assert round_.id is not None
@@ -548,9 +551,12 @@ class Delivery:
 
 def opens_late(opened_at: datetime, closes_at: datetime, now: datetime, minimum: timedelta) -> bool:
     """Whether a round whose parent post is only going out now still opens: at least half of
-    its window, and ``minimum``, must be left."""
+    its window must be left, and ``minimum`` too unless the post goes out within PROMPT of
+    the opening (a round shorter than ``minimum`` is then not late, only short)."""
     left = closes_at - now
-    return left >= (closes_at - opened_at) / 2 and left >= minimum
+    if left < (closes_at - opened_at) / 2:
+        return False
+    return left >= minimum or now - opened_at <= PROMPT
 
 
 def backoff(attempt: int, base: float, most: float) -> float:
