@@ -15,6 +15,7 @@ anything is posted again; where it cannot (Teams), it is not posted again blindl
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import random
@@ -66,6 +67,10 @@ class Delivery:
         self.settings = services.settings.delivery
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Rows claimed here and not finished, each conversation's in claim order.
+        self._queues: dict[int, collections.deque[Claimed]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._held = 0
 
     # --- taking on what is owed ---------------------------------------------------------
 
@@ -192,10 +197,12 @@ class Delivery:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        workers = [self._task, *self._workers.values()]
+        for task in workers:
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in workers if t is not None), return_exceptions=True)
+        self._task = None
 
     def wake(self) -> None:
         """Look for due rows now (something was owed, or a platform came back)."""
@@ -203,61 +210,115 @@ class Delivery:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # a wake from here on is seen by the next look
             try:
-                while await self.deliver_due():
-                    pass
+                await self.fill()
             except Exception:
-                log.exception("delivery: a round of deliveries failed")
+                log.exception("delivery: looking for owed posts failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll)
-            self._wake.clear()
+
+    async def fill(self) -> int:
+        """Claim due rows, a batch at a time, while this instance holds fewer than
+        DELIVERY_IN_FLIGHT, and start delivering each at once; how many were claimed. Rows of
+        one conversation go one after the other (in order); conversations go side by side.
+        Each row finished wakes the loop, which then claims again: a conversation's next
+        question, chained behind the one just posted, is due from then on."""
+        taken = 0
+        while True:
+            room = min(self.settings.in_flight - self._held, self.settings.batch)
+            if room <= 0:
+                return taken
+            claimed = await self._claim(limit=room)
+            self._hand_out(claimed)
+            taken += len(claimed)
+            if len(claimed) < room:
+                return taken
 
     async def deliver_due(self) -> int:
-        """Claim one batch of due rows and deliver it; how many were claimed. Rows of one
-        conversation go one after the other (in order); conversations go side by side."""
+        """Claim one batch of due rows and deliver it; how many were claimed."""
         claimed = await self._claim()
-        by_conversation: dict[int, list[Claimed]] = {}
-        for row in claimed:
-            by_conversation.setdefault(row.post.conversation_id, []).append(row)
-
-        async def in_order(rows: list[Claimed]) -> None:
-            for row in rows:
-                await self._deliver(row)
-
-        await asyncio.gather(*(in_order(rows) for rows in by_conversation.values()))
+        self._hand_out(claimed)
+        await self.settled()
         return len(claimed)
+
+    async def settled(self) -> None:
+        """Until every row handed out here is finished."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    def _hand_out(self, claimed: list[Claimed]) -> None:
+        for row in claimed:
+            conversation = row.post.conversation_id
+            self._queues.setdefault(conversation, collections.deque()).append(row)
+            self._held += 1
+            if conversation not in self._workers:
+                self._workers[conversation] = asyncio.get_running_loop().create_task(
+                    self._work_through(conversation)
+                )
+
+    async def _work_through(self, conversation: int) -> None:
+        """Deliver one conversation's claimed rows in the order they were claimed."""
+        queue = self._queues[conversation]
+        try:
+            while queue:
+                try:
+                    await self._deliver(queue[0])
+                except Exception:
+                    # The row stays leased; once the lease runs out it is tried again.
+                    log.exception("delivery: owed post %s failed", queue[0].post.id)
+                finally:
+                    queue.popleft()
+                    self._held -= 1
+                    self.wake()  # room for another row
+        finally:
+            self._held -= len(queue)  # cancelled: those rows' leases run out
+            del self._queues[conversation]
+            del self._workers[conversation]
 
     async def deliver_now(self, owed: list[int]) -> dict[int, str]:
         """Try these rows at once, in order (a round's parent, then its questions), and stop
-        at the first that is not delivered: the loop takes over from there."""
+        at the first that is not delivered: the loop takes over from there. The whole chain
+        is leased in one claim, so the loop (here or elsewhere) does not take its later rows
+        while this turn works through it."""
         states: dict[int, str] = {}
-        for post_id in owed:
-            claimed = await self._claim([post_id])
-            if not claimed:
-                break
-            states[post_id] = await self._deliver(claimed[0])
-            if states[post_id] != outbox.DELIVERED:
+        claimed = await self._claim(owed, chain=True)
+        for index, row in enumerate(claimed):
+            assert row.post.id is not None
+            last = index == len(claimed) - 1
+            # The next row here is ours already: only the end of the chain wakes the loop.
+            states[row.post.id] = await self._deliver(row, wake=last)
+            if states[row.post.id] != outbox.DELIVERED:
+                rest = [r.post.id for r in claimed[index + 1 :] if r.post.id is not None]
+                s = self.services
+                await s.db.write(outbox.release, rest, s.instance)
+                self.wake()
                 break
         return states
 
-    async def _claim(self, ids: list[int] | None = None) -> list[Claimed]:
+    async def _claim(
+        self, ids: list[int] | None = None, limit: int | None = None, chain: bool = False
+    ) -> list[Claimed]:
         s = self.services
         platforms = list(self.places.chats)
         if not platforms:
             return []
+        lease = timedelta(seconds=self.settings.lease)
+        if chain and ids:
+            return await s.db.write(outbox.claim_chain, s.instance, s.now(), lease, platforms, ids)
         return await s.db.write(
             outbox.claim,
             s.instance,
             s.now(),
-            timedelta(seconds=self.settings.lease),
+            lease,
             platforms,
-            self.settings.batch if ids is None else len(ids),
+            len(ids) if ids is not None else limit or self.settings.batch,
             ids,
         )
 
     # --- one row --------------------------------------------------------------------------
 
-    async def _deliver(self, row: Claimed) -> str:
+    async def _deliver(self, row: Claimed, wake: bool = True) -> str:
         post = row.post
         assert post.id is not None
         reached = await self.places.reach(post.conversation_id)
@@ -279,7 +340,7 @@ class Delivery:
             if planned is None:
                 return outbox.GIVEN_UP  # no longer useful; _plan said why
             send, thread = planned
-            return await self._attempt(row, place, chat, send, thread)
+            return await self._attempt(row, place, chat, send, thread, wake)
 
     async def _attempt(
         self,
@@ -288,6 +349,7 @@ class Delivery:
         chat: Chat,
         send: Callable[[], Awaitable[MessageRef | None]],
         thread: MessageRef | None,
+        wake: bool = True,
     ) -> str:
         s = self.services
         post = row.post
@@ -306,7 +368,7 @@ class Delivery:
                 return outbox.PENDING
             if found is not None:
                 log.info("delivery: owed post %s (%s) had arrived", post.id, post.kind)
-                await self._delivered(row, place, chat, found)
+                await self._delivered(row, place, chat, found, wake)
                 return outbox.DELIVERED
         lease = timedelta(seconds=self.settings.lease)
         if not await s.db.write(outbox.starting, post.id, s.instance, s.now(), lease):
@@ -331,7 +393,7 @@ class Delivery:
         if ref is None and post.kind != "notice":
             await self._retry(row, "no message made", uncertain=False)
             return outbox.PENDING
-        await self._delivered(row, place, chat, ref)
+        await self._delivered(row, place, chat, ref, wake)
         return outbox.DELIVERED
 
     async def _plan(
@@ -443,7 +505,7 @@ class Delivery:
     # --- outcomes -------------------------------------------------------------------------
 
     async def _delivered(
-        self, row: Claimed, place: Place, chat: Chat, ref: MessageRef | None
+        self, row: Claimed, place: Place, chat: Chat, ref: MessageRef | None, wake: bool = True
     ) -> None:
         s = self.services
         post = row.post
@@ -469,7 +531,8 @@ class Delivery:
         DELIVERED.labels(post.kind).inc()
         if post.round_id is not None and post.kind in ("parent", "question"):
             self.facts.forget(post.round_id)
-        self.wake()  # what waited for this row may go now
+        if wake:
+            self.wake()  # what waited for this row may go now
         if post.kind == "summary" and post.round_id is not None:
             await self._mark_questions_closed(post.round_id, place, chat)
 

@@ -94,7 +94,48 @@ def claim(
     SQLite writers hold the database lock (``BEGIN IMMEDIATE``), and the conditional UPDATE
     settles it there. Either way a row is leased by one instance at a time.
     """
+    return _claim(session, instance, now, lease, platforms, limit, ids)
+
+
+def claim_chain(
+    session: Session,
+    instance: str,
+    now: datetime,
+    lease: timedelta,
+    platforms: list[str],
+    ids: list[int],
+) -> list[Claimed]:
+    """Lease a chain at once (a round's parent, then each question waiting for the one
+    before) for a caller that delivers it in this order and stops at the first row not
+    delivered: a row may wait for one earlier in ``ids``. Only the leading run is kept;
+    rows leased after a gap are released. A chained row's ``after_state`` is what its
+    dependency was at the claim (pending): the caller goes on only once it is delivered.
+    """
+    claimed = _claim(session, instance, now, lease, platforms, len(ids), ids, chained=True)
+    by_id = {row.post.id: row for row in claimed}
+    run: list[Claimed] = []
+    for post_id in ids:
+        if post_id not in by_id:
+            break
+        run.append(by_id.pop(post_id))
+    release(session, [post_id for post_id in by_id if post_id is not None], instance)
+    return run
+
+
+def _claim(
+    session: Session,
+    instance: str,
+    now: datetime,
+    lease: timedelta,
+    platforms: list[str],
+    limit: int,
+    ids: list[int] | None = None,
+    chained: bool = False,
+) -> list[Claimed]:
     after = aliased(OwedPost)
+    settled = sa.or_(col(OwedPost.depends_on).is_(None), col(after.state) != PENDING)
+    if chained and ids:
+        settled = sa.or_(settled, col(OwedPost.depends_on).in_(ids))
     query = (
         sa.select(col(OwedPost.id))
         .join(Conversation, col(Conversation.id) == OwedPost.conversation_id)
@@ -104,7 +145,7 @@ def claim(
             col(OwedPost.next_attempt_at) <= now,
             sa.or_(col(OwedPost.lease_until).is_(None), col(OwedPost.lease_until) < now),
             col(Conversation.platform).in_(platforms),
-            sa.or_(col(OwedPost.depends_on).is_(None), col(after.state) != PENDING),
+            settled,
         )
         .order_by(col(OwedPost.next_attempt_at), col(OwedPost.id))
         .limit(limit)
@@ -133,6 +174,22 @@ def claim(
         .order_by(col(OwedPost.next_attempt_at), col(OwedPost.id))
     ).all()
     return [Claimed(post, state, ref) for post, state, ref in rows]
+
+
+def release(session: Session, ids: list[int], instance: str) -> None:
+    """Give back leased rows this instance claimed but did not try (the caller's word): due
+    again for anyone, and the claim does not count as an attempt."""
+    if not ids:
+        return
+    session.execute(
+        sa.update(OwedPost)
+        .where(
+            col(OwedPost.id).in_(ids),
+            col(OwedPost.lease_owner) == instance,
+            col(OwedPost.state) == PENDING,
+        )
+        .values(lease_owner=None, lease_until=None, attempts=col(OwedPost.attempts) - 1)
+    )
 
 
 def _mine(post_id: int, instance: str) -> Any:
