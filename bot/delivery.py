@@ -37,6 +37,7 @@ from bot.services import Services
 from bot.wording import Say, speaking, t
 from storage import answers, outbox, rounds, schedules
 from storage.outbox import Claimed
+from storage.rounds import RoundInfo
 from storage.tables import Round
 
 log = logging.getLogger(__name__)
@@ -261,9 +262,10 @@ class Delivery:
         """Deliver one conversation's claimed rows in the order they were claimed."""
         queue = self._queues[conversation]
         try:
+            reached = await self.places.reach(conversation)  # once for all its rows
             while queue:
                 try:
-                    await self._deliver(queue[0])
+                    await self._deliver(queue[0], reached=reached)
                 except Exception:
                     # The row stays leased; once the lease runs out it is tried again.
                     log.exception("delivery: owed post %s failed", queue[0].post.id)
@@ -283,11 +285,12 @@ class Delivery:
         while this turn works through it."""
         states: dict[int, str] = {}
         claimed = await self._claim(owed, chain=True)
+        reached = await self.places.reach(claimed[0].post.conversation_id) if claimed else None
         for index, row in enumerate(claimed):
             assert row.post.id is not None
             last = index == len(claimed) - 1
             # The next row here is ours already: only the end of the chain wakes the loop.
-            states[row.post.id] = await self._deliver(row, wake=last)
+            states[row.post.id] = await self._deliver(row, wake=last, reached=reached)
             if states[row.post.id] != outbox.DELIVERED:
                 rest = [r.post.id for r in claimed[index + 1 :] if r.post.id is not None]
                 s = self.services
@@ -318,10 +321,13 @@ class Delivery:
 
     # --- one row --------------------------------------------------------------------------
 
-    async def _deliver(self, row: Claimed, wake: bool = True) -> str:
+    async def _deliver(
+        self, row: Claimed, wake: bool = True, reached: tuple[Place, Chat] | None = None
+    ) -> str:
+        """Deliver one claimed row; ``reached``: its conversation, when the caller has it."""
         post = row.post
         assert post.id is not None
-        reached = await self.places.reach(post.conversation_id)
+        reached = reached or await self.places.reach(post.conversation_id)
         if reached is None:  # pragma: no cover - claims only take platforms served here
             await self._retry(row, "not served here", uncertain=False)
             return outbox.PENDING
@@ -422,15 +428,17 @@ class Delivery:
                 await self._give_up(row, place, "nothing to digest", tell=False)
                 return None
             return (lambda: chat.post(place, digest)), None
-        round_ = await s.db.read(rounds.get, post.round_id) if post.round_id else None
+        # One read for the round and what it asks: a burst pays for every transaction.
+        round_, info = (
+            await s.db.read(rounds.with_info, post.round_id) if post.round_id else (None, None)
+        )
         if round_ is None or round_.id is None:
             await self._give_up(row, place, "round withdrawn", tell=False)
             return None
         if post.kind == "parent":
-            return await self._plan_parent(row, place, chat, round_)
+            return await self._plan_parent(row, place, chat, round_, info)
         if post.kind == "question":
             parent = MessageRef.loads(round_.parent_ref)
-            info = await s.db.read(rounds.load_info, round_.id)
             asked = info.question(post.question_id or "") if info else None
             if round_.closed_at is not None or info is None or asked is None or parent is None:
                 await self._give_up(row, place, "round closed", tell=False)
@@ -447,7 +455,7 @@ class Delivery:
         return None
 
     async def _plan_parent(
-        self, row: Claimed, place: Place, chat: Chat, round_: Round
+        self, row: Claimed, place: Place, chat: Chat, round_: Round, info: RoundInfo | None
     ) -> tuple[Callable[[], Awaitable[MessageRef | None]], None] | None:
         """A round's parent post, or — when too little of its window is left — its withdrawal
         (the late rule, ``opens_late``: open late with the original close time while at
@@ -462,7 +470,6 @@ class Delivery:
             return None
         surveys = s.content.survey_set(round_.language)
         survey = surveys.get(round_.template)
-        info = await s.db.read(rounds.load_info, round_.id)
         reply = PulseParent(
             round_.id,
             RoundTitle(round_.week),

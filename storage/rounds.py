@@ -97,13 +97,18 @@ def close_claimed(
 
 
 def load_info(session: Session, round_id: int) -> RoundInfo | None:
+    return with_info(session, round_id)[1]
+
+
+def with_info(session: Session, round_id: int) -> tuple[Round | None, RoundInfo | None]:
+    """The round as stored, and what its questions ask (None when it or its place is gone)."""
     round_ = get(session, round_id)
     if round_ is None or round_.id is None:
-        return None
+        return None, None
     conversation = conversations.get(session, round_.conversation_id)
     if conversation is None:
-        return None
-    return RoundInfo(
+        return round_, None
+    return round_, RoundInfo(
         round_id=round_.id,
         conversation=conversation,
         language=round_.language,
