@@ -46,6 +46,7 @@ LOOKUP_MARGIN = timedelta(seconds=30)
 # A parent post going out this soon after its round opened is on time, not late (a burst of
 # many rounds, or pacing, delays it by seconds); the late rule's minimum does not apply to it.
 PROMPT = timedelta(minutes=1)
+ASKS_KEPT = 10_000  # rounds whose questions are kept for their posts (a burst's worth)
 
 
 class Unreachable(Exception):
@@ -72,6 +73,7 @@ class Delivery:
         self._queues: dict[int, collections.deque[Claimed]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._held = 0
+        self._asks: dict[int, RoundInfo] = {}  # round id -> what it asks (see _round)
 
     # --- taking on what is owed ---------------------------------------------------------
 
@@ -428,10 +430,7 @@ class Delivery:
                 await self._give_up(row, place, "nothing to digest", tell=False)
                 return None
             return (lambda: chat.post(place, digest)), None
-        # One read for the round and what it asks: a burst pays for every transaction.
-        round_, info = (
-            await s.db.read(rounds.with_info, post.round_id) if post.round_id else (None, None)
-        )
+        round_, info = await self._round(post.round_id) if post.round_id else (None, None)
         if round_ is None or round_.id is None:
             await self._give_up(row, place, "round withdrawn", tell=False)
             return None
@@ -453,6 +452,20 @@ class Delivery:
             return (lambda: chat.post(place, summary)), None
         await self._give_up(row, place, f"unknown kind {post.kind}", tell=False)
         return None
+
+    async def _round(self, round_id: int) -> tuple[Round | None, RoundInfo | None]:
+        """The round as stored now, and what it asks: fixed once it opened, so read with the
+        round the first time only (a burst pays for every query)."""
+        db = self.services.db
+        asks = self._asks.get(round_id)
+        if asks is not None:
+            return await db.read(rounds.get, round_id), asks
+        round_, asks = await db.read(rounds.with_info, round_id)
+        if asks is not None:
+            if len(self._asks) >= ASKS_KEPT:
+                self._asks.pop(next(iter(self._asks)))  # the oldest
+            self._asks[round_id] = asks
+        return round_, asks
 
     async def _plan_parent(
         self, row: Claimed, place: Place, chat: Chat, round_: Round, info: RoundInfo | None
