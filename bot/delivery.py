@@ -20,6 +20,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +57,16 @@ class Unreachable(Exception):
 def default_failure(error: BaseException) -> Failure:
     """Without a platform's opinion: a timeout may have arrived, anything else is retried."""
     return "uncertain" if isinstance(error, TimeoutError) else "retry"
+
+
+@dataclass
+class Chain:
+    """Rows leased together for one caller to deliver in order (``Delivery.begin``)."""
+
+    rows: list[Claimed]
+    states: dict[int, str] = field(default_factory=dict)  # row id -> state, as delivered
+    reached: tuple[Place, Chat] | None = None
+    stopped: bool = False
 
 
 class Delivery:
@@ -282,24 +293,43 @@ class Delivery:
 
     async def deliver_now(self, owed: list[int]) -> dict[int, str]:
         """Try these rows at once, in order (a round's parent, then its questions), and stop
-        at the first that is not delivered: the loop takes over from there. The whole chain
-        is leased in one claim, so the loop (here or elsewhere) does not take its later rows
-        while this turn works through it."""
-        states: dict[int, str] = {}
-        claimed = await self._claim(owed, chain=True)
-        reached = await self.places.reach(claimed[0].post.conversation_id) if claimed else None
-        for index, row in enumerate(claimed):
-            assert row.post.id is not None
-            last = index == len(claimed) - 1
-            # The next row here is ours already: only the end of the chain wakes the loop.
-            states[row.post.id] = await self._deliver(row, wake=last, reached=reached)
-            if states[row.post.id] != outbox.DELIVERED:
-                rest = [r.post.id for r in claimed[index + 1 :] if r.post.id is not None]
-                s = self.services
-                await s.db.write(outbox.release, rest, s.instance)
-                self.wake()
-                break
-        return states
+        at the first that is not delivered: the loop takes over from there."""
+        return await self.finish(await self.begin(owed))
+
+    async def begin(self, owed: list[int]) -> Chain:
+        """The first step of ``deliver_now``: lease the whole chain in one claim (so no
+        deliverer, here or elsewhere, takes its later rows meanwhile) and deliver its first
+        row. ``finish`` delivers the rest."""
+        chain = Chain(await self._claim(owed, chain=True))
+        if chain.rows:
+            first = chain.rows[0].post.conversation_id
+            chain.reached = await self.places.reach(first)
+            await self._next(chain)
+        return chain
+
+    async def finish(self, chain: Chain) -> dict[int, str]:
+        while await self._next(chain):
+            pass
+        return chain.states
+
+    async def _next(self, chain: Chain) -> bool:
+        """Deliver the chain's next row; False once it is done or has stopped."""
+        done = len(chain.states)
+        if done == len(chain.rows) or chain.stopped:
+            return False
+        row = chain.rows[done]
+        assert row.post.id is not None
+        last = done == len(chain.rows) - 1
+        # The next row here is ours already: only the end of the chain wakes the loop.
+        state = await self._deliver(row, wake=last, reached=chain.reached)
+        chain.states[row.post.id] = state
+        if state != outbox.DELIVERED:
+            chain.stopped = True
+            rest = [r.post.id for r in chain.rows[done + 1 :] if r.post.id is not None]
+            s = self.services
+            await s.db.write(outbox.release, rest, s.instance)
+            self.wake()
+        return not chain.stopped
 
     async def _claim(
         self, ids: list[int] | None = None, limit: int | None = None, chain: bool = False

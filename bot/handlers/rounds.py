@@ -29,6 +29,7 @@ from storage.tables import Round
 log = logging.getLogger(__name__)
 MIN_OPEN = timedelta(minutes=1)
 REMINDERS_AT_ONCE = 8
+OPENING_AT_ONCE = 16  # rounds between their opening transaction and their parent post
 
 
 class Rounds:
@@ -47,6 +48,7 @@ class Rounds:
         self.counts = counts
         self.facts = facts
         self.delivery = delivery  # what a round owes its conversation goes through it
+        self._opening = asyncio.Semaphore(OPENING_AT_ONCE)
 
     # --- opening ----------------------------------------------------------------------
 
@@ -112,11 +114,16 @@ class Rounds:
             questions = [q.question_id for q in new.questions]
             return opened, delivery.owe_round(session, opened, questions, now)
 
-        opened, owed = await s.db.write(open_and_owe)
-        if opened is None or opened.id is None:
-            return [await self._already_open(place)]
-        s.timetable.round_opened(opened.id, closes_at)
-        parent = (await delivery.deliver_now(owed)).get(owed[0])
+        # A burst opens a few rounds at a time, each up to its parent post: one round after
+        # another is posted promptly, where all at once would each wait for all the others
+        # (the database's threads serve them in turn) and every parent post would be late.
+        async with self._opening:
+            opened, owed = await s.db.write(open_and_owe)
+            if opened is None or opened.id is None:
+                return [await self._already_open(place)]
+            s.timetable.round_opened(opened.id, closes_at)
+            chain = await delivery.begin(owed)
+        parent = (await delivery.finish(chain)).get(owed[0])
         if parent == outbox.GIVEN_UP:
             # Nobody can see a round whose parent post was refused (the bot was removed from
             # the channel, say): the deliverer took it back.
