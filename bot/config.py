@@ -28,6 +28,7 @@ class DeliverySettings:
     backoff_max: float = 60.0  # never waiting longer than this between tries
     lease: float = 120.0  # a claimed row is another instance's again after this long
     batch: int = 20  # rows claimed at once
+    in_flight: int = 500  # rows an instance delivers at once (each mostly waits its pacing)
     degraded_after: timedelta = timedelta(minutes=10)  # /healthz: oldest owed post older
     late_min: timedelta = timedelta(minutes=10)  # a late round opens only with this much left
 
@@ -142,6 +143,7 @@ def load_settings(
             backoff_max=_seconds(values, "DELIVERY_BACKOFF_MAX", 60.0),
             lease=_seconds(values, "DELIVERY_LEASE", 120.0),
             batch=_integer(values, "DELIVERY_BATCH", 20, minimum=1, maximum=1000),
+            in_flight=_integer(values, "DELIVERY_IN_FLIGHT", 500, minimum=1, maximum=100_000),
             degraded_after=_duration(values, "DELIVERY_DEGRADED_AFTER", timedelta(minutes=10)),
             late_min=_duration(values, "DELIVERY_LATE_MIN", timedelta(minutes=10)),
         ),

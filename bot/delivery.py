@@ -15,10 +15,12 @@ anything is posted again; where it cannot (Teams), it is not posted again blindl
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,11 +38,16 @@ from bot.services import Services
 from bot.wording import Say, speaking, t
 from storage import answers, outbox, rounds, schedules
 from storage.outbox import Claimed
+from storage.rounds import RoundInfo
 from storage.tables import Round
 
 log = logging.getLogger(__name__)
 # How long before a call marked "in flight" a lookup starts (clocks of instances differ).
 LOOKUP_MARGIN = timedelta(seconds=30)
+# A parent post going out this soon after its round opened is on time, not late (a burst of
+# many rounds, or pacing, delays it by seconds); the late rule's minimum does not apply to it.
+PROMPT = timedelta(minutes=1)
+ASKS_KEPT = 10_000  # rounds whose questions are kept for their posts (a burst's worth)
 
 
 class Unreachable(Exception):
@@ -50,6 +57,16 @@ class Unreachable(Exception):
 def default_failure(error: BaseException) -> Failure:
     """Without a platform's opinion: a timeout may have arrived, anything else is retried."""
     return "uncertain" if isinstance(error, TimeoutError) else "retry"
+
+
+@dataclass
+class Chain:
+    """Rows leased together for one caller to deliver in order (``Delivery.begin``)."""
+
+    rows: list[Claimed]
+    states: dict[int, str] = field(default_factory=dict)  # row id -> state, as delivered
+    reached: tuple[Place, Chat] | None = None
+    stopped: bool = False
 
 
 class Delivery:
@@ -63,6 +80,11 @@ class Delivery:
         self.settings = services.settings.delivery
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Rows claimed here and not finished, each conversation's in claim order.
+        self._queues: dict[int, collections.deque[Claimed]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._held = 0
+        self._asks: dict[int, RoundInfo] = {}  # round id -> what it asks (see _round)
 
     # --- taking on what is owed ---------------------------------------------------------
 
@@ -189,10 +211,12 @@ class Delivery:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        workers = [self._task, *self._workers.values()]
+        for task in workers:
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in workers if t is not None), return_exceptions=True)
+        self._task = None
 
     def wake(self) -> None:
         """Look for due rows now (something was owed, or a platform came back)."""
@@ -200,64 +224,142 @@ class Delivery:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # a wake from here on is seen by the next look
             try:
-                while await self.deliver_due():
-                    pass
+                await self.fill()
             except Exception:
-                log.exception("delivery: a round of deliveries failed")
+                log.exception("delivery: looking for owed posts failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll)
-            self._wake.clear()
+
+    async def fill(self) -> int:
+        """Claim due rows, a batch at a time, while this instance holds fewer than
+        DELIVERY_IN_FLIGHT, and start delivering each at once; how many were claimed. Rows of
+        one conversation go one after the other (in order); conversations go side by side.
+        Each row finished wakes the loop, which then claims again: a conversation's next
+        question, chained behind the one just posted, is due from then on."""
+        taken = 0
+        while True:
+            room = min(self.settings.in_flight - self._held, self.settings.batch)
+            if room <= 0:
+                return taken
+            claimed = await self._claim(limit=room)
+            self._hand_out(claimed)
+            taken += len(claimed)
+            if len(claimed) < room:
+                return taken
 
     async def deliver_due(self) -> int:
-        """Claim one batch of due rows and deliver it; how many were claimed. Rows of one
-        conversation go one after the other (in order); conversations go side by side."""
+        """Claim one batch of due rows and deliver it; how many were claimed."""
         claimed = await self._claim()
-        by_conversation: dict[int, list[Claimed]] = {}
-        for row in claimed:
-            by_conversation.setdefault(row.post.conversation_id, []).append(row)
-
-        async def in_order(rows: list[Claimed]) -> None:
-            for row in rows:
-                await self._deliver(row)
-
-        await asyncio.gather(*(in_order(rows) for rows in by_conversation.values()))
+        self._hand_out(claimed)
+        await self.settled()
         return len(claimed)
+
+    async def settled(self) -> None:
+        """Until every row handed out here is finished."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    def _hand_out(self, claimed: list[Claimed]) -> None:
+        for row in claimed:
+            conversation = row.post.conversation_id
+            self._queues.setdefault(conversation, collections.deque()).append(row)
+            self._held += 1
+            if conversation not in self._workers:
+                self._workers[conversation] = asyncio.get_running_loop().create_task(
+                    self._work_through(conversation)
+                )
+
+    async def _work_through(self, conversation: int) -> None:
+        """Deliver one conversation's claimed rows in the order they were claimed."""
+        queue = self._queues[conversation]
+        try:
+            reached = await self.places.reach(conversation)  # once for all its rows
+            while queue:
+                try:
+                    await self._deliver(queue[0], reached=reached)
+                except Exception:
+                    # The row stays leased; once the lease runs out it is tried again.
+                    log.exception("delivery: owed post %s failed", queue[0].post.id)
+                finally:
+                    queue.popleft()
+                    self._held -= 1
+                    self.wake()  # room for another row
+        finally:
+            self._held -= len(queue)  # cancelled: those rows' leases run out
+            del self._queues[conversation]
+            del self._workers[conversation]
 
     async def deliver_now(self, owed: list[int]) -> dict[int, str]:
         """Try these rows at once, in order (a round's parent, then its questions), and stop
         at the first that is not delivered: the loop takes over from there."""
-        states: dict[int, str] = {}
-        for post_id in owed:
-            claimed = await self._claim([post_id])
-            if not claimed:
-                break
-            states[post_id] = await self._deliver(claimed[0])
-            if states[post_id] != outbox.DELIVERED:
-                break
-        return states
+        return await self.finish(await self.begin(owed))
 
-    async def _claim(self, ids: list[int] | None = None) -> list[Claimed]:
+    async def begin(self, owed: list[int]) -> Chain:
+        """The first step of ``deliver_now``: lease the whole chain in one claim (so no
+        deliverer, here or elsewhere, takes its later rows meanwhile) and deliver its first
+        row. ``finish`` delivers the rest."""
+        chain = Chain(await self._claim(owed, chain=True))
+        if chain.rows:
+            first = chain.rows[0].post.conversation_id
+            chain.reached = await self.places.reach(first)
+            await self._next(chain)
+        return chain
+
+    async def finish(self, chain: Chain) -> dict[int, str]:
+        while await self._next(chain):
+            pass
+        return chain.states
+
+    async def _next(self, chain: Chain) -> bool:
+        """Deliver the chain's next row; False once it is done or has stopped."""
+        done = len(chain.states)
+        if done == len(chain.rows) or chain.stopped:
+            return False
+        row = chain.rows[done]
+        assert row.post.id is not None
+        last = done == len(chain.rows) - 1
+        # The next row here is ours already: only the end of the chain wakes the loop.
+        state = await self._deliver(row, wake=last, reached=chain.reached)
+        chain.states[row.post.id] = state
+        if state != outbox.DELIVERED:
+            chain.stopped = True
+            rest = [r.post.id for r in chain.rows[done + 1 :] if r.post.id is not None]
+            s = self.services
+            await s.db.write(outbox.release, rest, s.instance)
+            self.wake()
+        return not chain.stopped
+
+    async def _claim(
+        self, ids: list[int] | None = None, limit: int | None = None, chain: bool = False
+    ) -> list[Claimed]:
         s = self.services
         platforms = list(self.places.chats)
         if not platforms:
             return []
+        lease = timedelta(seconds=self.settings.lease)
+        if chain and ids:
+            return await s.db.write(outbox.claim_chain, s.instance, s.now(), lease, platforms, ids)
         return await s.db.write(
             outbox.claim,
             s.instance,
             s.now(),
-            timedelta(seconds=self.settings.lease),
+            lease,
             platforms,
-            self.settings.batch if ids is None else len(ids),
+            len(ids) if ids is not None else limit or self.settings.batch,
             ids,
         )
 
     # --- one row --------------------------------------------------------------------------
 
-    async def _deliver(self, row: Claimed) -> str:
+    async def _deliver(
+        self, row: Claimed, wake: bool = True, reached: tuple[Place, Chat] | None = None
+    ) -> str:
+        """Deliver one claimed row; ``reached``: its conversation, when the caller has it."""
         post = row.post
         assert post.id is not None
-        reached = await self.places.reach(post.conversation_id)
+        reached = reached or await self.places.reach(post.conversation_id)
         if reached is None:  # pragma: no cover - claims only take platforms served here
             await self._retry(row, "not served here", uncertain=False)
             return outbox.PENDING
@@ -276,7 +378,7 @@ class Delivery:
             if planned is None:
                 return outbox.GIVEN_UP  # no longer useful; _plan said why
             send, thread = planned
-            return await self._attempt(row, place, chat, send, thread)
+            return await self._attempt(row, place, chat, send, thread, wake)
 
     async def _attempt(
         self,
@@ -285,6 +387,7 @@ class Delivery:
         chat: Chat,
         send: Callable[[], Awaitable[MessageRef | None]],
         thread: MessageRef | None,
+        wake: bool = True,
     ) -> str:
         s = self.services
         post = row.post
@@ -303,7 +406,7 @@ class Delivery:
                 return outbox.PENDING
             if found is not None:
                 log.info("delivery: owed post %s (%s) had arrived", post.id, post.kind)
-                await self._delivered(row, place, chat, found)
+                await self._delivered(row, place, chat, found, wake)
                 return outbox.DELIVERED
         lease = timedelta(seconds=self.settings.lease)
         if not await s.db.write(outbox.starting, post.id, s.instance, s.now(), lease):
@@ -328,7 +431,7 @@ class Delivery:
         if ref is None and post.kind != "notice":
             await self._retry(row, "no message made", uncertain=False)
             return outbox.PENDING
-        await self._delivered(row, place, chat, ref)
+        await self._delivered(row, place, chat, ref, wake)
         return outbox.DELIVERED
 
     async def _plan(
@@ -357,15 +460,14 @@ class Delivery:
                 await self._give_up(row, place, "nothing to digest", tell=False)
                 return None
             return (lambda: chat.post(place, digest)), None
-        round_ = await s.db.read(rounds.get, post.round_id) if post.round_id else None
+        round_, info = await self._round(post.round_id) if post.round_id else (None, None)
         if round_ is None or round_.id is None:
             await self._give_up(row, place, "round withdrawn", tell=False)
             return None
         if post.kind == "parent":
-            return await self._plan_parent(row, place, chat, round_)
+            return await self._plan_parent(row, place, chat, round_, info)
         if post.kind == "question":
             parent = MessageRef.loads(round_.parent_ref)
-            info = await s.db.read(rounds.load_info, round_.id)
             asked = info.question(post.question_id or "") if info else None
             if round_.closed_at is not None or info is None or asked is None or parent is None:
                 await self._give_up(row, place, "round closed", tell=False)
@@ -381,12 +483,26 @@ class Delivery:
         await self._give_up(row, place, f"unknown kind {post.kind}", tell=False)
         return None
 
+    async def _round(self, round_id: int) -> tuple[Round | None, RoundInfo | None]:
+        """The round as stored now, and what it asks: fixed once it opened, so read with the
+        round the first time only (a burst pays for every query)."""
+        db = self.services.db
+        asks = self._asks.get(round_id)
+        if asks is not None:
+            return await db.read(rounds.get, round_id), asks
+        round_, asks = await db.read(rounds.with_info, round_id)
+        if asks is not None:
+            if len(self._asks) >= ASKS_KEPT:
+                self._asks.pop(next(iter(self._asks)))  # the oldest
+            self._asks[round_id] = asks
+        return round_, asks
+
     async def _plan_parent(
-        self, row: Claimed, place: Place, chat: Chat, round_: Round
+        self, row: Claimed, place: Place, chat: Chat, round_: Round, info: RoundInfo | None
     ) -> tuple[Callable[[], Awaitable[MessageRef | None]], None] | None:
         """A round's parent post, or — when too little of its window is left — its withdrawal
-        (the late rule: open late with the original close time while at least half the
-        window, and DELIVERY_LATE_MIN, remain)."""
+        (the late rule, ``opens_late``: open late with the original close time while at
+        least half the window, and DELIVERY_LATE_MIN, remain)."""
         s = self.services
         now = s.now()
         assert round_.id is not None
@@ -397,7 +513,6 @@ class Delivery:
             return None
         surveys = s.content.survey_set(round_.language)
         survey = surveys.get(round_.template)
-        info = await s.db.read(rounds.load_info, round_.id)
         reply = PulseParent(
             round_.id,
             RoundTitle(round_.week),
@@ -440,7 +555,7 @@ class Delivery:
     # --- outcomes -------------------------------------------------------------------------
 
     async def _delivered(
-        self, row: Claimed, place: Place, chat: Chat, ref: MessageRef | None
+        self, row: Claimed, place: Place, chat: Chat, ref: MessageRef | None, wake: bool = True
     ) -> None:
         s = self.services
         post = row.post
@@ -466,7 +581,8 @@ class Delivery:
         DELIVERED.labels(post.kind).inc()
         if post.round_id is not None and post.kind in ("parent", "question"):
             self.facts.forget(post.round_id)
-        self.wake()  # what waited for this row may go now
+        if wake:
+            self.wake()  # what waited for this row may go now
         if post.kind == "summary" and post.round_id is not None:
             await self._mark_questions_closed(post.round_id, place, chat)
 
@@ -548,9 +664,12 @@ class Delivery:
 
 def opens_late(opened_at: datetime, closes_at: datetime, now: datetime, minimum: timedelta) -> bool:
     """Whether a round whose parent post is only going out now still opens: at least half of
-    its window, and ``minimum``, must be left."""
+    its window must be left, and ``minimum`` too unless the post goes out within PROMPT of
+    the opening (a round shorter than ``minimum`` is then not late, only short)."""
     left = closes_at - now
-    return left >= (closes_at - opened_at) / 2 and left >= minimum
+    if left < (closes_at - opened_at) / 2:
+        return False
+    return left >= minimum or now - opened_at <= PROMPT
 
 
 def backoff(attempt: int, base: float, most: float) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -20,6 +20,9 @@ from sqlmodel import Session, col, select
 from storage.tables import Conversation, OwedPost
 from storage.upsert import insert_for
 
+# Writes go to the table itself (Core), not through the ORM: a burst writes several rows per
+# post, and the ORM's bulk-update bookkeeping was a fifth of the bot's CPU.
+OWED = cast(sa.Table, sa.inspect(OwedPost).local_table)
 PENDING = "pending"
 DELIVERED = "delivered"
 GIVEN_UP = "given_up"
@@ -58,7 +61,7 @@ def owe(
 ) -> int | None:
     """Record a post owed (once per ``key``); its id, or None when it was owed already."""
     statement = (
-        insert_for(session, OwedPost)
+        insert_for(session, OWED)
         .values(
             conversation_id=conversation_id,
             kind=kind,
@@ -73,7 +76,7 @@ def owe(
             state=PENDING,
         )
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(col(OwedPost.id))
+        .returning(OWED.c.id)
     )
     row = session.execute(statement).first()
     return int(row[0]) if row is not None else None
@@ -94,7 +97,48 @@ def claim(
     SQLite writers hold the database lock (``BEGIN IMMEDIATE``), and the conditional UPDATE
     settles it there. Either way a row is leased by one instance at a time.
     """
+    return _claim(session, instance, now, lease, platforms, limit, ids)
+
+
+def claim_chain(
+    session: Session,
+    instance: str,
+    now: datetime,
+    lease: timedelta,
+    platforms: list[str],
+    ids: list[int],
+) -> list[Claimed]:
+    """Lease a chain at once (a round's parent, then each question waiting for the one
+    before) for a caller that delivers it in this order and stops at the first row not
+    delivered: a row may wait for one earlier in ``ids``. Only the leading run is kept;
+    rows leased after a gap are released. A chained row's ``after_state`` is what its
+    dependency was at the claim (pending): the caller goes on only once it is delivered.
+    """
+    claimed = _claim(session, instance, now, lease, platforms, len(ids), ids, chained=True)
+    by_id = {row.post.id: row for row in claimed}
+    run: list[Claimed] = []
+    for post_id in ids:
+        if post_id not in by_id:
+            break
+        run.append(by_id.pop(post_id))
+    release(session, [post_id for post_id in by_id if post_id is not None], instance)
+    return run
+
+
+def _claim(
+    session: Session,
+    instance: str,
+    now: datetime,
+    lease: timedelta,
+    platforms: list[str],
+    limit: int,
+    ids: list[int] | None = None,
+    chained: bool = False,
+) -> list[Claimed]:
     after = aliased(OwedPost)
+    settled = sa.or_(col(OwedPost.depends_on).is_(None), col(after.state) != PENDING)
+    if chained and ids:
+        settled = sa.or_(settled, col(OwedPost.depends_on).in_(ids))
     query = (
         sa.select(col(OwedPost.id))
         .join(Conversation, col(Conversation.id) == OwedPost.conversation_id)
@@ -104,7 +148,7 @@ def claim(
             col(OwedPost.next_attempt_at) <= now,
             sa.or_(col(OwedPost.lease_until).is_(None), col(OwedPost.lease_until) < now),
             col(Conversation.platform).in_(platforms),
-            sa.or_(col(OwedPost.depends_on).is_(None), col(after.state) != PENDING),
+            settled,
         )
         .order_by(col(OwedPost.next_attempt_at), col(OwedPost.id))
         .limit(limit)
@@ -112,19 +156,18 @@ def claim(
     if ids is not None:
         query = query.where(col(OwedPost.id).in_(ids))
     if session.get_bind().dialect.name == "postgresql":
-        table = sa.inspect(OwedPost).local_table
-        query = query.with_for_update(skip_locked=True, of=table)
+        query = query.with_for_update(skip_locked=True, of=OWED)
     found = [row[0] for row in session.execute(query)]
     if not found:
         return []
     session.execute(
-        sa.update(OwedPost)
+        sa.update(OWED)
         .where(
-            col(OwedPost.id).in_(found),
-            col(OwedPost.state) == PENDING,
-            sa.or_(col(OwedPost.lease_until).is_(None), col(OwedPost.lease_until) < now),
+            OWED.c.id.in_(found),
+            OWED.c.state == PENDING,
+            sa.or_(OWED.c.lease_until.is_(None), OWED.c.lease_until < now),
         )
-        .values(lease_owner=instance, lease_until=now + lease, attempts=col(OwedPost.attempts) + 1)
+        .values(lease_owner=instance, lease_until=now + lease, attempts=OWED.c.attempts + 1)
     )
     rows = session.execute(
         sa.select(OwedPost, col(after.state), col(after.message_ref))
@@ -135,8 +178,20 @@ def claim(
     return [Claimed(post, state, ref) for post, state, ref in rows]
 
 
+def release(session: Session, ids: list[int], instance: str) -> None:
+    """Give back leased rows this instance claimed but did not try (the caller's word): due
+    again for anyone, and the claim does not count as an attempt."""
+    if not ids:
+        return
+    session.execute(
+        sa.update(OWED)
+        .where(OWED.c.id.in_(ids), OWED.c.lease_owner == instance, OWED.c.state == PENDING)
+        .values(lease_owner=None, lease_until=None, attempts=OWED.c.attempts - 1)
+    )
+
+
 def _mine(post_id: int, instance: str) -> Any:
-    return sa.and_(col(OwedPost.id) == post_id, col(OwedPost.lease_owner) == instance)
+    return sa.and_(OWED.c.id == post_id, OWED.c.lease_owner == instance)
 
 
 def starting(
@@ -145,8 +200,8 @@ def starting(
     """Just before the platform call: still ours? Then renew the lease, and until this is
     cleared the outcome is unknown. False when the lease ran out and another instance has it."""
     result = session.execute(
-        sa.update(OwedPost)
-        .where(_mine(post_id, instance), col(OwedPost.state) == PENDING)
+        sa.update(OWED)
+        .where(_mine(post_id, instance), OWED.c.state == PENDING)
         .values(in_flight_since=now, lease_until=now + lease)
     )
     return bool(getattr(result, "rowcount", 0))
@@ -156,8 +211,8 @@ def delivered(
     session: Session, post_id: int, instance: str, ref: str | None, now: datetime
 ) -> bool:
     result = session.execute(
-        sa.update(OwedPost)
-        .where(_mine(post_id, instance), col(OwedPost.state) == PENDING)
+        sa.update(OWED)
+        .where(_mine(post_id, instance), OWED.c.state == PENDING)
         .values(
             state=DELIVERED,
             message_ref=ref,
@@ -183,12 +238,12 @@ def retry_at(
     }
     if not uncertain:
         values["in_flight_since"] = None
-    session.execute(sa.update(OwedPost).where(_mine(post_id, instance)).values(**values))
+    session.execute(sa.update(OWED).where(_mine(post_id, instance)).values(**values))
 
 
 def give_up(session: Session, post_id: int, instance: str, error: str, now: datetime) -> None:
     session.execute(
-        sa.update(OwedPost)
+        sa.update(OWED)
         .where(_mine(post_id, instance))
         .values(
             state=GIVEN_UP,

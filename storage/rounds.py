@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -97,13 +98,18 @@ def close_claimed(
 
 
 def load_info(session: Session, round_id: int) -> RoundInfo | None:
+    return with_info(session, round_id)[1]
+
+
+def with_info(session: Session, round_id: int) -> tuple[Round | None, RoundInfo | None]:
+    """The round as stored, and what its questions ask (None when it or its place is gone)."""
     round_ = get(session, round_id)
     if round_ is None or round_.id is None:
-        return None
+        return None, None
     conversation = conversations.get(session, round_.conversation_id)
     if conversation is None:
-        return None
-    return RoundInfo(
+        return round_, None
+    return round_, RoundInfo(
         round_id=round_.id,
         conversation=conversation,
         language=round_.language,
@@ -170,16 +176,20 @@ def questions(session: Session, round_id: int) -> list[RoundQuestion]:
     )
 
 
+# Message references are written through the tables (Core): once per post in a burst, and
+# nothing in these sessions holds the rows as objects to keep in step.
+_ROUND = cast(sa.Table, sa.inspect(Round).local_table)
+_QUESTION = cast(sa.Table, sa.inspect(RoundQuestion).local_table)
+
+
 def set_parent_ref(session: Session, round_id: int, ref: str) -> None:
-    session.execute(sa.update(Round).where(col(Round.id) == round_id).values(parent_ref=ref))
+    session.execute(sa.update(_ROUND).where(_ROUND.c.id == round_id).values(parent_ref=ref))
 
 
 def set_question_ref(session: Session, round_id: int, question_id: str, ref: str) -> None:
     session.execute(
-        sa.update(RoundQuestion)
-        .where(
-            col(RoundQuestion.round_id) == round_id, col(RoundQuestion.question_id) == question_id
-        )
+        sa.update(_QUESTION)
+        .where(_QUESTION.c.round_id == round_id, _QUESTION.c.question_id == question_id)
         .values(message_ref=ref)
     )
 

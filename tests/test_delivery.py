@@ -25,6 +25,10 @@ def test_the_late_rule() -> None:
     assert not opens_late(opened, closes, MONDAY + timedelta(hours=2, seconds=1), ten)
     short = MONDAY + timedelta(minutes=12)  # half of a short window is under the minimum
     assert not opens_late(opened, short, MONDAY + timedelta(minutes=5), ten)
+    # A round shorter than the minimum is not late when its parent goes out promptly.
+    one_minute = MONDAY + timedelta(minutes=1)
+    assert opens_late(opened, one_minute, MONDAY + timedelta(seconds=5), ten)
+    assert not opens_late(opened, one_minute, MONDAY + timedelta(seconds=31), ten)
 
 
 def test_backoff_grows_to_its_bound_with_jitter() -> None:
@@ -76,6 +80,20 @@ def test_a_round_still_in_time_opens_late_with_its_closing_time(
         (parent,) = bot.chat.of(PulseParent)
         assert parent.closes_at == MONDAY + timedelta(hours=2)
         assert [q.position for q in bot.chat.of(SurveyQuestion)] == [1, 2, 3, 4, 5]
+        bot.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_short_round_opens_when_the_platform_answers(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        await bot.say("lead", "pulse start closes in 5m")  # shorter than DELIVERY_LATE_MIN
+        assert len(bot.chat.of(PulseParent)) == 1
+        assert [q.position for q in bot.chat.of(SurveyQuestion)] == [1, 2, 3, 4, 5]
+        assert [r for m, who, r in bot.chat.calls if m == "direct"] == []
         bot.close()
 
     asyncio.run(scenario())

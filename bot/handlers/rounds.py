@@ -29,6 +29,7 @@ from storage.tables import Round
 log = logging.getLogger(__name__)
 MIN_OPEN = timedelta(minutes=1)
 REMINDERS_AT_ONCE = 8
+OPENING_AT_ONCE = 16  # rounds between their opening transaction and their parent post
 
 
 class Rounds:
@@ -47,6 +48,7 @@ class Rounds:
         self.counts = counts
         self.facts = facts
         self.delivery = delivery  # what a round owes its conversation goes through it
+        self._opening = asyncio.Semaphore(OPENING_AT_ONCE)
 
     # --- opening ----------------------------------------------------------------------
 
@@ -80,43 +82,49 @@ class Rounds:
                     )
                 )
             ]
-        now = s.now()
-        closes_at = (
-            closing.resolve(now, place.timezone)
-            if closing
-            else now + (close_after or commands.DEFAULT_CLOSE)
-        )
-        if closes_at < now + MIN_OPEN:
-            return [private(t("That closing time is in the past; pick a later one."))]
-        new = NewRound(
-            conversation_id=place.id,
-            template=survey.key,
-            week=iso_week(now, place.timezone),
-            language=place.language,
-            opened_by=person.id,
-            opened_at=now,
-            closes_at=closes_at,
-            questions=tuple(
-                PlannedQuestion(q.id, q.version, q.aspect, q.text, tuple(q.options))
-                for q in survey.questions
-            ),
-            schedule_id=schedule_id,
-        )
-        delivery = self.delivery
+        # A burst opens a few rounds at a time, each up to its parent post: one round after
+        # another opens and is posted promptly, where all at once would each wait for all the
+        # others (the database's threads serve them in turn) and every parent post would be
+        # late. The round's time starts inside: a round waiting here has not opened yet.
+        async with self._opening:
+            now = s.now()
+            closes_at = (
+                closing.resolve(now, place.timezone)
+                if closing
+                else now + (close_after or commands.DEFAULT_CLOSE)
+            )
+            if closes_at < now + MIN_OPEN:
+                return [private(t("That closing time is in the past; pick a later one."))]
+            new = NewRound(
+                conversation_id=place.id,
+                template=survey.key,
+                week=iso_week(now, place.timezone),
+                language=place.language,
+                opened_by=person.id,
+                opened_at=now,
+                closes_at=closes_at,
+                questions=tuple(
+                    PlannedQuestion(q.id, q.version, q.aspect, q.text, tuple(q.options))
+                    for q in survey.questions
+                ),
+                schedule_id=schedule_id,
+            )
+            delivery = self.delivery
 
-        def open_and_owe(session: Session) -> tuple[Round | None, list[int]]:
-            # The round, its occurrence's claim and the posts it owes commit together.
-            opened = rounds.open_claimed(session, new, claim, s.instance)
+            def open_and_owe(session: Session) -> tuple[Round | None, list[int]]:
+                # The round, its occurrence's claim and the posts it owes commit together.
+                opened = rounds.open_claimed(session, new, claim, s.instance)
+                if opened is None or opened.id is None:
+                    return None, []
+                questions = [q.question_id for q in new.questions]
+                return opened, delivery.owe_round(session, opened, questions, now)
+
+            opened, owed = await s.db.write(open_and_owe)
             if opened is None or opened.id is None:
-                return None, []
-            questions = [q.question_id for q in new.questions]
-            return opened, delivery.owe_round(session, opened, questions, now)
-
-        opened, owed = await s.db.write(open_and_owe)
-        if opened is None or opened.id is None:
-            return [await self._already_open(place)]
-        s.timetable.round_opened(opened.id, closes_at)
-        parent = (await delivery.deliver_now(owed)).get(owed[0])
+                return [await self._already_open(place)]
+            s.timetable.round_opened(opened.id, closes_at)
+            chain = await delivery.begin(owed)
+        parent = (await delivery.finish(chain)).get(owed[0])
         if parent == outbox.GIVEN_UP:
             # Nobody can see a round whose parent post was refused (the bot was removed from
             # the channel, say): the deliverer took it back.
