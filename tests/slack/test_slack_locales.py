@@ -12,8 +12,8 @@ import pytest
 from botprocess import BotProcess
 from slack_bot import ADMIN, start_bot
 from slack_fake import BOT_USER, FakeSlack
-from slack_sender import SlackSender
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sender import SlackSender
 
 from bot.platforms.slack.locales import Locales
 
