@@ -364,14 +364,16 @@ def _rounds(
     from bot.model import load_model, load_surveys
 
     opened = opened or datetime.now(UTC) - timedelta(hours=1)
+    # Each round's parent and questions were posted before the restart: a round without a
+    # parent post is withdrawn at closing time, not closed (nobody saw it).
     connection.execute(
         sa.text(
             "INSERT INTO pulse_round (conversation_id, template, week, language, opened_by,"
-            " opened_at, closes_at, closed_at) VALUES (:c, 'quick', 48, 'en', 'UADMIN', :o,"
-            " :closes, :closed)"
+            " opened_at, closes_at, closed_at, parent_ref) VALUES (:c, 'quick', 48, 'en',"
+            " 'UADMIN', :o, :closes, :closed, :parent)"
         ),
         [
-            {"c": c, "o": opened, "closes": at, "closed": closed}
+            {"c": c, "o": opened, "closes": at, "closed": closed, "parent": _ref(c, 0)}
             for c, at in zip(conversation_ids, closes, strict=True)
         ],
     )
@@ -381,10 +383,11 @@ def _rounds(
     connection.execute(
         sa.text(
             "INSERT INTO round_question (round_id, question_id, question_version, aspect,"
-            " position, text, options) VALUES (:r, :q, :v, :a, :p, :t, :o)"
+            " position, text, options, message_ref) VALUES (:r, :q, :v, :a, :p, :t, :o, :m)"
         ),
         [
             {
+                "m": _ref(r, p + 1),
                 "r": r,
                 "q": q.id,
                 "v": q.version,
@@ -398,6 +401,11 @@ def _rounds(
         ],
     )
     return ids
+
+
+def _ref(number: int, post: int) -> str:
+    """A stored message reference (a MessageRef's JSON) of a post made before the run."""
+    return json.dumps([f"C{number:06}", f"1700000000.{number:06}{post}"])
 
 
 def _scalar(url: str, sql: str) -> int:
