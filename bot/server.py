@@ -4,6 +4,7 @@ and one aiohttp server (/slack/events, /api/messages, /healthz, /metrics)."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
 import time
@@ -52,8 +53,22 @@ def run_server(settings: Settings, content: Content) -> int:
     check_platform_settings(settings)
     logs.configure(settings)
     migrate(settings.database_url)
+    _import_ahead(settings)
     asyncio.run(serve(settings, content))
     return 0
+
+
+def _import_ahead(settings: Settings) -> None:
+    """Import what ``serve`` builds before the event loop starts: importing runs hundreds of
+    modules' code (slack_bolt, APScheduler, our handlers) and, on the loop, holds its first
+    turns up for as long (0.1-0.26 s a piece measured)."""
+    names = ["bot.assembly", "bot.scheduler"]
+    if settings.slack_enabled:
+        names.append("bot.platforms.slack.adapter")
+    if settings.teams_active:
+        names.append("bot.platforms.teams.adapter")
+    for name in names:
+        importlib.import_module(name)
 
 
 async def serve(settings: Settings, content: Content) -> None:
