@@ -115,10 +115,17 @@ class Scheduler:
 
     async def _arm(self) -> None:
         started = time.perf_counter()
-        stored = await self.sync()  # overdue rounds are armed as due now and close in batches
-        await self.catch_up(stored)
+        now = self.services.now()
+        stored = await self._timings()
+        # What to catch up is decided first: once the overdue rounds are armed (as due now),
+        # their closing fills the database threads, and these reads would queue behind it.
+        # Both use the same ``now``: up to it catch-up runs, after it the timetable does.
+        missed = await self._missed(stored, now)
+        await self.sync(stored, now)
         self.armed.set()
         log.info("scheduling armed in %.2f s", time.perf_counter() - started)
+        # Run like the overdue closes: in the background, in batches (``settled`` waits).
+        self._spawn(self._each(missed, self._run_missed), name="due")
 
     async def settled(self) -> None:
         """Wait until armed and every piece of work due now has run (tests, benchmarks)."""
@@ -156,16 +163,19 @@ class Scheduler:
 
     # --- arming ---------------------------------------------------------------------------
 
-    async def sync(self) -> list[Timing]:
-        """Make the armed work match the stored schedules and open rounds; returns the
-        schedules' timings as read."""
+    async def sync(self, stored: list[Timing] | None = None, now: datetime | None = None) -> None:
+        """Make the armed work match the stored schedules and open rounds. ``stored``: the
+        schedules' timings when the caller has just read them; ``now``: arm what comes after
+        it (default: the current time)."""
         async with self._sync_lock:
-            stored = await self._timings()
+            if stored is None:
+                stored = await self._timings()
             wanted = {timing.id for timing in stored}
             for schedule_id in [known for known in self._jobs if known not in wanted]:
                 del self._jobs[schedule_id]  # its heap entry is stale from now on
                 self._generation.pop(schedule_id, None)
-            now = self.services.now()
+            if now is None:
+                now = self.services.now()
             pause = _Slices()
             for timing in stored:
                 signature = _signature(timing)
@@ -177,7 +187,6 @@ class Scheduler:
                 self.round_opened(closing.round_id, closing.closes_at)
                 await pause()
             self._changed.set()
-            return stored
 
     def _arm_schedule(self, schedule: Timed, after: datetime) -> None:
         assert schedule.id is not None
@@ -325,13 +334,15 @@ class Scheduler:
             self._closing.pop(round_id, None)
         await self._each(due, self.close_round)
 
-    async def catch_up(self, stored: list[Timing] | None = None) -> None:
-        """Run the latest missed occurrence of each schedule if it is recent enough.
-        ``stored``: the schedules' timings when the caller has just read them."""
-        now = self.services.now()
+    async def catch_up(self) -> None:
+        """Run the latest missed occurrence of each schedule if it is recent enough."""
+        missed = await self._missed(await self._timings(), self.services.now())
+        await self._each(missed, self._run_missed)
+
+    async def _missed(self, stored: list[Timing], now: datetime) -> list[tuple[Schedule, str]]:
+        """Each schedule's latest occurrence by ``now`` that nobody claimed, if recent enough
+        to run late, with its claim key; those missed for longer are logged and left."""
         limit = self.services.settings.pulse_catch_up
-        if stored is None:
-            stored = await self._timings()
         missed: list[tuple[int, str, timedelta]] = []  # schedule id, key, missed by
         pause = _Slices()  # thousands of schedules: the loop keeps turning meanwhile
         for timing in stored:
@@ -359,9 +370,13 @@ class Scheduler:
                 ", ".join(too_old[:SKIPS_NAMED]),
                 more,
             )
+        if not recent:
+            return []
         found = await self.services.db.read(schedules.by_ids, list(recent))
-        todo = [(schedule, recent[schedule.id]) for schedule in found if schedule.id in recent]
-        await self._each(todo, lambda item: self._run(*item))
+        return [(schedule, recent[schedule.id]) for schedule in found if schedule.id in recent]
+
+    async def _run_missed(self, item: tuple[Schedule, str]) -> None:
+        await self._run(*item)
 
     async def fire(self, schedule_id: int) -> None:
         """A wake-up for one schedule: run the occurrence that is due now."""
