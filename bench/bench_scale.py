@@ -139,7 +139,8 @@ def _watchdog(loop: Any, seconds: float) -> None:
             if late > seconds:
                 frame = sys._current_frames().get(main)
                 stack = "".join(traceback.format_stack(frame, limit=12)) if frame else ""
-                print(f"STALL {late * 1000:.0f} ms\n{stack}", file=sys.stderr, flush=True)
+                at = time.strftime("%H:%M:%S", time.localtime())
+                print(f"STALL {late * 1000:.0f} ms at {at}\n{stack}", file=sys.stderr, flush=True)
 
     loop.call_soon(tick)
     threading.Thread(target=watch, daemon=True).start()
@@ -560,6 +561,7 @@ def restart(schedules: int, open_rounds: int, overdue: int) -> dict[str, Any]:
         try:
             serve = bot.wait("any")
             armed = bot.wait("ok")
+            print(f"restart: armed at {time.strftime('%H:%M:%S')}", file=sys.stderr, flush=True)
             done = _wait(
                 lambda: (
                     _scalar(url, "SELECT count(*) FROM pulse_round WHERE closed_at IS NOT NULL")
