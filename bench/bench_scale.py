@@ -19,6 +19,9 @@ Small sizes by default (a quick run); the figures in the README used
     python bench/bench_scale.py --burst 5000 --schedules 10000 --open-rounds 5000 \
         --answers 1000000
 PostgreSQL from BENCH_DATABASE_URL or TEST_DATABASE_URL (a schema per run, dropped after).
+What a stall is made of, in the bots' logs (kept in BENCH_LOGS=dir): BENCH_WATCHDOG=0.1 prints
+the event loop's stack during each stall, BENCH_GC=0.02 each longer garbage collection,
+BENCH_PROFILE=file.prof (or .yappi) profiles the process.
 """
 
 from __future__ import annotations
@@ -95,6 +98,8 @@ def serve_with_probe() -> int:
         finally:
             task.cancel()
 
+    if os.environ.get("BENCH_GC"):
+        _gc_watch(float(os.environ["BENCH_GC"]))
     server.serve = serve
     profile_path = os.environ.get("BENCH_PROFILE")
     if not profile_path:
@@ -144,6 +149,26 @@ def _watchdog(loop: Any, seconds: float) -> None:
 
     loop.call_soon(tick)
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _gc_watch(seconds: float) -> None:
+    """Print each garbage collection that takes longer than ``seconds``: it holds the
+    interpreter, so it stalls the event loop from whichever thread triggered it."""
+    import gc
+
+    began = [0.0]
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+            return
+        took = time.perf_counter() - began[0]
+        if took > seconds:
+            at = time.strftime("%H:%M:%S", time.localtime())
+            line = f"GC generation {info['generation']} {took * 1000:.0f} ms at {at}"
+            print(line, file=sys.stderr, flush=True)
+
+    gc.callbacks.append(note)
 
 
 def housekeep(url: str, days: int) -> None:
