@@ -4,6 +4,7 @@ and one aiohttp server (/slack/events, /api/messages, /healthz, /metrics)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import signal
@@ -54,6 +55,7 @@ def run_server(settings: Settings, content: Content) -> int:
     logs.configure(settings)
     migrate(settings.database_url)
     _import_ahead(settings)
+    _freeze_what_start_up_built()
     asyncio.run(serve(settings, content))
     return 0
 
@@ -69,6 +71,14 @@ def _import_ahead(settings: Settings) -> None:
         names.append("bot.platforms.teams.adapter")
     for name in names:
         importlib.import_module(name)
+
+
+def _freeze_what_start_up_built() -> None:
+    """The modules, the model and the settings live as long as the process: frozen, the
+    garbage collector stops walking them. A full collection walked them all and held the
+    interpreter for 50-150 ms, a stall of the event loop wherever it happened to run."""
+    gc.collect()
+    gc.freeze()
 
 
 async def serve(settings: Settings, content: Content) -> None:
