@@ -86,17 +86,6 @@ def timings_on_platforms(
     return [Timing(*row) for row in rows]
 
 
-def on_platforms(session: Session, platforms: list[str]) -> list[Schedule]:
-    return list(
-        session.exec(
-            select(Schedule)
-            .join(Conversation, col(Conversation.id) == Schedule.conversation_id)
-            .where(col(Conversation.platform).in_(platforms))
-            .order_by(col(Schedule.id))
-        )
-    )
-
-
 def get(session: Session, schedule_id: int) -> Schedule | None:
     return session.get(Schedule, schedule_id)
 
