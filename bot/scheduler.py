@@ -122,10 +122,10 @@ class Scheduler:
         # Both use the same ``now``: up to it catch-up runs, after it the timetable does.
         missed = await self._missed(stored, now)
         await self.sync(stored, now)
+        # "Armed" still means caught up (health says "ok" once the missed work is owed).
+        await self._each(missed, self._run_missed)
         self.armed.set()
         log.info("scheduling armed in %.2f s", time.perf_counter() - started)
-        # Run like the overdue closes: in the background, in batches (``settled`` waits).
-        self._spawn(self._each(missed, self._run_missed), name="due")
 
     async def settled(self) -> None:
         """Wait until armed and every piece of work due now has run (tests, benchmarks)."""

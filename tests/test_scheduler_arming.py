@@ -1,5 +1,5 @@
 """Arming at start-up with more schedules and open rounds than one page of a read: every
-page is armed, other platforms' work is left alone, catch-up runs once in the background,
+page is armed, other platforms' work is left alone, catch-up runs once across instances,
 and occurrences missed for too long are reported in one line."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def test_start_arms_every_page_of_schedules_and_open_rounds(
     asyncio.run(scenario())
 
 
-def test_start_catches_up_in_the_background_once_across_two_instances(
+def test_start_catches_up_once_across_two_instances(
     database_url, model, surveys, tmp_path, monkeypatch
 ) -> None:
     """Restarted 20 minutes after a Monday 10:40 pulse was due, with an overdue round
