@@ -19,6 +19,9 @@ Small sizes by default (a quick run); the figures in the README used
     python bench/bench_scale.py --burst 5000 --schedules 10000 --open-rounds 5000 \
         --answers 1000000
 PostgreSQL from BENCH_DATABASE_URL or TEST_DATABASE_URL (a schema per run, dropped after).
+What a stall is made of, in the bots' logs (kept in BENCH_LOGS=dir): BENCH_WATCHDOG=0.1 prints
+the event loop's stack during each stall, BENCH_GC=0.02 each longer garbage collection,
+BENCH_PROFILE=file.prof (or .yappi) profiles the process.
 """
 
 from __future__ import annotations
@@ -95,6 +98,8 @@ def serve_with_probe() -> int:
         finally:
             task.cancel()
 
+    if os.environ.get("BENCH_GC"):
+        _gc_watch(float(os.environ["BENCH_GC"]))
     server.serve = serve
     profile_path = os.environ.get("BENCH_PROFILE")
     if not profile_path:
@@ -139,10 +144,31 @@ def _watchdog(loop: Any, seconds: float) -> None:
             if late > seconds:
                 frame = sys._current_frames().get(main)
                 stack = "".join(traceback.format_stack(frame, limit=12)) if frame else ""
-                print(f"STALL {late * 1000:.0f} ms\n{stack}", file=sys.stderr, flush=True)
+                at = time.strftime("%H:%M:%S", time.localtime())
+                print(f"STALL {late * 1000:.0f} ms at {at}\n{stack}", file=sys.stderr, flush=True)
 
     loop.call_soon(tick)
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _gc_watch(seconds: float) -> None:
+    """Print each garbage collection that takes longer than ``seconds``: it holds the
+    interpreter, so it stalls the event loop from whichever thread triggered it."""
+    import gc
+
+    began = [0.0]
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+            return
+        took = time.perf_counter() - began[0]
+        if took > seconds:
+            at = time.strftime("%H:%M:%S", time.localtime())
+            line = f"GC generation {info['generation']} {took * 1000:.0f} ms at {at}"
+            print(line, file=sys.stderr, flush=True)
+
+    gc.callbacks.append(note)
 
 
 def housekeep(url: str, days: int) -> None:
@@ -364,14 +390,16 @@ def _rounds(
     from bot.model import load_model, load_surveys
 
     opened = opened or datetime.now(UTC) - timedelta(hours=1)
+    # Each round's parent and questions were posted before the restart: a round without a
+    # parent post is withdrawn at closing time, not closed (nobody saw it).
     connection.execute(
         sa.text(
             "INSERT INTO pulse_round (conversation_id, template, week, language, opened_by,"
-            " opened_at, closes_at, closed_at) VALUES (:c, 'quick', 48, 'en', 'UADMIN', :o,"
-            " :closes, :closed)"
+            " opened_at, closes_at, closed_at, parent_ref) VALUES (:c, 'quick', 48, 'en',"
+            " 'UADMIN', :o, :closes, :closed, :parent)"
         ),
         [
-            {"c": c, "o": opened, "closes": at, "closed": closed}
+            {"c": c, "o": opened, "closes": at, "closed": closed, "parent": _ref(c, 0)}
             for c, at in zip(conversation_ids, closes, strict=True)
         ],
     )
@@ -381,10 +409,11 @@ def _rounds(
     connection.execute(
         sa.text(
             "INSERT INTO round_question (round_id, question_id, question_version, aspect,"
-            " position, text, options) VALUES (:r, :q, :v, :a, :p, :t, :o)"
+            " position, text, options, message_ref) VALUES (:r, :q, :v, :a, :p, :t, :o, :m)"
         ),
         [
             {
+                "m": _ref(r, p + 1),
                 "r": r,
                 "q": q.id,
                 "v": q.version,
@@ -398,6 +427,11 @@ def _rounds(
         ],
     )
     return ids
+
+
+def _ref(number: int, post: int) -> str:
+    """A stored message reference (a MessageRef's JSON) of a post made before the run."""
+    return json.dumps([f"C{number:06}", f"1700000000.{number:06}{post}"])
 
 
 def _scalar(url: str, sql: str) -> int:
@@ -552,6 +586,7 @@ def restart(schedules: int, open_rounds: int, overdue: int) -> dict[str, Any]:
         try:
             serve = bot.wait("any")
             armed = bot.wait("ok")
+            print(f"restart: armed at {time.strftime('%H:%M:%S')}", file=sys.stderr, flush=True)
             done = _wait(
                 lambda: (
                     _scalar(url, "SELECT count(*) FROM pulse_round WHERE closed_at IS NOT NULL")

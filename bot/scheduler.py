@@ -34,7 +34,9 @@ from bot.context import Person
 from bot.wording import speaking
 from storage import answers, events, inbox, rounds, schedules
 from storage.engine import Database
-from storage.tables import Round, Schedule
+from storage.rounds import Closing
+from storage.schedules import Timing
+from storage.tables import Schedule
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 30
@@ -47,13 +49,19 @@ LOOP_BUSY = 0.02  # ...but a new one starts only while the event loop turns with
 LONGEST_SLEEP = 60.0  # re-check the clock at least this often
 DELETE_BATCH = 500  # rows per housekeeping transaction
 BATCH_PAUSE = 0.005  # between two housekeeping transactions: clicks get the lock first
+PAGE_ROWS = 1000  # rows per read while arming: a database thread holds the interpreter
+# while it builds a page, and the event loop waits for it in between its own turns
+SKIPS_NAMED = 10  # occurrences named in the log line about those missed for too long
 Item = TypeVar("Item")
 
 
 Signature = tuple[str, int, int, int, str, str]  # days, hour, minute, second, zone, kind
 
 
-def _signature(schedule: Schedule) -> Signature:
+Timed = Schedule | Timing
+
+
+def _signature(schedule: Timed) -> Signature:
     return (
         schedule.days,
         schedule.hour,
@@ -107,8 +115,15 @@ class Scheduler:
 
     async def _arm(self) -> None:
         started = time.perf_counter()
-        await self.sync()  # overdue rounds are armed as due now and close in batches
-        await self.catch_up()
+        now = self.services.now()
+        stored = await self._timings()
+        # What to catch up is decided first: once the overdue rounds are armed (as due now),
+        # their closing fills the database threads, and these reads would queue behind it.
+        # Both use the same ``now``: up to it catch-up runs, after it the timetable does.
+        missed = await self._missed(stored, now)
+        await self.sync(stored, now)
+        # "Armed" still means caught up (health says "ok" once the missed work is owed).
+        await self._each(missed, self._run_missed)
         self.armed.set()
         log.info("scheduling armed in %.2f s", time.perf_counter() - started)
 
@@ -148,31 +163,32 @@ class Scheduler:
 
     # --- arming ---------------------------------------------------------------------------
 
-    async def sync(self) -> None:
-        """Make the armed work match the stored schedules and open rounds."""
+    async def sync(self, stored: list[Timing] | None = None, now: datetime | None = None) -> None:
+        """Make the armed work match the stored schedules and open rounds. ``stored``: the
+        schedules' timings when the caller has just read them; ``now``: arm what comes after
+        it (default: the current time)."""
         async with self._sync_lock:
-            db = self.services.db
-            stored = await db.read(schedules.on_platforms, self.platforms)
-            wanted = {schedule.id for schedule in stored}
+            if stored is None:
+                stored = await self._timings()
+            wanted = {timing.id for timing in stored}
             for schedule_id in [known for known in self._jobs if known not in wanted]:
                 del self._jobs[schedule_id]  # its heap entry is stale from now on
                 self._generation.pop(schedule_id, None)
-            now = self.services.now()
+            if now is None:
+                now = self.services.now()
             pause = _Slices()
-            for schedule in stored:
-                assert schedule.id is not None
-                signature = _signature(schedule)
-                if self._jobs.get(schedule.id) != signature:
-                    self._jobs[schedule.id] = signature
-                    self._arm_schedule(schedule, now)
+            for timing in stored:
+                signature = _signature(timing)
+                if self._jobs.get(timing.id) != signature:
+                    self._jobs[timing.id] = signature
+                    self._arm_schedule(timing, now)
                 await pause()
-            for round_ in await self._open_rounds():
-                assert round_.id is not None
-                self.round_opened(round_.id, round_.closes_at)
+            for closing in await self._closings():
+                self.round_opened(closing.round_id, closing.closes_at)
                 await pause()
             self._changed.set()
 
-    def _arm_schedule(self, schedule: Schedule, after: datetime) -> None:
+    def _arm_schedule(self, schedule: Timed, after: datetime) -> None:
         assert schedule.id is not None
         due = _following(schedule, after)
         generation = self._generation.get(schedule.id, 0) + 1
@@ -180,8 +196,36 @@ class Scheduler:
         if due is not None:
             heapq.heappush(self._heap, (due, "schedule", schedule.id, generation))
 
-    async def _open_rounds(self) -> list[Round]:
-        return await self.services.db.read(rounds.open_on_platforms, self.platforms)
+    async def _timings(self) -> list[Timing]:
+        """Every stored schedule's timing, read a page at a time."""
+        read = self.services.db.read
+        found: list[Timing] = []
+        while True:
+            after = found[-1].id if found else 0
+            page = await read(schedules.timings_on_platforms, self.platforms, after, PAGE_ROWS)
+            found.extend(page)
+            if len(page) < PAGE_ROWS:
+                return found
+
+    async def _closings(self) -> list[Closing]:
+        """Every open round's closing time, read a page at a time."""
+        read = self.services.db.read
+        found: list[Closing] = []
+        while True:
+            after = found[-1].conversation_id if found else 0
+            page = await read(rounds.closing_times, self.platforms, after, PAGE_ROWS)
+            found.extend(page)
+            if len(page) < PAGE_ROWS:
+                return found
+
+    async def _claimed(self, keys: list[str]) -> set[str]:
+        """Which of these occurrences are claimed, one short read per chunk of keys."""
+        claimed: set[str] = set()
+        step = schedules.CLAIMS_READ_AT_ONCE
+        for start in range(0, len(keys), step):
+            chunk = keys[start : start + step]
+            claimed |= await self.services.db.read(schedules.claimed_among, chunk)
+        return claimed
 
     # --- waking up ----------------------------------------------------------------------
 
@@ -288,36 +332,54 @@ class Scheduler:
     async def close_overdue(self) -> None:
         """Rounds whose closing time passed while nobody was running close now."""
         now = self.services.now()
-        due = [r.id for r in await self._open_rounds() if r.closes_at <= now and r.id]
+        due = [c.round_id for c in await self._closings() if c.closes_at <= now]
         for round_id in due:
             self._closing.pop(round_id, None)
         await self._each(due, self.close_round)
 
     async def catch_up(self) -> None:
         """Run the latest missed occurrence of each schedule if it is recent enough."""
-        now = self.services.now()
+        missed = await self._missed(await self._timings(), self.services.now())
+        await self._each(missed, self._run_missed)
+
+    async def _missed(self, stored: list[Timing], now: datetime) -> list[tuple[Schedule, str]]:
+        """Each schedule's latest occurrence by ``now`` that nobody claimed, if recent enough
+        to run late, with its claim key; those missed for longer are logged and left."""
         limit = self.services.settings.pulse_catch_up
-        missed: list[tuple[Schedule, str]] = []
-        for schedule in await self.services.db.read(schedules.on_platforms, self.platforms):
-            assert schedule.id is not None
-            due = _latest(schedule, now)
-            if due is None or due < schedule.created_at:
-                continue  # nothing missed since the schedule was set (or set again)
-            key = occurrences.key(schedule.kind, schedule.id, due, schedule.timezone)
-            missed.append((schedule, key))
-        claimed = await self.services.db.read(schedules.claimed_among, [k for _, k in missed])
-        todo: list[tuple[Schedule, str]] = []
-        for schedule, key in missed:
+        missed: list[tuple[int, str, timedelta]] = []  # schedule id, key, missed by
+        pause = _Slices()  # thousands of schedules: the loop keeps turning meanwhile
+        for timing in stored:
+            due = _latest(timing, now)
+            if due is not None and due >= timing.created_at:  # missed since it was set
+                key = occurrences.key(timing.kind, timing.id, due, timing.timezone)
+                missed.append((timing.id, key, now - due))
+            await pause()
+        claimed = await self._claimed([key for _, key, _ in missed])
+        recent: dict[int, str] = {}
+        too_old: list[str] = []
+        for schedule_id, key, late in missed:
             if key in claimed:
                 continue
-            due = _latest(schedule, now)
-            assert due is not None
-            if now - due <= limit:
+            if late <= limit:
                 log.info("catching up %s", key)
-                todo.append((schedule, key))
+                recent[schedule_id] = key
             else:
-                log.info("skipping %s: missed by %s, more than PULSE_CATCH_UP", key, now - due)
-        await self._each(todo, lambda item: self._run(*item))
+                too_old.append(f"{key} (missed by {late})")
+        if too_old:  # one line: after a long outage, thousands may be too old
+            more = f" and {len(too_old) - SKIPS_NAMED} more" if len(too_old) > SKIPS_NAMED else ""
+            log.info(
+                "skipping %s occurrences missed by more than PULSE_CATCH_UP: %s%s",
+                len(too_old),
+                ", ".join(too_old[:SKIPS_NAMED]),
+                more,
+            )
+        if not recent:
+            return []
+        found = await self.services.db.read(schedules.by_ids, list(recent))
+        return [(schedule, recent[schedule.id]) for schedule in found if schedule.id in recent]
+
+    async def _run_missed(self, item: tuple[Schedule, str]) -> None:
+        await self._run(*item)
 
     async def fire(self, schedule_id: int) -> None:
         """A wake-up for one schedule: run the occurrence that is due now."""
@@ -433,13 +495,13 @@ async def _in_batches(db: Database, work: Callable[..., int], cutoff: datetime) 
     return total
 
 
-def _latest(schedule: Schedule, now: datetime) -> datetime | None:
+def _latest(schedule: Timed, now: datetime) -> datetime | None:
     return occurrences.latest(
         schedule.days, schedule.hour, schedule.minute, schedule.second, schedule.timezone, now
     )
 
 
-def _following(schedule: Schedule, now: datetime) -> datetime | None:
+def _following(schedule: Timed, now: datetime) -> datetime | None:
     return occurrences.following(
         schedule.days, schedule.hour, schedule.minute, schedule.second, schedule.timezone, now
     )

@@ -4,6 +4,8 @@ and one aiohttp server (/slack/events, /api/messages, /healthz, /metrics)."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import importlib
 import logging
 import signal
 import time
@@ -52,8 +54,31 @@ def run_server(settings: Settings, content: Content) -> int:
     check_platform_settings(settings)
     logs.configure(settings)
     migrate(settings.database_url)
+    _import_ahead(settings)
+    _freeze_what_start_up_built()
     asyncio.run(serve(settings, content))
     return 0
+
+
+def _import_ahead(settings: Settings) -> None:
+    """Import what ``serve`` builds before the event loop starts: importing runs hundreds of
+    modules' code (slack_bolt, APScheduler, our handlers) and, on the loop, holds its first
+    turns up for as long (0.1-0.26 s a piece measured)."""
+    names = ["bot.assembly", "bot.scheduler"]
+    if settings.slack_enabled:
+        names.append("bot.platforms.slack.adapter")
+    if settings.teams_active:
+        names.append("bot.platforms.teams.adapter")
+    for name in names:
+        importlib.import_module(name)
+
+
+def _freeze_what_start_up_built() -> None:
+    """The modules, the model and the settings live as long as the process: frozen, the
+    garbage collector stops walking them. A full collection walked them all and held the
+    interpreter for 50-150 ms, a stall of the event loop wherever it happened to run."""
+    gc.collect()
+    gc.freeze()
 
 
 async def serve(settings: Settings, content: Content) -> None:

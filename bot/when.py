@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.wording import Listed, Say, t
@@ -42,6 +43,16 @@ MAX_DURATION = timedelta(days=60)
 
 def zone(name: str) -> ZoneInfo:
     """An IANA timezone by name, case-insensitively (``europe/berlin`` works)."""
+    found = _known_zone(name)
+    if found is None:
+        raise WhenError(
+            t("I don't know the timezone {name!r}. Use an IANA name like Europe/Berlin.", name=name)
+        )
+    return found
+
+
+@lru_cache(maxsize=1024)  # arming thousands of schedules asks for the same few zones
+def _known_zone(name: str) -> ZoneInfo | None:
     candidates = [name, "/".join(part.capitalize() for part in name.split("/")), name.upper()]
     for candidate in candidates:
         if not re.fullmatch(r"[A-Za-z0-9_+\-/]{1,64}", candidate) or ".." in candidate:
@@ -50,9 +61,7 @@ def zone(name: str) -> ZoneInfo:
             return ZoneInfo(candidate)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             continue
-    raise WhenError(
-        t("I don't know the timezone {name!r}. Use an IANA name like Europe/Berlin.", name=name)
-    )
+    return None
 
 
 def looks_like_zone(word: str) -> bool:

@@ -206,6 +206,35 @@ def open_on_platforms(session: Session, platforms: list[str]) -> list[Round]:
     )
 
 
+@dataclass(frozen=True)
+class Closing:
+    """When an open round closes: all that arming needs of it."""
+
+    conversation_id: int
+    round_id: int
+    closes_at: datetime
+
+
+def closing_times(
+    session: Session, platforms: list[str], after_conversation: int, limit: int
+) -> list[Closing]:
+    """One page of open rounds' closing times, by conversation (each has at most one open
+    round, and the partial unique index finds them among any number of closed ones): plain
+    columns a page at a time, so a database thread holds the interpreter only briefly."""
+    rows = session.execute(
+        sa.select(col(Round.conversation_id), col(Round.id), col(Round.closes_at))
+        .join(Conversation, col(Conversation.id) == col(Round.conversation_id))
+        .where(
+            col(Round.closed_at).is_(None),
+            col(Conversation.platform).in_(platforms),
+            col(Round.conversation_id) > after_conversation,
+        )
+        .order_by(col(Round.conversation_id))
+        .limit(limit)
+    )
+    return [Closing(*row) for row in rows]
+
+
 def closed_rounds(session: Session, conversation_id: int, limit: int) -> list[Round]:
     """The latest closed rounds, newest first."""
     return list(

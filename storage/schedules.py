@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -47,15 +48,42 @@ def remove(session: Session, conversation_id: int, kind: str) -> int:
     return result.rowcount or 0
 
 
-def on_platforms(session: Session, platforms: list[str]) -> list[Schedule]:
-    return list(
-        session.exec(
-            select(Schedule)
-            .join(Conversation, col(Conversation.id) == Schedule.conversation_id)
-            .where(col(Conversation.platform).in_(platforms))
-            .order_by(col(Schedule.id))
+@dataclass(frozen=True)
+class Timing:
+    """When a schedule occurs, without the rest of its row: all that arming needs."""
+
+    id: int
+    kind: str
+    days: str
+    hour: int
+    minute: int
+    second: int
+    timezone: str
+    created_at: datetime
+
+
+def timings_on_platforms(
+    session: Session, platforms: list[str], after_id: int, limit: int
+) -> list[Timing]:
+    """One page of timings, by id after ``after_id``: plain columns and a page at a time, so
+    the database thread holds the interpreter briefly while the event loop waits for it."""
+    rows = session.execute(
+        sa.select(
+            col(Schedule.id),
+            col(Schedule.kind),
+            col(Schedule.days),
+            col(Schedule.hour),
+            col(Schedule.minute),
+            col(Schedule.second),
+            col(Schedule.timezone),
+            col(Schedule.created_at),
         )
+        .join(Conversation, col(Conversation.id) == col(Schedule.conversation_id))
+        .where(col(Conversation.platform).in_(platforms), col(Schedule.id) > after_id)
+        .order_by(col(Schedule.id))
+        .limit(limit)
     )
+    return [Timing(*row) for row in rows]
 
 
 def get(session: Session, schedule_id: int) -> Schedule | None:
