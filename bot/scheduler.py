@@ -198,22 +198,21 @@ class Scheduler:
 
     async def _timings(self) -> list[Timing]:
         """Every stored schedule's timing, read a page at a time."""
-        read = self.services.db.read
-        found: list[Timing] = []
-        while True:
-            after = found[-1].id if found else 0
-            page = await read(schedules.timings_on_platforms, self.platforms, after, PAGE_ROWS)
-            found.extend(page)
-            if len(page) < PAGE_ROWS:
-                return found
+        return await self._pages(schedules.timings_on_platforms, lambda timing: timing.id)
 
     async def _closings(self) -> list[Closing]:
         """Every open round's closing time, read a page at a time."""
-        read = self.services.db.read
-        found: list[Closing] = []
+        return await self._pages(rounds.closing_times, lambda closing: closing.conversation_id)
+
+    async def _pages(
+        self, read_page: Callable[..., list[Item]], position: Callable[[Item], int]
+    ) -> list[Item]:
+        """All rows of a paged read (``read_page(session, platforms, after, limit)``), each page
+        starting after the last row's ``position``."""
+        found: list[Item] = []
         while True:
-            after = found[-1].conversation_id if found else 0
-            page = await read(rounds.closing_times, self.platforms, after, PAGE_ROWS)
+            after = position(found[-1]) if found else 0
+            page = await self.services.db.read(read_page, self.platforms, after, PAGE_ROWS)
             found.extend(page)
             if len(page) < PAGE_ROWS:
                 return found
