@@ -100,6 +100,8 @@ def serve_with_probe() -> int:
 
     if os.environ.get("BENCH_GC"):
         _gc_watch(float(os.environ["BENCH_GC"]))
+    if os.environ.get("BENCH_DBSTATS"):
+        _db_stats(Path(os.environ["BENCH_DBSTATS"]))
     server.serve = serve
     profile_path = os.environ.get("BENCH_PROFILE")
     if not profile_path:
@@ -123,6 +125,37 @@ def serve_with_probe() -> int:
     finally:
         profiler.disable()
         profiler.dump_stats(profile_path)
+
+
+def _db_stats(path: Path) -> None:
+    """Per unit of database work (by function): how many, how long each waited for a
+    database thread and how long it ran; written to ``path`` every second."""
+    import storage.engine as engine
+
+    stats: dict[str, list[float]] = {}
+    lock = threading.Lock()
+    last = [0.0]
+
+    def timed(run: Any) -> Any:
+        def wrapped(self: Any, work: Any, *args: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return run(self, work, *args)
+            finally:
+                took = time.perf_counter() - started
+                name = getattr(work, "__qualname__", repr(work))
+                with lock:
+                    entry = stats.setdefault(name, [0, 0.0])
+                    entry[0] += 1
+                    entry[1] += took
+                    if started - last[0] > 1:
+                        last[0] = started
+                        path.write_text(json.dumps(stats, indent=0, sort_keys=True))
+
+        return wrapped
+
+    engine.Database.read_now = timed(engine.Database.read_now)  # type: ignore[method-assign]
+    engine.Database.write_now = timed(engine.Database.write_now)  # type: ignore[method-assign]
 
 
 def _watchdog(loop: Any, seconds: float) -> None:

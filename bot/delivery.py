@@ -69,6 +69,14 @@ class Chain:
     stopped: bool = False
 
 
+@dataclass(frozen=True)
+class Started:
+    """A round's row marked in flight, with the round as that transaction read it."""
+
+    round_: Round | None
+    info: RoundInfo | None
+
+
 class Delivery:
     def __init__(
         self, services: Services, places: Places, digests: Digests, facts: RoundFacts
@@ -90,11 +98,16 @@ class Delivery:
 
     def owe_round(
         self, session: Session, round_: Round, questions: list[str], now: datetime
-    ) -> list[int]:
-        """In the transaction that opens ``round_``: its parent post, then each question."""
+    ) -> list[Claimed]:
+        """In the transaction that opens ``round_``: its parent post, then each question,
+        leased to this instance (the opener delivers them, ``begin``)."""
         assert round_.id is not None
-        parent = outbox.owe(
+        lease = timedelta(seconds=self.settings.lease)
+        instance = self.services.instance
+        parent = outbox.owe_leased(
             session,
+            instance,
+            lease,
             round_.conversation_id,
             "parent",
             f"parent:{round_.id}",
@@ -105,8 +118,10 @@ class Delivery:
         owed = [parent]
         for question_id in questions:
             # Each question after the one before: they appear in order, whoever delivers.
-            found = outbox.owe(
+            found = outbox.owe_leased(
                 session,
+                instance,
+                lease,
                 round_.conversation_id,
                 "question",
                 f"question:{round_.id}:{question_id}",
@@ -121,18 +136,21 @@ class Delivery:
         OWED.labels("question").inc(len(owed) - 1)
         return owed
 
-    def owe_summary(self, session: Session, round_: Round, now: datetime) -> int | None:
-        """In the transaction that closes ``round_``: its summary, after its parent post."""
+    def owe_summary(self, session: Session, round_: Round, now: datetime) -> Claimed | None:
+        """In the transaction that closes ``round_``: its summary, after its parent post,
+        leased to this instance (the closer delivers it, ``deliver_leased``)."""
         assert round_.id is not None
         parent = next((p for p in outbox.of_round(session, round_.id) if p.kind == "parent"), None)
-        owed = outbox.owe(
+        owed = outbox.owe_leased(
             session,
+            self.services.instance,
+            timedelta(seconds=self.settings.lease),
             round_.conversation_id,
             "summary",
             f"summary:{round_.id}",
             now,
             round_id=round_.id,
-            depends_on=parent.id if parent is not None else None,
+            depends_on=Claimed(parent) if parent is not None else None,
         )
         if owed is not None:
             OWED.labels("summary").inc()
@@ -293,14 +311,18 @@ class Delivery:
 
     async def deliver_now(self, owed: list[int]) -> dict[int, str]:
         """Try these rows at once, in order (a round's parent, then its questions), and stop
-        at the first that is not delivered: the loop takes over from there."""
-        return await self.finish(await self.begin(owed))
+        at the first that is not delivered: the loop takes over from there. The whole chain
+        is leased in one claim, so no deliverer, here or elsewhere, takes its later rows."""
+        return await self.deliver_leased(await self._claim(owed, chain=True))
 
-    async def begin(self, owed: list[int]) -> Chain:
-        """The first step of ``deliver_now``: lease the whole chain in one claim (so no
-        deliverer, here or elsewhere, takes its later rows meanwhile) and deliver its first
-        row. ``finish`` delivers the rest."""
-        chain = Chain(await self._claim(owed, chain=True))
+    async def deliver_leased(self, rows: list[Claimed]) -> dict[int, str]:
+        """``deliver_now`` for rows this instance leased when it owed them."""
+        return await self.finish(await self.begin(rows))
+
+    async def begin(self, rows: list[Claimed]) -> Chain:
+        """The first step of ``deliver_leased``: deliver the chain's first row. ``finish``
+        delivers the rest."""
+        chain = Chain(rows)
         if chain.rows:
             first = chain.rows[0].post.conversation_id
             chain.reached = await self.places.reach(first)
@@ -369,8 +391,14 @@ class Delivery:
             await self._give_up(row, place, "what it waited for was given up", tell=False)
             return outbox.GIVEN_UP
         with speaking(place.language):
+            started: Started | None = None
+            if post.in_flight_since is None and post.round_id is not None:
+                started = await self._start(row)
+                if started is None:
+                    log.info("delivery: owed post %s went to another instance meanwhile", post.id)
+                    return outbox.PENDING
             try:
-                planned = await self._plan(row, place, chat)
+                planned = await self._plan(row, place, chat, started)
             except Exception:
                 log.exception("delivery: could not prepare owed post %s (%s)", post.id, post.kind)
                 await self._retry(row, "could not prepare", uncertain=False)
@@ -378,7 +406,32 @@ class Delivery:
             if planned is None:
                 return outbox.GIVEN_UP  # no longer useful; _plan said why
             send, thread = planned
-            return await self._attempt(row, place, chat, send, thread, wake)
+            return await self._attempt(row, place, chat, send, thread, wake, started is not None)
+
+    async def _start(self, row: Claimed) -> Started | None:
+        """Mark a round's row in flight (``outbox.starting``) and read its round in the same
+        transaction: a burst pays for every transaction. None when the row is no longer ours."""
+        s = self.services
+        post = row.post
+        post_id, round_id = post.id, post.round_id
+        assert post_id is not None and round_id is not None
+        known = self._asks.get(round_id)
+        now = s.now()
+        lease = timedelta(seconds=self.settings.lease)
+
+        def start(session: Session) -> tuple[bool, Round | None, RoundInfo | None]:
+            if not outbox.starting(session, post_id, s.instance, now, lease):
+                return False, None, None
+            if known is not None:  # what it asks is fixed once it opened
+                return True, rounds.get(session, round_id), known
+            return True, *rounds.with_info(session, round_id)
+
+        ours, round_, info = await s.db.write(start)
+        if not ours:
+            return None
+        if known is None and info is not None:
+            self._keep_asks(round_id, info)
+        return Started(round_, info)
 
     async def _attempt(
         self,
@@ -388,7 +441,9 @@ class Delivery:
         send: Callable[[], Awaitable[MessageRef | None]],
         thread: MessageRef | None,
         wake: bool = True,
+        started: bool = False,
     ) -> str:
+        """Send a planned row; ``started``: it is marked in flight already (``_start``)."""
         s = self.services
         post = row.post
         assert post.id is not None
@@ -409,7 +464,9 @@ class Delivery:
                 await self._delivered(row, place, chat, found, wake)
                 return outbox.DELIVERED
         lease = timedelta(seconds=self.settings.lease)
-        if not await s.db.write(outbox.starting, post.id, s.instance, s.now(), lease):
+        if not started and not await s.db.write(
+            outbox.starting, post.id, s.instance, s.now(), lease
+        ):
             log.info("delivery: owed post %s went to another instance meanwhile", post.id)
             return outbox.PENDING
         marked = delivering.set(str(post.id))
@@ -435,10 +492,10 @@ class Delivery:
         return outbox.DELIVERED
 
     async def _plan(
-        self, row: Claimed, place: Place, chat: Chat
+        self, row: Claimed, place: Place, chat: Chat, started: Started | None = None
     ) -> tuple[Callable[[], Awaitable[MessageRef | None]], MessageRef | None] | None:
         """What to send for this row, and the thread it goes in; None when it is no longer
-        useful (and was given up)."""
+        useful (and was given up). ``started``: its round, as read when it was marked."""
         s = self.services
         post = row.post
         payload = row.payload
@@ -460,7 +517,12 @@ class Delivery:
                 await self._give_up(row, place, "nothing to digest", tell=False)
                 return None
             return (lambda: chat.post(place, digest)), None
-        round_, info = await self._round(post.round_id) if post.round_id else (None, None)
+        if started is not None:
+            round_, info = started.round_, started.info
+        elif post.round_id:
+            round_, info = await self._round(post.round_id)
+        else:
+            round_, info = None, None
         if round_ is None or round_.id is None:
             await self._give_up(row, place, "round withdrawn", tell=False)
             return None
@@ -492,10 +554,13 @@ class Delivery:
             return await db.read(rounds.get, round_id), asks
         round_, asks = await db.read(rounds.with_info, round_id)
         if asks is not None:
-            if len(self._asks) >= ASKS_KEPT:
-                self._asks.pop(next(iter(self._asks)))  # the oldest
-            self._asks[round_id] = asks
+            self._keep_asks(round_id, asks)
         return round_, asks
+
+    def _keep_asks(self, round_id: int, asks: RoundInfo) -> None:
+        if len(self._asks) >= ASKS_KEPT:
+            self._asks.pop(next(iter(self._asks)))  # the oldest
+        self._asks[round_id] = asks
 
     async def _plan_parent(
         self, row: Claimed, place: Place, chat: Chat, round_: Round, info: RoundInfo | None
@@ -647,10 +712,14 @@ class Delivery:
     async def _mark_questions_closed(self, round_id: int, place: Place, chat: Chat) -> None:
         """Best effort, like every edit: the summary said it; the cards say it too."""
         s = self.services
-        info = await s.db.read(rounds.load_info, round_id)
+
+        def read(session: Session) -> tuple[RoundInfo | None, dict[str, int]]:
+            info = rounds.load_info(session, round_id)
+            return info, answers.counts_by_question(session, round_id) if info else {}
+
+        info, counts = await s.db.read(read)
         if info is None:
             return
-        counts = await s.db.read(answers.counts_by_question, round_id)
         for question in info.questions:
             ref = MessageRef.loads(question.message_ref)
             if ref is None:

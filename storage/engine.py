@@ -7,6 +7,7 @@ that serves Slack and Teams never waits on a disk or a socket to the database.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -22,6 +23,10 @@ from storage.errors import DatabaseError
 Result = TypeVar("Result")
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled connection unused this long is pinged before it is handed out (a database restart
+# or an idle timeout may have closed it). One in steady use is not: a ping is a round trip,
+# and under load every transaction would pay for it.
+IDLE_BEFORE_PING = 5.0
 
 
 def normalise_url(url: str) -> str:
@@ -46,9 +51,28 @@ def make_engine(url: str, pool_size: int = 5) -> sa.Engine:
         return _sqlite_engine(url, pool_size)
     if parsed.get_backend_name() != "postgresql":
         raise DatabaseError("DATABASE_URL must be sqlite:///FILE or postgresql+psycopg://...")
-    return sa.create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
-    )
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections that sat unused for a while only."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and hands out a new one.
+            raise sa.exc.DisconnectionError(_first_line(error)) from error
 
 
 def _sqlite_engine(url: str, pool_size: int) -> sa.Engine:

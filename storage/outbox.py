@@ -60,21 +60,76 @@ def owe(
     depends_on: int | None = None,
 ) -> int | None:
     """Record a post owed (once per ``key``); its id, or None when it was owed already."""
+    values = _owed_values(
+        conversation_id, kind, key, now, round_id, question_id, payload, depends_on
+    )
+    return _insert(session, values)
+
+
+def owe_leased(
+    session: Session,
+    instance: str,
+    lease: timedelta,
+    conversation_id: int,
+    kind: str,
+    key: str,
+    now: datetime,
+    round_id: int | None = None,
+    question_id: str | None = None,
+    depends_on: Claimed | None = None,
+) -> Claimed | None:
+    """``owe``, already leased to ``instance``: for the caller that delivers it next (an
+    opening round, a closing one), so no claim is needed and no other deliverer takes it.
+    None when it was owed already."""
+    values = _owed_values(
+        conversation_id,
+        kind,
+        key,
+        now,
+        round_id,
+        question_id,
+        None,
+        depends_on.post.id if depends_on is not None else None,
+    )
+    values.update(lease_owner=instance, lease_until=now + lease, attempts=1)
+    post_id = _insert(session, values)
+    if post_id is None:
+        return None
+    post = OwedPost(id=post_id, **values)
+    if depends_on is None:
+        return Claimed(post)
+    return Claimed(post, depends_on.post.state, depends_on.post.message_ref)
+
+
+def _owed_values(
+    conversation_id: int,
+    kind: str,
+    key: str,
+    now: datetime,
+    round_id: int | None,
+    question_id: str | None,
+    payload: dict[str, Any] | None,
+    depends_on: int | None,
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "kind": kind,
+        "key": key,
+        "round_id": round_id,
+        "question_id": question_id,
+        "payload": json.dumps(payload or {}, sort_keys=True),
+        "depends_on": depends_on,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+        "state": PENDING,
+    }
+
+
+def _insert(session: Session, values: dict[str, Any]) -> int | None:
     statement = (
         insert_for(session, OWED)
-        .values(
-            conversation_id=conversation_id,
-            kind=kind,
-            key=key,
-            round_id=round_id,
-            question_id=question_id,
-            payload=json.dumps(payload or {}, sort_keys=True),
-            depends_on=depends_on,
-            created_at=now,
-            next_attempt_at=now,
-            attempts=0,
-            state=PENDING,
-        )
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OWED.c.id)
     )

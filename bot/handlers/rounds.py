@@ -23,6 +23,7 @@ from bot.services import Services
 from bot.when import ClosingTime, iso_week
 from bot.wording import Listed, Moment, t, tn
 from storage import answers, outbox, rounds
+from storage.outbox import Claimed
 from storage.rounds import NewRound, PlannedQuestion
 from storage.tables import Round
 
@@ -111,7 +112,7 @@ class Rounds:
             )
             delivery = self.delivery
 
-            def open_and_owe(session: Session) -> tuple[Round | None, list[int]]:
+            def open_and_owe(session: Session) -> tuple[Round | None, list[Claimed]]:
                 # The round, its occurrence's claim and the posts it owes commit together.
                 opened = rounds.open_claimed(session, new, claim, s.instance)
                 if opened is None or opened.id is None:
@@ -124,7 +125,7 @@ class Rounds:
                 return [await self._already_open(place)]
             s.timetable.round_opened(opened.id, closes_at)
             chain = await delivery.begin(owed)
-        parent = (await delivery.finish(chain)).get(owed[0])
+        parent = (await delivery.finish(chain)).get(owed[0].post.id or 0)
         if parent == outbox.GIVEN_UP:
             # Nobody can see a round whose parent post was refused (the bot was removed from
             # the channel, say): the deliverer took it back.
@@ -243,7 +244,7 @@ class Rounds:
         members = await _members(chat, place)
         delivery = self.delivery
 
-        def close_and_owe(session: Session) -> tuple[Round | None, int | None]:
+        def close_and_owe(session: Session) -> tuple[Round | None, Claimed | None]:
             closed = rounds.close_claimed(
                 session, round_id, s.now(), len(members) if members else None, s.instance
             )
@@ -257,7 +258,7 @@ class Rounds:
         self.facts.forget(round_id)
         self.counts.cancel(round_id)
         if summary is not None:
-            await delivery.deliver_now([summary])
+            await delivery.deliver_leased([summary])
         return True
 
 
