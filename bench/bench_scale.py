@@ -100,6 +100,8 @@ def serve_with_probe() -> int:
 
     if os.environ.get("BENCH_GC"):
         _gc_watch(float(os.environ["BENCH_GC"]))
+    if os.environ.get("XSWITCH"):
+        sys.setswitchinterval(float(os.environ["XSWITCH"]))
     if os.environ.get("BENCH_DBSTATS"):
         _db_stats(Path(os.environ["BENCH_DBSTATS"]))
     server.serve = serve

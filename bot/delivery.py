@@ -59,6 +59,15 @@ def default_failure(error: BaseException) -> Failure:
     return "uncertain" if isinstance(error, TimeoutError) else "retry"
 
 
+@dataclass(frozen=True)
+class Finishing:
+    """A row the platform has, whose delivered mark waits for the next row's transaction
+    (``Delivery._start``): a chain of posts then costs one transaction per post."""
+
+    row: Claimed
+    record: Callable[[Session], bool]
+
+
 @dataclass
 class Chain:
     """Rows leased together for one caller to deliver in order (``Delivery.begin``)."""
@@ -67,6 +76,7 @@ class Chain:
     states: dict[int, str] = field(default_factory=dict)  # row id -> state, as delivered
     reached: tuple[Place, Chat] | None = None
     stopped: bool = False
+    finishing: Finishing | None = None  # the last row delivered, not yet marked
 
 
 @dataclass(frozen=True)
@@ -330,9 +340,19 @@ class Delivery:
         return chain
 
     async def finish(self, chain: Chain) -> dict[int, str]:
-        while await self._next(chain):
-            pass
+        try:
+            while await self._next(chain):
+                pass
+        finally:
+            await self._mark(chain)
         return chain.states
+
+    async def _mark(self, chain: Chain) -> None:
+        """Mark the chain's last delivered row, when no next row's transaction did."""
+        finishing, chain.finishing = chain.finishing, None
+        if finishing is not None:
+            recorded = await self.services.db.write(finishing.record)
+            self._recorded(finishing.row, recorded)
 
     async def _next(self, chain: Chain) -> bool:
         """Deliver the chain's next row; False once it is done or has stopped."""
@@ -343,7 +363,7 @@ class Delivery:
         assert row.post.id is not None
         last = done == len(chain.rows) - 1
         # The next row here is ours already: only the end of the chain wakes the loop.
-        state = await self._deliver(row, wake=last, reached=chain.reached)
+        state = await self._deliver(row, wake=last, reached=chain.reached, chain=chain)
         chain.states[row.post.id] = state
         if state != outbox.DELIVERED:
             chain.stopped = True
@@ -376,24 +396,37 @@ class Delivery:
     # --- one row --------------------------------------------------------------------------
 
     async def _deliver(
-        self, row: Claimed, wake: bool = True, reached: tuple[Place, Chat] | None = None
+        self,
+        row: Claimed,
+        wake: bool = True,
+        reached: tuple[Place, Chat] | None = None,
+        chain: Chain | None = None,
     ) -> str:
-        """Deliver one claimed row; ``reached``: its conversation, when the caller has it."""
+        """Deliver one claimed row; ``reached``: its conversation, when the caller has it;
+        ``chain``: the chain it belongs to (its previous row's mark goes with this row's)."""
         post = row.post
         assert post.id is not None
+        finishing = chain.finishing if chain is not None else None
+        if chain is not None:
+            chain.finishing = None
+        # Questions are chained for their order only: one given up does not stop the next.
+        given_up = row.after_state == outbox.GIVEN_UP and post.kind != "question"
+        quick = post.in_flight_since is None and post.round_id is not None and not given_up
+        if finishing is not None and not quick:
+            self._recorded(finishing.row, await self.services.db.write(finishing.record))
+            finishing = None
         reached = reached or await self.places.reach(post.conversation_id)
         if reached is None:  # pragma: no cover - claims only take platforms served here
             await self._retry(row, "not served here", uncertain=False)
             return outbox.PENDING
         place, chat = reached
-        # Questions are chained for their order only: one given up does not stop the next.
-        if row.after_state == outbox.GIVEN_UP and post.kind != "question":
+        if given_up:
             await self._give_up(row, place, "what it waited for was given up", tell=False)
             return outbox.GIVEN_UP
         with speaking(place.language):
             started: Started | None = None
-            if post.in_flight_since is None and post.round_id is not None:
-                started = await self._start(row)
+            if quick:
+                started = await self._start(row, finishing)
                 if started is None:
                     log.info("delivery: owed post %s went to another instance meanwhile", post.id)
                     return outbox.PENDING
@@ -406,11 +439,14 @@ class Delivery:
             if planned is None:
                 return outbox.GIVEN_UP  # no longer useful; _plan said why
             send, thread = planned
-            return await self._attempt(row, place, chat, send, thread, wake, started is not None)
+            return await self._attempt(
+                row, place, chat, send, thread, wake, started is not None, chain
+            )
 
-    async def _start(self, row: Claimed) -> Started | None:
+    async def _start(self, row: Claimed, finishing: Finishing | None = None) -> Started | None:
         """Mark a round's row in flight (``outbox.starting``) and read its round in the same
-        transaction: a burst pays for every transaction. None when the row is no longer ours."""
+        transaction, after marking the previous row of its chain delivered (``finishing``): a
+        burst pays for every transaction. None when the row is no longer ours."""
         s = self.services
         post = row.post
         post_id, round_id = post.id, post.round_id
@@ -419,14 +455,22 @@ class Delivery:
         now = s.now()
         lease = timedelta(seconds=self.settings.lease)
 
-        def start(session: Session) -> tuple[bool, Round | None, RoundInfo | None]:
+        def start(session: Session) -> tuple[bool | None, bool, Round | None, RoundInfo | None]:
+            recorded = finishing.record(session) if finishing is not None else None
             if not outbox.starting(session, post_id, s.instance, now, lease):
-                return False, None, None
+                return recorded, False, None, None
             if known is not None:  # what it asks is fixed once it opened
-                return True, rounds.get(session, round_id), known
-            return True, *rounds.with_info(session, round_id)
+                return recorded, True, rounds.get(session, round_id), known
+            return recorded, True, *rounds.with_info(session, round_id)
 
-        ours, round_, info = await s.db.write(start)
+        try:
+            recorded, ours, round_, info = await s.db.write(start)
+        except Exception:
+            if finishing is not None:  # the platform has it: mark it on its own
+                self._recorded(finishing.row, await s.db.write(finishing.record))
+            raise
+        if finishing is not None:
+            self._recorded(finishing.row, bool(recorded))
         if not ours:
             return None
         if known is None and info is not None:
@@ -442,8 +486,10 @@ class Delivery:
         thread: MessageRef | None,
         wake: bool = True,
         started: bool = False,
+        chain: Chain | None = None,
     ) -> str:
-        """Send a planned row; ``started``: it is marked in flight already (``_start``)."""
+        """Send a planned row; ``started``: it is marked in flight already (``_start``);
+        ``chain``: where its delivered mark may wait for the chain's next row."""
         s = self.services
         post = row.post
         assert post.id is not None
@@ -488,7 +534,7 @@ class Delivery:
         if ref is None and post.kind != "notice":
             await self._retry(row, "no message made", uncertain=False)
             return outbox.PENDING
-        await self._delivered(row, place, chat, ref, wake)
+        await self._delivered(row, place, chat, ref, wake, chain)
         return outbox.DELIVERED
 
     async def _plan(
@@ -620,8 +666,16 @@ class Delivery:
     # --- outcomes -------------------------------------------------------------------------
 
     async def _delivered(
-        self, row: Claimed, place: Place, chat: Chat, ref: MessageRef | None, wake: bool = True
+        self,
+        row: Claimed,
+        place: Place,
+        chat: Chat,
+        ref: MessageRef | None,
+        wake: bool = True,
+        chain: Chain | None = None,
     ) -> None:
+        """Mark a row delivered, with what it made (a message the round keeps). A round's
+        post with more of its chain to come leaves the mark to the next row (``Finishing``)."""
         s = self.services
         post = row.post
         assert post.id is not None
@@ -641,15 +695,22 @@ class Delivery:
                 self.digests.record_post(session, post.conversation_id, row.payload, now)
             return True
 
-        if not await s.db.write(record):
-            log.warning("delivery: owed post %s was delivered after its lease ran out", post.id)
-        DELIVERED.labels(post.kind).inc()
-        if post.round_id is not None and post.kind in ("parent", "question"):
-            self.facts.forget(post.round_id)
+        if chain is not None and not wake and post.kind in ("parent", "question"):
+            chain.finishing = Finishing(row, record)
+            return
+        self._recorded(row, await s.db.write(record))
         if wake:
             self.wake()  # what waited for this row may go now
         if post.kind == "summary" and post.round_id is not None:
             await self._mark_questions_closed(post.round_id, place, chat)
+
+    def _recorded(self, row: Claimed, recorded: bool) -> None:
+        post = row.post
+        if not recorded:
+            log.warning("delivery: owed post %s was delivered after its lease ran out", post.id)
+        DELIVERED.labels(post.kind).inc()
+        if post.round_id is not None and post.kind in ("parent", "question"):
+            self.facts.forget(post.round_id)
 
     async def _retry(self, row: Claimed, reason: str, uncertain: bool) -> None:
         s = self.services

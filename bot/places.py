@@ -27,6 +27,7 @@ class Places:
         self.chats: dict[str, Chat] = dict(chats or {})
         self._cache: dict[tuple[str, str, str], tuple[float, Place]] = {}
         self._workspace_of: dict[tuple[str, str], str] = {}  # (platform, channel): the cache's key
+        self._key_of: dict[int, tuple[str, str, str]] = {}  # conversation id: the cache's key
 
     def serve(self, chat: Chat) -> None:
         """Speak on ``chat.platform`` through this port from now on."""
@@ -52,12 +53,19 @@ class Places:
 
     async def reach(self, conversation_id: int) -> tuple[Place, Chat] | None:
         """A stored conversation and the port to speak there; None when it is gone or its
-        platform is not served by this process."""
-        found = await self.services.db.read(conversations.get, conversation_id)
-        if found is None:
-            return None
-        chat = self.chat(found.platform)
-        return (self.place_of(found), chat) if chat is not None else None
+        platform is not served by this process. Kept like ``place``: a burst reaches every
+        conversation for each post it owes."""
+        key = self._key_of.get(conversation_id)
+        cached = self._cache.get(key) if key is not None else None
+        if cached is not None and cached[0] > time.monotonic():
+            place = cached[1]
+        else:
+            found = await self.services.db.read(conversations.get, conversation_id)
+            if found is None:
+                return None
+            place = self.remember(self.place_of(found))
+        chat = self.chat(place.platform)
+        return (place, chat) if chat is not None else None
 
     async def place(self, platform: str, workspace: str, channel: str, name: str = "") -> Place:
         """The stored conversation for a platform channel, created on first contact.
@@ -98,17 +106,20 @@ class Places:
             place,
         )
         self._workspace_of[(place.platform, place.channel)] = place.workspace
+        self._key_of[place.id] = (place.platform, place.workspace, place.channel)
         return place
 
     def _drop(self, key: tuple[str, str, str]) -> None:
-        del self._cache[key]
+        place = self._cache.pop(key)[1]
         platform, _, channel = key
         self._workspace_of.pop((platform, channel), None)
+        self._key_of.pop(place.id, None)
 
     def forget(self, place: Place) -> None:
         """Read the conversation again next time (its timezone or language changed)."""
         self._cache.pop((place.platform, place.workspace, place.channel), None)
         self._workspace_of.pop((place.platform, place.channel), None)
+        self._key_of.pop(place.id, None)
 
     async def stored_reference(self, place: Place) -> str | None:
         """How to reach a conversation, as stored now (another instance may have refreshed
