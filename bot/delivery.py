@@ -47,6 +47,7 @@ LOOKUP_MARGIN = timedelta(seconds=30)
 # A parent post going out this soon after its round opened is on time, not late (a burst of
 # many rounds, or pacing, delays it by seconds); the late rule's minimum does not apply to it.
 PROMPT = timedelta(minutes=1)
+LOOK_GAP = 0.1  # seconds between two looks for due rows (see _run)
 ASKS_KEPT = 10_000  # rounds whose questions are kept for their posts (a burst's worth)
 
 
@@ -257,6 +258,9 @@ class Delivery:
                 await self.fill()
             except Exception:
                 log.exception("delivery: looking for owed posts failed")
+            # Every row finished wakes the loop; a burst finishes hundreds a second, and each
+            # look is a query over all that is owed: look at most this often.
+            await asyncio.sleep(LOOK_GAP)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll)
 

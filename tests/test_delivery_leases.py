@@ -1,0 +1,142 @@
+"""What a burst no longer pays for, and what it must still keep, on SQLite and PostgreSQL: an
+opening round owes its posts already leased to the instance that opened it (no other
+deliverer takes them, no claim is needed); a chain's delivered mark rides in its next post's
+transaction and is kept even when that post fails; a pooled PostgreSQL connection is pinged
+only after sitting unused, and then a dead one is replaced."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from harness import make_bot
+
+import storage.engine as engine_module
+from bot.context import MessageRef, Person, Place, Turn
+from bot.replies import Reply, SurveyQuestion
+from storage import outbox, rounds
+from storage.engine import Database
+
+GUARD = 60  # seconds before a test that would hang fails instead (not a speed limit)
+
+
+def test_an_opening_round_owes_its_posts_leased_to_its_opener(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        first = await make_bot(database_url, model, surveys, tmp_path / "a", instance="a")
+        second = await make_bot(database_url, model, surveys, tmp_path / "b", instance="b",
+                                clock=first.clock)  # fmt: skip
+        held, release = asyncio.Event(), asyncio.Event()
+        post = first.chat.post
+
+        async def holding(place: Place, reply: Reply) -> MessageRef:
+            held.set()
+            await release.wait()  # the parent post is on its way
+            return await post(place, reply)
+
+        first.chat.post = holding  # type: ignore[method-assign]
+        turn = asyncio.ensure_future(
+            first.app.core.on_text(Turn(Person("lead"), first.place, "pulse start"))
+        )
+        await asyncio.wait_for(held.wait(), GUARD)
+        opened = await first.db.read(rounds.current, first.place.id)
+        assert opened is not None and opened.id is not None
+        owed = await first.db.read(outbox.of_round, opened.id)
+        assert [row.kind for row in owed] == ["parent"] + ["question"] * 5
+        assert {(row.lease_owner, row.attempts) for row in owed} == {("a", 1)}
+        now = first.clock()
+        taken = await second.db.write(
+            outbox.claim, "b", now, timedelta(minutes=5), ["console"], 100
+        )
+        assert taken == []  # another deliverer finds nothing to take
+        release.set()
+        await asyncio.wait_for(turn, GUARD)
+        owed = await first.db.read(outbox.of_round, opened.id)
+        assert {row.state for row in owed} == {outbox.DELIVERED}
+        assert len(first.chat.of(SurveyQuestion)) == 5
+        assert second.chat.calls == []
+        first.close()
+        second.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_chains_delivered_mark_is_kept_when_its_next_post_fails(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        in_thread = bot.chat.post_in_thread
+
+        async def third_refused(place, parent, reply, broadcast=False):  # type: ignore[no-untyped-def]
+            if isinstance(reply, SurveyQuestion) and reply.position == 3:
+                raise ConnectionRefusedError("platform down")
+            return await in_thread(place, parent, reply, broadcast)
+
+        bot.chat.post_in_thread = third_refused  # type: ignore[method-assign]
+        await bot.app.core.on_text(Turn(Person("lead"), bot.place, "pulse start"))
+        opened = await bot.db.read(rounds.current, bot.place.id)
+        assert opened is not None and opened.id is not None
+        owed = await bot.db.read(outbox.of_round, opened.id)
+        states = [(row.kind, row.state, row.message_ref is not None) for row in owed]
+        assert states == [
+            ("parent", outbox.DELIVERED, True),
+            ("question", outbox.DELIVERED, True),
+            ("question", outbox.DELIVERED, True),  # marked in the failed post's transaction
+            ("question", outbox.PENDING, False),
+            ("question", outbox.PENDING, False),
+            ("question", outbox.PENDING, False),
+        ]
+        assert owed[3].in_flight_since is None  # refused: it did not arrive
+        info = await bot.db.read(rounds.load_info, opened.id)
+        assert info is not None
+        refs = [q.message_ref is not None for q in info.questions]
+        assert refs == [True, True, False, False, False]
+        bot.close()
+
+    asyncio.run(scenario())
+
+
+def _backend_pid(db: Database) -> int:
+    return int(
+        db.read_now(
+            lambda session: session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        )
+    )
+
+
+def _terminate(url: str, pid: int) -> None:
+    admin = sa.create_engine(url)
+    with admin.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+
+
+def test_an_idle_pooled_connection_is_pinged_and_replaced_when_dead(
+    postgres_url, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(postgres_url, workers=1)
+    try:
+        before = _backend_pid(db)
+        _terminate(postgres_url, before)  # a database restart, or an idle timeout
+        monkeypatch.setattr(engine_module, "IDLE_BEFORE_PING", 0.0)  # it has sat long enough
+        after = _backend_pid(db)
+        assert after != before
+    finally:
+        db.close()
+
+
+def test_a_connection_in_steady_use_is_not_pinged(postgres_url) -> None:
+    """The other side of the rule (and what the ping saves): a connection handed out again
+    at once is used as it is, so a dead one fails the work instead of being replaced."""
+    db = Database(postgres_url, workers=1)
+    try:
+        _terminate(postgres_url, _backend_pid(db))
+        with pytest.raises(sa.exc.OperationalError):
+            _backend_pid(db)
+        assert _backend_pid(db) > 0  # the pool dropped it: the next one is fresh
+    finally:
+        db.close()
