@@ -483,7 +483,7 @@ def _scalar(url: str, sql: str) -> int:
 # --- (a) the same-minute burst ------------------------------------------------------------
 
 
-def burst(count: int, instances: int, lead: float) -> dict[str, Any]:
+def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str, Any]:
     with postgres() as url, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
@@ -499,7 +499,7 @@ def burst(count: int, instances: int, lead: float) -> dict[str, Any]:
                         "hour": due.hour,
                         "minute": due.minute,
                         "second": due.second,
-                        "close": 1,
+                        "close": window,
                         "created": due - timedelta(days=1),
                     }
                     for c in ids
@@ -872,6 +872,12 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=200, help="pulses due in the same second")
     parser.add_argument("--instances", default="1,2", help="instance counts for the burst")
     parser.add_argument("--lead", type=float, default=20, help="seconds to start and arm")
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=1,
+        help="minutes each burst round stays open (longer: closing does not overlap opening)",
+    )
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--open-rounds", type=int, default=500)
     parser.add_argument("--overdue", type=int, default=None, help="default: a fifth")
@@ -884,7 +890,8 @@ def main() -> None:
     parts = args.only or ["burst", "restart", "retention"]
     if "burst" in parts:
         for instances in [int(n) for n in args.instances.split(",")]:
-            print(json.dumps({"burst": burst(args.burst, instances, args.lead)}), flush=True)
+            result = burst(args.burst, instances, args.lead, args.window)
+            print(json.dumps({"burst": result}), flush=True)
     if "restart" in parts:
         overdue = args.overdue if args.overdue is not None else args.open_rounds // 5
         print(
