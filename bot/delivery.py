@@ -355,7 +355,7 @@ class Delivery:
         """Mark the chain's last delivered row, when no next row's transaction did."""
         finishing, chain.finishing = chain.finishing, None
         if finishing is not None:
-            recorded = await self.services.db.write(finishing.record)
+            recorded = await self.services.db.write_grouped(finishing.record)
             self._recorded(finishing.row, recorded)
 
     async def _next(self, chain: Chain) -> bool:
@@ -417,7 +417,7 @@ class Delivery:
         given_up = row.after_state == outbox.GIVEN_UP and post.kind != "question"
         quick = post.in_flight_since is None and post.round_id is not None and not given_up
         if finishing is not None and not quick:
-            self._recorded(finishing.row, await self.services.db.write(finishing.record))
+            self._recorded(finishing.row, await self.services.db.write_grouped(finishing.record))
             finishing = None
         reached = reached or await self.places.reach(post.conversation_id)
         if reached is None:  # pragma: no cover - claims only take platforms served here
@@ -468,7 +468,7 @@ class Delivery:
             return recorded, True, *rounds.with_info(session, round_id)
 
         try:
-            recorded, ours, round_, info = await s.db.write(start)
+            recorded, ours, round_, info = await s.db.write_grouped(start)
         except Exception:
             if finishing is not None:  # the platform has it: mark it on its own
                 self._recorded(finishing.row, await s.db.write(finishing.record))
@@ -702,7 +702,7 @@ class Delivery:
         if chain is not None and not wake and post.kind in ("parent", "question"):
             chain.finishing = Finishing(row, record)
             return
-        self._recorded(row, await s.db.write(record))
+        self._recorded(row, await s.db.write_grouped(record))
         if wake:
             self.wake()  # what waited for this row may go now
         if post.kind == "summary" and post.round_id is not None:
