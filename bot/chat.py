@@ -59,7 +59,7 @@ class Chat(Protocol):
 
 @runtime_checkable
 class Receipts(Protocol):
-    """What a platform can tell the deliverer about a post that failed (bot/delivery.py)."""
+    """What a platform can tell the deliverer about a post that failed (bot/delivery/)."""
 
     # Whether ``find_delivered`` can look (Slack: message metadata; Teams has no way to
     # read the bot's own channel posts back without Graph permissions).

@@ -21,7 +21,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    """How owed posts are delivered through outages (bot/delivery.py)."""
+    """How owed posts are delivered through outages (bot/delivery/)."""
 
     poll: float = 2.0  # seconds between looks for due rows
     backoff: float = 5.0  # first retry after about this long, doubling each time

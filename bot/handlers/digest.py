@@ -173,7 +173,7 @@ class Digests:
     def record_post(
         self, session: Session, conversation_id: int, payload: dict[str, object], now: datetime
     ) -> None:
-        """An owed digest went out (bot/delivery.py records it in its own transaction)."""
+        """An owed digest went out (bot/delivery/ records it in its own transaction)."""
         round_id = payload.get("round_id")
         _record_post(session, conversation_id, round_id if isinstance(round_id, int) else None, now)
 

@@ -118,7 +118,7 @@ class Rounds:
                 if opened is None or opened.id is None:
                     return None, []
                 questions = [q.question_id for q in new.questions]
-                return opened, delivery.owe_round(session, opened, questions, now)
+                return opened, delivery.owe.round(session, opened, questions, now)
 
             opened, owed = await s.db.write(open_and_owe)
             if opened is None or opened.id is None:
@@ -239,7 +239,7 @@ class Rounds:
         if round_.parent_ref is None:
             # Its parent post never went out (an outage longer than the window): nobody saw
             # it, so it is withdrawn rather than closed, and the admins are told.
-            await self.delivery.withdraw(round_, place, "closing time came first")
+            await self.delivery.outcomes.withdraw(round_, place, "closing time came first")
             return False
         members = await _members(chat, place)
         delivery = self.delivery
@@ -250,7 +250,7 @@ class Rounds:
             )
             if closed is None:
                 return None, None
-            return closed, delivery.owe_summary(session, closed, s.now())
+            return closed, delivery.owe.summary(session, closed, s.now())
 
         closed, summary = await s.db.write(close_and_owe)
         if closed is None:

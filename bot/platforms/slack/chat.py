@@ -108,7 +108,7 @@ class SlackChat:
             if not cursor:
                 return people
 
-    # --- Receipts: what the deliverer (bot/delivery.py) asks after a failure -------------
+    # --- Receipts: what the deliverer (bot/delivery/) asks after a failure -------------
 
     def failure(self, error: BaseException) -> Failure:
         if isinstance(error, SlackApiError):

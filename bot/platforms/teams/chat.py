@@ -257,7 +257,7 @@ class TeamsChat:
             return known[0]
         return person_id if person_id.startswith("29:") else None
 
-    # --- Receipts: what the deliverer (bot/delivery.py) asks after a failure -------------
+    # --- Receipts: what the deliverer (bot/delivery/) asks after a failure -------------
 
     def failure(self, error: BaseException) -> Failure:
         inner = getattr(error, "inner_exception", None) or error.__cause__ or error

@@ -1,0 +1,128 @@
+"""Taking on what is owed: each post becomes an outbox row in the transaction that decides it
+(a round opening or closing, a digest falling due, a failure the admins must hear of), so
+nothing decided is lost and nothing is posted without being decided."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.metrics import OWED
+from bot.services import Services
+from storage import outbox
+from storage.outbox import Claimed
+from storage.tables import Round
+
+
+class Owing:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings.delivery
+
+    def round(
+        self, session: Session, round_: Round, questions: list[str], now: datetime
+    ) -> list[Claimed]:
+        """In the transaction that opens ``round_``: its parent post, then each question,
+        leased to this instance (the opener delivers them, ``Delivery.begin``)."""
+        assert round_.id is not None
+        parent = self._leased(session, round_, "parent", f"parent:{round_.id}", now)
+        assert parent is not None, "a new round owes a new parent post"
+        owed = [parent]
+        for question_id in questions:
+            # Each question after the one before: they appear in order, whoever delivers.
+            key = f"question:{round_.id}:{question_id}"
+            found = self._leased(
+                session, round_, "question", key, now, question_id, depends_on=owed[-1]
+            )
+            if found is not None:
+                owed.append(found)
+        OWED.labels("parent").inc()
+        OWED.labels("question").inc(len(owed) - 1)
+        return owed
+
+    def summary(self, session: Session, round_: Round, now: datetime) -> Claimed | None:
+        """In the transaction that closes ``round_``: its summary, after its parent post,
+        leased to this instance (the closer delivers it, ``Delivery.deliver_leased``)."""
+        assert round_.id is not None
+        parent = next((p for p in outbox.of_round(session, round_.id) if p.kind == "parent"), None)
+        owed = self._leased(
+            session,
+            round_,
+            "summary",
+            f"summary:{round_.id}",
+            now,
+            depends_on=Claimed(parent) if parent is not None else None,
+        )
+        if owed is not None:
+            OWED.labels("summary").inc()
+        return owed
+
+    def _leased(
+        self,
+        session: Session,
+        round_: Round,
+        kind: str,
+        key: str,
+        now: datetime,
+        question_id: str | None = None,
+        depends_on: Claimed | None = None,
+    ) -> Claimed | None:
+        return outbox.owe_leased(
+            session,
+            self.services.instance,
+            timedelta(seconds=self.settings.lease),
+            round_.conversation_id,
+            kind,
+            key,
+            now,
+            round_id=round_.id,
+            question_id=question_id,
+            depends_on=depends_on,
+        )
+
+    def digest(
+        self, session: Session, conversation_id: int, round_id: int, key: str, now: datetime
+    ) -> int | None:
+        """A digest as of ``round_id`` (the latest closed round when it fell due)."""
+        owed = outbox.owe(
+            session,
+            conversation_id,
+            "digest",
+            f"digest:{key}",
+            now,
+            payload={"round_id": round_id},
+        )
+        if owed is not None:
+            OWED.labels("digest").inc()
+        return owed
+
+    def notices(
+        self,
+        session: Session,
+        conversation_id: int,
+        about: str,
+        facts: dict[str, object],
+        people: list[str],
+        now: datetime,
+    ) -> None:
+        """A private note to each of ``people`` (the admins) about what happened here."""
+        for person in dict.fromkeys(people):
+            key = f"notice:{about}:{facts.get('key', '')}:{person}"
+            if outbox.owe(
+                session,
+                conversation_id,
+                "notice",
+                key[:160],
+                now,
+                payload={**facts, "about": about, "person": person},
+            ):
+                OWED.labels("notice").inc()
+
+    def admins(self, round_: Round | None = None) -> list[str]:
+        """Who is told when something owed cannot be delivered: the configured admins and
+        whoever opened the round (a schedule's author)."""
+        people = sorted(self.services.settings.admins)
+        if round_ is not None and round_.opened_by and round_.opened_by != "scheduler":
+            people.append(round_.opened_by)
+        return people
