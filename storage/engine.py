@@ -140,7 +140,8 @@ class Database:
 
     async def write_grouped(self, work: Callable[..., Result], *args: Any) -> Result:
         """``write``, in one transaction with other writes waiting meanwhile (group commit,
-        storage/grouped.py): for small, frequent writes that touch rows of their own."""
+        storage/grouped.py): for small, frequent writes that touch rows of their own. ``work``
+        must not commit or roll back: the group's transaction is shared."""
         result: Result = await self._grouped.write(work, *args)
         return result
 

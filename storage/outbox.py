@@ -48,49 +48,51 @@ class Backlog:
     oldest: datetime | None  # when the oldest undelivered row was owed
 
 
-def owe(
-    session: Session,
-    conversation_id: int,
-    kind: str,
-    key: str,
-    now: datetime,
-    round_id: int | None = None,
-    question_id: str | None = None,
-    payload: dict[str, Any] | None = None,
-    depends_on: int | None = None,
-) -> int | None:
-    """Record a post owed (once per ``key``); its id, or None when it was owed already."""
-    values = _owed_values(
-        conversation_id, kind, key, now, round_id, question_id, payload, depends_on
-    )
-    return _insert(session, values)
+@dataclass(frozen=True)
+class Owed:
+    """A post to owe: where, what (its ``key`` makes it owed once), and for a round's post,
+    which round and question."""
+
+    conversation_id: int
+    kind: str
+    key: str
+    round_id: int | None = None
+    question_id: str | None = None
+    payload: dict[str, Any] | None = None
+
+    def values(self, now: datetime, depends_on: int | None = None) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "kind": self.kind,
+            "key": self.key,
+            "round_id": self.round_id,
+            "question_id": self.question_id,
+            "payload": json.dumps(self.payload or {}, sort_keys=True),
+            "depends_on": depends_on,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "state": PENDING,
+        }
+
+
+def owe(session: Session, owed: Owed, now: datetime) -> int | None:
+    """Record a post owed (once per key); its id, or None when it was owed already."""
+    return _insert(session, owed.values(now))
 
 
 def owe_leased(
     session: Session,
+    owed: Owed,
+    now: datetime,
     instance: str,
     lease: timedelta,
-    conversation_id: int,
-    kind: str,
-    key: str,
-    now: datetime,
-    round_id: int | None = None,
-    question_id: str | None = None,
     depends_on: Claimed | None = None,
 ) -> Claimed | None:
     """``owe``, already leased to ``instance``: for the caller that delivers it next (an
     opening round, a closing one), so no claim is needed and no other deliverer takes it.
     None when it was owed already."""
-    values = _owed_values(
-        conversation_id,
-        kind,
-        key,
-        now,
-        round_id,
-        question_id,
-        None,
-        depends_on.post.id if depends_on is not None else None,
-    )
+    values = owed.values(now, depends_on.post.id if depends_on is not None else None)
     values.update(lease_owner=instance, lease_until=now + lease, attempts=1)
     post_id = _insert(session, values)
     if post_id is None:
@@ -99,31 +101,6 @@ def owe_leased(
     if depends_on is None:
         return Claimed(post)
     return Claimed(post, depends_on.post.state, depends_on.post.message_ref)
-
-
-def _owed_values(
-    conversation_id: int,
-    kind: str,
-    key: str,
-    now: datetime,
-    round_id: int | None,
-    question_id: str | None,
-    payload: dict[str, Any] | None,
-    depends_on: int | None,
-) -> dict[str, Any]:
-    return {
-        "conversation_id": conversation_id,
-        "kind": kind,
-        "key": key,
-        "round_id": round_id,
-        "question_id": question_id,
-        "payload": json.dumps(payload or {}, sort_keys=True),
-        "depends_on": depends_on,
-        "created_at": now,
-        "next_attempt_at": now,
-        "attempts": 0,
-        "state": PENDING,
-    }
 
 
 def _insert(session: Session, values: dict[str, Any]) -> int | None:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.metrics import OWED
 from bot.services import Services
 from storage import outbox
-from storage.outbox import Claimed
+from storage.outbox import Claimed, Owed
 from storage.tables import Round
 
 
@@ -26,15 +26,15 @@ class Owing:
         """In the transaction that opens ``round_``: its parent post, then each question,
         leased to this instance (the opener delivers them, ``Delivery.begin``)."""
         assert round_.id is not None
-        parent = self._leased(session, round_, "parent", f"parent:{round_.id}", now)
+        where, round_id = round_.conversation_id, round_.id
+        parent = self._leased(session, Owed(where, "parent", f"parent:{round_id}", round_id), now)
         assert parent is not None, "a new round owes a new parent post"
         owed = [parent]
         for question_id in questions:
             # Each question after the one before: they appear in order, whoever delivers.
-            key = f"question:{round_.id}:{question_id}"
-            found = self._leased(
-                session, round_, "question", key, now, question_id, depends_on=owed[-1]
-            )
+            key = f"question:{round_id}:{question_id}"
+            question = Owed(where, "question", key, round_id, question_id)
+            found = self._leased(session, question, now, depends_on=owed[-1])
             if found is not None:
                 owed.append(found)
         OWED.labels("parent").inc()
@@ -46,53 +46,25 @@ class Owing:
         leased to this instance (the closer delivers it, ``Delivery.deliver_leased``)."""
         assert round_.id is not None
         parent = next((p for p in outbox.of_round(session, round_.id) if p.kind == "parent"), None)
-        owed = self._leased(
-            session,
-            round_,
-            "summary",
-            f"summary:{round_.id}",
-            now,
-            depends_on=Claimed(parent) if parent is not None else None,
-        )
+        summary = Owed(round_.conversation_id, "summary", f"summary:{round_.id}", round_.id)
+        after = Claimed(parent) if parent is not None else None
+        owed = self._leased(session, summary, now, depends_on=after)
         if owed is not None:
             OWED.labels("summary").inc()
         return owed
 
     def _leased(
-        self,
-        session: Session,
-        round_: Round,
-        kind: str,
-        key: str,
-        now: datetime,
-        question_id: str | None = None,
-        depends_on: Claimed | None = None,
+        self, session: Session, owed: Owed, now: datetime, depends_on: Claimed | None = None
     ) -> Claimed | None:
-        return outbox.owe_leased(
-            session,
-            self.services.instance,
-            timedelta(seconds=self.settings.lease),
-            round_.conversation_id,
-            kind,
-            key,
-            now,
-            round_id=round_.id,
-            question_id=question_id,
-            depends_on=depends_on,
-        )
+        lease = timedelta(seconds=self.settings.lease)
+        return outbox.owe_leased(session, owed, now, self.services.instance, lease, depends_on)
 
     def digest(
         self, session: Session, conversation_id: int, round_id: int, key: str, now: datetime
     ) -> int | None:
         """A digest as of ``round_id`` (the latest closed round when it fell due)."""
-        owed = outbox.owe(
-            session,
-            conversation_id,
-            "digest",
-            f"digest:{key}",
-            now,
-            payload={"round_id": round_id},
-        )
+        digest = Owed(conversation_id, "digest", f"digest:{key}", payload={"round_id": round_id})
+        owed = outbox.owe(session, digest, now)
         if owed is not None:
             OWED.labels("digest").inc()
         return owed
@@ -109,14 +81,9 @@ class Owing:
         """A private note to each of ``people`` (the admins) about what happened here."""
         for person in dict.fromkeys(people):
             key = f"notice:{about}:{facts.get('key', '')}:{person}"
-            if outbox.owe(
-                session,
-                conversation_id,
-                "notice",
-                key[:160],
-                now,
-                payload={**facts, "about": about, "person": person},
-            ):
+            payload = {**facts, "about": about, "person": person}
+            notice = Owed(conversation_id, "notice", key[:160], payload=payload)
+            if outbox.owe(session, notice, now):
                 OWED.labels("notice").inc()
 
     def admins(self, round_: Round | None = None) -> list[str]:
