@@ -18,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -41,7 +42,7 @@ class GroupedWrites:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._waiting: list[_Waiting] = []
-        self._running = 0
+        self._running: set[asyncio.Task[None]] = set()
 
     async def write(self, work: Callable[..., Any], *args: Any) -> Any:
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -50,29 +51,41 @@ class GroupedWrites:
         return await done
 
     def _start(self) -> None:
-        while self._waiting and self._running < TRANSACTIONS_AT_ONCE:
+        loop = asyncio.get_running_loop()
+        # Writes whose caller gave up (cancelled, or of an event loop that has ended) go nowhere.
+        self._waiting = [
+            w for w in self._waiting if not w.done.done() and w.done.get_loop() is loop
+        ]
+        self._running = {task for task in self._running if task.get_loop() is loop}
+        while self._waiting and len(self._running) < TRANSACTIONS_AT_ONCE:
             group, self._waiting = self._waiting[:MOST_AT_ONCE], self._waiting[MOST_AT_ONCE:]
-            self._running += 1
-            asyncio.get_running_loop().create_task(self._commit(group))
+            task = loop.create_task(self._commit(group))
+            self._running.add(task)
+            # A callback, not a ``finally``: it runs even for a task cancelled before it began.
+            task.add_done_callback(partial(self._finished, group))
+
+    def _finished(self, group: list[_Waiting], task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        for waiting in group:  # the task was cancelled: its callers must not wait forever
+            if not waiting.done.done():
+                waiting.done.cancel()
+        if not task.get_loop().is_closed():
+            self._start()
 
     async def _commit(self, group: list[_Waiting]) -> None:
+        if len(group) == 1:
+            await self._alone(group[0])
+            return
         try:
-            if len(group) == 1:
-                await self._alone(group[0])
-                return
-            try:
-                results = await self._db.write(_together, group)
-            except Exception:
-                log.info("grouped writes: %d written one by one after a failure", len(group))
-                for waiting in group:
-                    await self._alone(waiting)
-                return
-            for waiting, result in zip(group, results, strict=True):
-                if not waiting.done.done():  # its caller may have been cancelled
-                    waiting.done.set_result(result)
-        finally:
-            self._running -= 1
-            self._start()
+            results = await self._db.write(_together, group)
+        except Exception:
+            log.info("grouped writes: %d written one by one after a failure", len(group))
+            for waiting in group:
+                await self._alone(waiting)
+            return
+        for waiting, result in zip(group, results, strict=True):
+            if not waiting.done.done():  # its caller may have been cancelled
+                waiting.done.set_result(result)
 
     async def _alone(self, waiting: _Waiting) -> None:
         try:

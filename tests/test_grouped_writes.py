@@ -78,3 +78,20 @@ def test_a_write_alone_goes_at_once(db) -> None:
     ran = _counting(db)
     assert asyncio.run(db.write_grouped(schedules.claim, "occurrence:1", "a", NOW)) is True
     assert ran[0] == 1
+
+
+def test_writes_cancelled_before_their_transaction_began_leave_the_writer_usable(db) -> None:
+    async def cancel_everything_early() -> None:
+        writes = [
+            asyncio.ensure_future(db.write_grouped(schedules.claim, f"occurrence:{n}", "a", NOW))
+            for n in range(5)
+        ]
+        await asyncio.sleep(0)  # the writes are queued, their transactions created, not begun
+        for task in asyncio.all_tasks():
+            if task is not asyncio.current_task():
+                task.cancel()  # as a shutdown does
+        await asyncio.gather(*writes, return_exceptions=True)
+
+    asyncio.run(cancel_everything_early())
+    later = db.write_grouped(schedules.claim, "occurrence:9", "a", NOW)
+    assert asyncio.run(asyncio.wait_for(later, 10)) is True  # not stuck behind what was cancelled
