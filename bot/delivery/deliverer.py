@@ -51,8 +51,6 @@ class Delivery:
     ) -> None:
         self.services = services
         self.places = places
-        self.digests = digests
-        self.facts = facts
         self.settings = services.settings.delivery
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
