@@ -240,7 +240,8 @@ class Scheduler:
             if self._heap:
                 delay = min(delay, max((self._heap[0][0] - now).total_seconds(), 0.0))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout=delay)
+                async with asyncio.timeout(delay):  # not wait_for: see ``stop``
+                    await self._changed.wait()
 
     def _due_now(self) -> bool:
         return bool(self._heap) and self._heap[0][0] <= self.services.now()

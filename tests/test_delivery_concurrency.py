@@ -164,3 +164,21 @@ def test_an_opening_turn_and_another_deliverer_share_a_burst(
         second.close()
 
     asyncio.run(scenario())
+
+
+def test_stopping_as_a_wake_arrives_still_stops(database_url, model, surveys, tmp_path) -> None:
+    """Python 3.11's ``wait_for`` returns the result instead of raising when it is cancelled
+    in the turn the event it waits on is set: a deliverer waiting for a wake that a finished
+    post sets as ``stop`` cancels it must still stop (a full test run once hung here)."""
+
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        delivery = bot.app.delivery
+        delivery.start()
+        await _until_nothing_owed(bot)
+        await asyncio.sleep(0.3)  # past the look gap: waiting for a wake or the poll
+        delivery.wake()
+        await asyncio.wait_for(delivery.stop(), GUARD)
+        bot.close()
+
+    asyncio.run(scenario())

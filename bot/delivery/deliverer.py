@@ -110,8 +110,11 @@ class Delivery:
             # Every row finished wakes the loop; a burst finishes hundreds a second, and each
             # look is a query over all that is owed: look at most this often.
             await asyncio.sleep(LOOK_GAP)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
+            # (``stop``) that arrives in the turn the wake is set, and the loop never ends.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll)
+                async with asyncio.timeout(self.settings.poll):
+                    await self._wake.wait()
 
     async def fill(self) -> int:
         """Claim due rows, a batch at a time, while this instance holds fewer than
@@ -370,7 +373,8 @@ class Delivery:
             return outbox.PENDING
         marked = delivering.set(str(post.id))
         try:
-            ref = await asyncio.wait_for(plan.send(), timeout=self.settings.lease * 0.8)
+            async with asyncio.timeout(self.settings.lease * 0.8):
+                ref = await plan.send()
         except Exception as error:
             if isinstance(error, Unreachable):
                 failure: Failure = "permanent"
