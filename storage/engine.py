@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from storage.errors import DatabaseError
+from storage.grouped import GroupedWrites
 
 Result = TypeVar("Result")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -117,6 +118,7 @@ class Database:
             self.engine.execution_options(sqlite_immediate=True) if self.sqlite else self.engine
         )
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="db")
+        self._grouped = GroupedWrites(self)
 
     def read_now(self, work: Callable[..., Result], *args: Any) -> Result:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -135,6 +137,13 @@ class Database:
     async def write(self, work: Callable[..., Result], *args: Any) -> Result:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(self.write_now, work, *args))
+
+    async def write_grouped(self, work: Callable[..., Result], *args: Any) -> Result:
+        """``write``, in one transaction with other writes waiting meanwhile (group commit,
+        storage/grouped.py): for small, frequent writes that touch rows of their own. ``work``
+        must not commit or roll back: the group's transaction is shared."""
+        result: Result = await self._grouped.write(work, *args)
+        return result
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -320,7 +320,7 @@ class Delivery:
             return recorded, True, *rounds.with_info(session, round_id)
 
         try:
-            recorded, ours, round_, info = await s.db.write(start)
+            recorded, ours, round_, info = await s.db.write_grouped(start)
         except Exception:
             if finishing is not None:  # the platform has it: mark it on its own
                 await self.outcomes.settle(finishing)

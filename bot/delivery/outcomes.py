@@ -77,7 +77,7 @@ class Outcomes:
 
     async def settle(self, finishing: Finishing) -> None:
         """Write a waiting delivered mark on its own (no next row carries it)."""
-        self.recorded(finishing.row, await self.services.db.write(finishing.record))
+        self.recorded(finishing.row, await self.services.db.write_grouped(finishing.record))
 
     async def delivered(
         self, row: Claimed, place: Place, chat: Chat, ref: MessageRef | None, wake: bool = True
