@@ -3,7 +3,8 @@ loopback and real `maturitybot run` processes.
 
 (a) burst     N pulses scheduled for the same second, on one and on two instances (PostgreSQL):
               time from the due second to the last question posted, from the first closing
-              time to the last summary, and the longest event-loop stall of any instance.
+              time to the last summary, the longest event-loop stall of any instance and
+              how many stalls of all instances were over 100 ms.
 (b) restart   S schedules and R open rounds (some overdue): time until /healthz answers and
               until it says "ok" (scheduling armed), when the overdue rounds are closed, and
               the longest stall meanwhile.
@@ -54,6 +55,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "slack")]
 
 PROBE_SECONDS = 0.005
 STALL_NOTED = 0.02  # lags above this are kept with their time
+STALL_GOAL = 0.1  # the issue's goal: no stall longer than this
 QUESTIONS = 5  # the default survey asks one question per aspect
 TEAM = "T0001"
 
@@ -72,7 +74,7 @@ def serve_with_probe() -> int:
     probe_path = Path(os.environ["BENCH_PROBE"])
 
     async def probe() -> None:
-        worst, noted, last_write = 0.0, [], 0.0
+        worst, noted, long, last_write = 0.0, [], [], 0.0
         loop = asyncio.get_running_loop()
         while True:
             before = loop.time()
@@ -81,8 +83,11 @@ def serve_with_probe() -> int:
             worst = max(worst, lag)
             if lag > STALL_NOTED:
                 noted.append((time.time(), lag))
+            if lag > STALL_GOAL:  # all of them (the last 2,000 noted may not reach back)
+                long.append((time.time(), lag))
             if loop.time() - last_write > 0.25:
-                probe_path.write_text(json.dumps({"worst": worst, "noted": noted[-2000:]}))
+                state = {"worst": worst, "noted": noted[-2000:], "long": long[-20_000:]}
+                probe_path.write_text(json.dumps(state))
                 last_write = loop.time()
 
     async def serve(settings: Any, content: Any) -> None:
@@ -342,12 +347,20 @@ class Instance:
         raise RuntimeError(f"no /healthz {status} within {timeout} s")
 
     def stalls(self, since: float = 0.0, until: float = float("inf")) -> float:
+        """The longest stall between ``since`` and ``until`` (NaN: the probe left nothing)."""
+        lags = self._lags("noted", since, until)
+        return float("nan") if lags is None else max(lags, default=0.0)
+
+    def long_stalls(self, since: float = 0.0, until: float = float("inf")) -> int:
+        """How many stalls between ``since`` and ``until`` were longer than STALL_GOAL."""
+        return len(self._lags("long", since, until) or [])
+
+    def _lags(self, kind: str, since: float, until: float) -> list[float] | None:
         try:
             data = json.loads(self.probe.read_text())
         except (OSError, ValueError):
-            return float("nan")
-        lags = [lag for at, lag in data["noted"] if since <= at <= until]
-        return max(lags, default=0.0)
+            return None
+        return [lag for at, lag in data[kind] if since <= at <= until]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -537,6 +550,8 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
             )
             stall = max(b.stalls(due.timestamp() - 1, closed_at) for b in bots)
             open_stall = max(b.stalls(due.timestamp() - 1, opened_at) for b in bots)
+            # One number for how often, beside the worst: a rare spike or the loop's usual state.
+            over_goal = sum(b.long_stalls(due.timestamp() - 1, closed_at) for b in bots)
             posts = fake.count("chat.postMessage")
             rounds = _scalar(url, "SELECT count(*) FROM pulse_round")
             shares = sorted(_split(url))
@@ -552,6 +567,7 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
             "close_seconds": round(closed_at - first_close.timestamp(), 2),
             "worst_stall_ms_opening": round(open_stall * 1000, 1),
             "worst_stall_ms": round(stall * 1000, 1),
+            "stalls_over_100_ms": over_goal,
             "rounds": rounds,
             "opened_per_instance": shares,
             "posts": posts,
