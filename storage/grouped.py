@@ -52,11 +52,13 @@ class GroupedWrites:
 
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
+        self._running = {task for task in self._running if task.get_loop() is loop}
+        if len(self._running) >= TRANSACTIONS_AT_ONCE:
+            return  # a running transaction's end starts the next group (``_finished``)
         # Writes whose caller gave up (cancelled, or of an event loop that has ended) go nowhere.
         self._waiting = [
             w for w in self._waiting if not w.done.done() and w.done.get_loop() is loop
         ]
-        self._running = {task for task in self._running if task.get_loop() is loop}
         while self._waiting and len(self._running) < TRANSACTIONS_AT_ONCE:
             group, self._waiting = self._waiting[:MOST_AT_ONCE], self._waiting[MOST_AT_ONCE:]
             task = loop.create_task(self._commit(group))
