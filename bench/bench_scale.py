@@ -290,6 +290,9 @@ class Fake:
     def calls(self, method: str) -> list[dict[str, Any]]:
         return list(get(f"{self.url}/_calls/{method}", timeout=60)[1])
 
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         try:
@@ -346,6 +349,9 @@ class Instance:
             time.sleep(0.02)
         raise RuntimeError(f"no /healthz {status} within {timeout} s")
 
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
     def stalls(self, since: float = 0.0, until: float = float("inf")) -> float:
         """The longest stall between ``since`` and ``until`` (NaN: the probe left nothing)."""
         lags = self._lags("noted", since, until)
@@ -374,6 +380,15 @@ class Instance:
             kept = Path(os.environ["BENCH_LOGS"])
             kept.mkdir(parents=True, exist_ok=True)
             (kept / self.log.name).write_bytes(self.log.read_bytes())
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system, all threads) a process has used so far (Linux' /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _is_setting(key: str) -> bool:
@@ -526,6 +541,7 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
                 bot.wait("ok")
             if time.time() > due.timestamp():
                 raise RuntimeError("the instances armed after the due second: raise --lead")
+            cpu_before = [b.cpu_seconds() for b in bots] + [fake.cpu_seconds()]
             target = count * QUESTIONS
             opened_at = _wait(
                 lambda: (
@@ -552,6 +568,7 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
             open_stall = max(b.stalls(due.timestamp() - 1, opened_at) for b in bots)
             # One number for how often, beside the worst: a rare spike or the loop's usual state.
             over_goal = sum(b.long_stalls(due.timestamp() - 1, closed_at) for b in bots)
+            cpu_after = [b.cpu_seconds() for b in bots] + [fake.cpu_seconds()]
             posts = fake.count("chat.postMessage")
             rounds = _scalar(url, "SELECT count(*) FROM pulse_round")
             shares = sorted(_split(url))
@@ -568,6 +585,9 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
             "worst_stall_ms_opening": round(open_stall * 1000, 1),
             "worst_stall_ms": round(stall * 1000, 1),
             "stalls_over_100_ms": over_goal,
+            # CPU from the due second to the last summary: what the burst costs, wherever it ran
+            "cpu_seconds_bots": round(sum(cpu_after[:-1]) - sum(cpu_before[:-1]), 1),
+            "cpu_seconds_fake_slack": round(cpu_after[-1] - cpu_before[-1], 1),
             "rounds": rounds,
             "opened_per_instance": shares,
             "posts": posts,
