@@ -182,15 +182,30 @@ _ROUND = cast(sa.Table, sa.inspect(Round).local_table)
 _QUESTION = cast(sa.Table, sa.inspect(RoundQuestion).local_table)
 
 
+# Built once, values as parameters (see storage.outbox): each runs once per post. Names of
+# parameters are not column names (SQLAlchemy keeps those for the SET clause).
+_SET_PARENT_REF = (
+    sa.update(_ROUND)
+    .where(_ROUND.c.id == sa.bindparam("b_round"))
+    .values(parent_ref=sa.bindparam("b_ref"))
+)
+_SET_QUESTION_REF = (
+    sa.update(_QUESTION)
+    .where(
+        _QUESTION.c.round_id == sa.bindparam("b_round"),
+        _QUESTION.c.question_id == sa.bindparam("b_question"),
+    )
+    .values(message_ref=sa.bindparam("b_ref"))
+)
+
+
 def set_parent_ref(session: Session, round_id: int, ref: str) -> None:
-    session.execute(sa.update(_ROUND).where(_ROUND.c.id == round_id).values(parent_ref=ref))
+    session.execute(_SET_PARENT_REF, {"b_round": round_id, "b_ref": ref})
 
 
 def set_question_ref(session: Session, round_id: int, question_id: str, ref: str) -> None:
     session.execute(
-        sa.update(_QUESTION)
-        .where(_QUESTION.c.round_id == round_id, _QUESTION.c.question_id == question_id)
-        .values(message_ref=ref)
+        _SET_QUESTION_REF, {"b_round": round_id, "b_question": question_id, "b_ref": ref}
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -20,10 +22,20 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: li
 
     RETURNING tells the two apart on both databases (psycopg reports no rowcount here).
     """
-    statement = (
-        insert_for(session, table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(getattr(table, keys[0]))
+    statement = ignoring(session.get_bind().dialect.name, table, tuple(keys))
+    return session.execute(statement, values).first() is not None
+
+
+@cache
+def ignoring(dialect: str, table: Any, keys: tuple[str, ...], returning: str = "") -> Any:
+    """INSERT … ON CONFLICT (``keys``) DO NOTHING RETURNING ``returning`` (default: the first
+    key) into ``table`` (a table or a model), built once per database: claims and owed posts
+    are written several times per round in a burst, and building a statement and its cache
+    key cost more CPU than running it. The values come as parameters."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    core = table if isinstance(table, sa.Table) else sa.inspect(table).local_table
+    return (
+        module.insert(core)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(core.c[returning or keys[0]])
     )
-    return session.execute(statement).first() is not None
