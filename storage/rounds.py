@@ -262,6 +262,17 @@ def closed_rounds(session: Session, conversation_id: int, limit: int) -> list[Ro
     )
 
 
+_COUNT_RESPONDENTS = (
+    sa.update(_ROUND)
+    .where(_ROUND.c.id == sa.bindparam("b_round"))
+    .values(
+        respondents=sa.select(sa.func.count(sa.distinct(col(Answer.user_id))))
+        .where(col(Answer.round_id) == _ROUND.c.id)
+        .scalar_subquery()
+    )
+)
+
+
 def close(session: Session, round_id: int, now: datetime, members: int | None) -> Round | None:
     """Close an open round and keep its aggregates; None if it was already closed.
 
@@ -277,17 +288,9 @@ def close(session: Session, round_id: int, now: datetime, members: int | None) -
         return None
     tallies = scores.tally(session, round_id)
     scores.store(session, round_id, tallies)
-    respondents = session.scalar(
-        sa.select(sa.func.count(sa.distinct(col(Answer.user_id)))).where(
-            col(Answer.round_id) == round_id
-        )
-    )
-    session.execute(
-        sa.update(Round).where(col(Round.id) == round_id).values(respondents=respondents)
-    )
-    round_ = session.get(Round, round_id)
-    session.refresh(round_)
-    return round_
+    session.execute(_COUNT_RESPONDENTS, {"b_round": round_id})
+    # One read of the round as it now is (one already in this session is overwritten).
+    return session.get(Round, round_id, populate_existing=True)
 
 
 def mark_reminded(session: Session, round_id: int, now: datetime) -> bool:

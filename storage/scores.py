@@ -52,45 +52,50 @@ def median_of(distribution: list[int] | tuple[int, ...]) -> float | None:
     return float(nth(middle)) if total % 2 else (nth(middle - 1) + nth(middle)) / 2
 
 
+# A round's tally runs once per closing round, thousands at the same minute: its queries are
+# built once (building a statement and its cache key cost about what running it does).
+_ROUND = sa.bindparam("b_round")
+_QUESTIONS = (
+    sa.select(
+        col(RoundQuestion.aspect),
+        col(RoundQuestion.question_id),
+        col(RoundQuestion.question_version),
+    )
+    .where(col(RoundQuestion.round_id) == _ROUND)
+    .order_by(col(RoundQuestion.position))
+)
+_PEOPLE = (
+    sa.select(
+        col(Answer.aspect),
+        sa.func.count(sa.distinct(col(Answer.user_id))),
+        sa.func.count(sa.distinct(sa.case((col(Answer.level).is_not(None), col(Answer.user_id))))),
+    )
+    .where(col(Answer.round_id) == _ROUND)
+    .group_by(Answer.aspect)
+)
+_LEVELS = (
+    sa.select(col(Answer.aspect), col(Answer.question_id), col(Answer.level), sa.func.count())
+    .where(col(Answer.round_id) == _ROUND, col(Answer.level).is_not(None))
+    .group_by(col(Answer.aspect), col(Answer.question_id), col(Answer.level))
+)
+
+
 def tally(session: Session, round_id: int) -> dict[str, AspectTally]:
     """Aggregate a round's answers (open or closed) per aspect, in three indexed queries."""
     tallies: dict[str, AspectTally] = {}
     signatures: dict[str, list[str]] = defaultdict(list)
-    for aspect, question_id, version in session.execute(
-        sa.select(
-            col(RoundQuestion.aspect),
-            col(RoundQuestion.question_id),
-            col(RoundQuestion.question_version),
-        )
-        .where(col(RoundQuestion.round_id) == round_id)
-        .order_by(col(RoundQuestion.position))
-    ):
+    which = {"b_round": round_id}
+    for aspect, question_id, version in session.execute(_QUESTIONS, which):
         tallies.setdefault(aspect, AspectTally(aspect))
         signatures[aspect].append(f"{question_id}@{version}")
     for aspect, ids in signatures.items():
         tallies[aspect].questions = ",".join(sorted(ids))
 
-    people = session.execute(
-        sa.select(
-            col(Answer.aspect),
-            sa.func.count(sa.distinct(col(Answer.user_id))),
-            sa.func.count(
-                sa.distinct(sa.case((col(Answer.level).is_not(None), col(Answer.user_id))))
-            ),
-        )
-        .where(col(Answer.round_id) == round_id)
-        .group_by(Answer.aspect)
-    )
-    for aspect, responses, scored in people:
+    for aspect, responses, scored in session.execute(_PEOPLE, which):
         entry = tallies.setdefault(aspect, AspectTally(aspect))
         entry.responses, entry.scored = responses, scored
 
-    levels = session.execute(
-        sa.select(col(Answer.aspect), col(Answer.question_id), col(Answer.level), sa.func.count())
-        .where(col(Answer.round_id) == round_id, col(Answer.level).is_not(None))
-        .group_by(col(Answer.aspect), col(Answer.question_id), col(Answer.level))
-    )
-    for aspect, question_id, level, count in levels:
+    for aspect, question_id, level, count in session.execute(_LEVELS, which):
         entry = tallies.setdefault(aspect, AspectTally(aspect))
         entry.distribution[level - 1] += count
         sums = entry.question_sums.setdefault(question_id, [0, 0])
