@@ -54,7 +54,7 @@ def median_of(distribution: list[int] | tuple[int, ...]) -> float | None:
 
 # A round's tally runs once per closing round, thousands at the same minute: its queries are
 # built once (building a statement and its cache key cost about what running it does).
-_ROUND = sa.bindparam("b_round")
+_ROUND: sa.BindParameter[int] = sa.bindparam("b_round", type_=sa.Integer)
 _QUESTIONS = (
     sa.select(
         col(RoundQuestion.aspect),
