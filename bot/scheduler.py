@@ -32,7 +32,7 @@ from bot import occurrences
 from bot.assembly import Assembly
 from bot.context import Person
 from bot.wording import speaking
-from storage import answers, events, inbox, rounds, schedules
+from storage import answers, events, inbox, outbox, rounds, schedules
 from storage.engine import Database
 from storage.rounds import Closing
 from storage.schedules import Timing
@@ -41,6 +41,7 @@ from storage.tables import Schedule
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 30
 EVENT_MEMORY = timedelta(days=1)
+OWED_MEMORY = timedelta(days=30)  # settled owed posts are kept this long (what went out)
 SLICE_SECONDS = 0.01  # arming yields to the event loop after this much work
 DUE_CONCURRENCY = 2000  # opens and closes in flight per instance: each mostly waits on
 # its channel's pacing (about a second per post), so many channels go at once...
@@ -425,14 +426,21 @@ class Scheduler:
             log.exception("closing round %s failed", round_id)
 
     async def housekeeping(self) -> None:
-        """Daily: retention of answers (when set), old claims, old inbound event ids and
-        handled Teams activities, each in batches of short transactions, so a click never
-        waits long for the write lock."""
+        """Daily: retention of answers (when set), old claims, owed posts settled a month
+        ago, old inbound event ids and handled Teams activities, each in batches of short
+        transactions, so a click never waits long for the write lock."""
         s = self.services
         now = s.now()
         forgotten = await _in_batches(s.db, events.forget_before, now - EVENT_MEMORY)
         forgotten += await _in_batches(s.db, inbox.forget_handled_before, now - EVENT_MEMORY)
         pruned = await _in_batches(s.db, schedules.prune_claims, now - self._claims_kept())
+        settled, posts = now - OWED_MEMORY, 0
+        while ids := await s.db.read(outbox.finished_before, settled, DELETE_BATCH):
+            removed = await s.db.write(outbox.forget, ids, settled)
+            if not removed:
+                break  # those rows changed meanwhile: the next housekeeping looks again
+            posts += removed
+            await asyncio.sleep(BATCH_PAUSE)
         deleted = 0
         if s.settings.pulse_retention_days:
             cutoff = now - timedelta(days=s.settings.pulse_retention_days)
@@ -440,9 +448,11 @@ class Scheduler:
                 deleted += await s.db.write(answers.delete_ids, ids)
                 await asyncio.sleep(BATCH_PAUSE)
         log.info(
-            "housekeeping: %s old answers deleted, %s old claims and %s events forgotten",
+            "housekeeping: %s old answers deleted, %s old claims, %s settled owed posts and %s "
+            "events forgotten",
             deleted,
             pruned,
+            posts,
             forgotten,
         )
 

@@ -312,6 +312,36 @@ def backlog(session: Session, now: datetime) -> Backlog:
     return Backlog(int(count or 0), oldest)
 
 
+def _settled_before(cutoff: datetime) -> Any:
+    """Finished (delivered or given up) before ``cutoff``, and nothing still owed, or
+    finished since, depends on it (deleting a row deletes what depends on it)."""
+    later = OWED.alias("later")
+    waited_for = (
+        sa.select(later.c.id)
+        .where(
+            later.c.depends_on == OWED.c.id,
+            sa.or_(later.c.state == PENDING, later.c.finished_at >= cutoff),
+        )
+        .exists()
+    )
+    return sa.and_(OWED.c.state != PENDING, OWED.c.finished_at < cutoff, ~waited_for)
+
+
+def finished_before(session: Session, cutoff: datetime, limit: int) -> list[int]:
+    """Pruning, step one (a read, no lock held): up to ``limit`` rows settled before
+    ``cutoff``, oldest first."""
+    query = sa.select(OWED.c.id).where(_settled_before(cutoff)).order_by(OWED.c.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def forget(session: Session, ids: list[int], cutoff: datetime) -> int:
+    """Pruning, step two: delete those rows, checking again (a short write transaction)."""
+    if not ids:
+        return 0
+    result = session.execute(sa.delete(OWED).where(OWED.c.id.in_(ids), _settled_before(cutoff)))
+    return getattr(result, "rowcount", 0) or 0
+
+
 def of_round(session: Session, round_id: int) -> list[OwedPost]:
     return list(
         session.exec(

@@ -206,6 +206,8 @@ class OwedPost(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_owed_post_due", "state", "next_attempt_at"),
         sa.Index("ix_owed_post_round", "round_id"),
+        # What waits for a row: pruning asks, and deleting a row deletes what depends on it.
+        sa.Index("ix_owed_post_depends_on", "depends_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
