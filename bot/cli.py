@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.model import ContentError, MaturityModel, load_model
+from bot.roles import Role
 from bot.wording import LANGUAGES
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -42,7 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--lang", choices=("en", "zh"), help="the language you read (default: from LANG)"
     )
-    commands.add_parser("run", help="serve Slack and Teams, the scheduler and /healthz")
+    run = commands.add_parser("run", help="serve Slack and Teams, the scheduler and /healthz")
+    run.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ALL.value,
+        help="all (default); or, with PostgreSQL, split across processes: events (answer the "
+        "platforms) and work (run schedules, deliver owed posts)",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -93,7 +101,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, model: MaturityModel
 
         content = load_content(settings.content_path, settings.cache_dir, model)
         content.check_all(LANGUAGES)
-        return run_server(settings, content)
+        return run_server(settings, content, Role(args.role))
     if args.command == "db":
         from storage.engine import current_revision, migrate
 

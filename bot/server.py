@@ -1,5 +1,6 @@
 """``maturitybot run``: one asyncio process with every configured platform, the scheduler
-and one aiohttp server (/slack/events, /api/messages, /healthz, /metrics)."""
+and one aiohttp server (/slack/events, /api/messages, /healthz, /metrics); or, by its role,
+only the platforms' events or only the scheduled work (``bot/roles.py``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from bot.config import ConfigError, Settings
 from bot.metrics import BACKLOG, OLDEST_SECONDS, REQUEST_SECONDS, exposition
 from bot.model import Content
 from bot.platforms.adapter import PlatformAdapter
+from bot.roles import Role
 from storage import outbox
+from storage.engine import is_sqlite
 
 if TYPE_CHECKING:
     from bot.assembly import Assembly
@@ -47,16 +50,28 @@ def check_platform_settings(settings: Settings) -> None:
         check_teams(settings)
 
 
-def run_server(settings: Settings, content: Content) -> int:
+def check_role(settings: Settings, role: Role) -> None:
+    """Processes with a role share the work through the database: SQLite's one write lock
+    is for one process."""
+    if role is not Role.ALL and is_sqlite(settings.database_url):
+        raise ConfigError(
+            f"--role {role} shares the work with other processes through PostgreSQL: set "
+            "DATABASE_URL to postgresql+psycopg://..., or run one process with --role all "
+            "(the default) on SQLite"
+        )
+
+
+def run_server(settings: Settings, content: Content, role: Role = Role.ALL) -> int:
     from bot import logs
     from storage.engine import migrate
 
     check_platform_settings(settings)
+    check_role(settings, role)
     logs.configure(settings)
     migrate(settings.database_url)
     _import_ahead(settings)
     _freeze_what_start_up_built()
-    asyncio.run(serve(settings, content))
+    asyncio.run(serve(settings, content, role))
     return 0
 
 
@@ -81,7 +96,7 @@ def _freeze_what_start_up_built() -> None:
     gc.freeze()
 
 
-async def serve(settings: Settings, content: Content) -> None:
+async def serve(settings: Settings, content: Content, role: Role = Role.ALL) -> None:
     from bot.assembly import assemble
     from bot.scheduler import Scheduler
     from storage.engine import Database
@@ -92,11 +107,12 @@ async def serve(settings: Settings, content: Content) -> None:
     app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[_timed])
     app["adapters"] = adapters
     app["db"] = db
+    app["role"] = role
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     for adapter in adapters:
-        bot.serve(adapter.chat)
-        await adapter.start(app)
+        bot.serve(adapter.chat)  # every role speaks: events reply, work posts what is owed
+        await adapter.start(app, events=role.answers_events)
     app["bot"] = bot
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -110,14 +126,18 @@ async def serve(settings: Settings, content: Content) -> None:
         for adapter in adapters:
             await adapter.sign_in()
         # After the server: closing overdue rounds and catching up may post for a while, and
-        # /healthz and the platforms' events should not wait for that.
-        bot.delivery.start()
-        await scheduler.start()
+        # /healthz and the platforms' events should not wait for that. Without them (role
+        # "events"), what a handler owes goes out at once from here, and what is left over
+        # (a platform down) is delivered by a process that runs them.
+        if role.runs_schedules:
+            bot.delivery.start()
+            await scheduler.start()
         log.info(
-            "listening on %s:%s with %s",
+            "listening on %s:%s with %s (role: %s)",
             settings.host,
             settings.port,
             ", ".join(a.name for a in adapters),
+            role,
         )
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -161,7 +181,8 @@ async def _healthz(request: web.Request) -> web.Response:
         database = f"error: {type(error).__name__}"
         age = 0.0
     scheduler = request.app.get("scheduler")
-    armed = scheduler is not None and scheduler.armed.is_set()
+    role = request.app.get("role", Role.ALL)
+    armed = not role.runs_schedules or (scheduler is not None and scheduler.armed.is_set())
     status = "ok"
     if database != "ok":
         status = "unhealthy"
@@ -170,7 +191,13 @@ async def _healthz(request: web.Request) -> web.Response:
     elif age > bot.services.settings.delivery.degraded_after.total_seconds():
         status = "degraded"  # still serving: owed posts wait for a platform to answer
     return web.json_response(
-        {"status": status, "database": database, "platforms": platforms, "backlog": backlog},
+        {
+            "status": status,
+            "role": str(role),
+            "database": database,
+            "platforms": platforms,
+            "backlog": backlog,
+        },
         status=503 if status == "unhealthy" else 200,
     )
 

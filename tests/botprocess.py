@@ -33,8 +33,11 @@ def clean_environment(extra: dict[str, str]) -> dict[str, str]:
 class BotProcess:
     """``maturitybot run`` with the given settings; logs go to a file for inspection."""
 
-    def __init__(self, env: dict[str, str], workdir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], workdir: Path, port: int | None = None, role: str = "all"
+    ) -> None:
         self.port = port or free_port()
+        self.role = role
         self.workdir = workdir
         self.env = clean_environment({"PORT": str(self.port), "HOST": "127.0.0.1", **env})
         self.log_path = workdir / f"bot-{self.port}.log"
@@ -47,7 +50,11 @@ class BotProcess:
     def start(self, timeout: float = 30) -> BotProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [*command(), "run"], env=self.env, cwd=self.workdir, stdout=log, stderr=log
+            [*command(), "run", "--role", self.role],
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=log,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -89,6 +89,25 @@ def test_slack_oauth_settings_contradict_a_single_token(tmp_path: Path) -> None:
     assert "unset them" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_role_needs_a_shared_database(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}  # the default: SQLite
+    for role in ("events", "work"):
+        result = maturitybot("run", "--role", role, env=env, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            f"maturitybot: error: --role {role} shares the work with other processes through "
+            "PostgreSQL: set DATABASE_URL to postgresql+psycopg://..., or run one process with "
+            "--role all (the default) on SQLite"
+        ]
+    assert not (tmp_path / "maturitybot.db").exists()  # refused before touching anything
+
+
+def test_an_unknown_role_is_a_usage_error(tmp_path: Path) -> None:
+    result = maturitybot("run", "--role", "everything", cwd=tmp_path)
+    assert result.returncode == 2 and "invalid choice: 'everything'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_ask_json_search_names_and_quotes_its_matches() -> None:
     payload = json.loads(maturitybot("ask", "--json", "which level mentions SLOs?").stdout)
     assert (payload["intent"], payload["lang"], payload["aspect"]) == ("search", "en", None)

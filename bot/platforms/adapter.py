@@ -16,8 +16,9 @@ class PlatformAdapter(Protocol):
     def chat(self) -> Chat:  # read-only, so an adapter may hold a SlackChat or a TeamsChat
         """The outbound port: what the scheduler and the handlers speak through."""
 
-    async def start(self, app: web.Application) -> None:
-        """Add routes to the shared server, or open outbound connections (Socket Mode)."""
+    async def start(self, app: web.Application, events: bool = True) -> None:
+        """Get ready to speak; with ``events``, also take the platform's events: add routes
+        to the shared server, or (Socket Mode) open the connection at ``sign_in``."""
 
     async def sign_in(self) -> None:
         """After the server listens: check the credentials once (a refusal raises

@@ -90,8 +90,8 @@ class Bots:
         self.workdir = workdir
         self.started: list[BotProcess] = []
 
-    def start(self, env: dict[str, str]) -> BotProcess:
-        bot = BotProcess(env, self.workdir)
+    def start(self, env: dict[str, str], role: str = "all") -> BotProcess:
+        bot = BotProcess(env, self.workdir, role=role)
         self.started.append(bot)
         return bot.start()
 

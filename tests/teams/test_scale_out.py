@@ -133,6 +133,37 @@ def test_two_instances_one_database(postgres_url, connector, bots) -> None:
 
 
 @pytest.mark.timeout(120)
+def test_events_and_work_in_two_processes(postgres_url, connector, bots) -> None:
+    """``--role events`` takes the activities, ``--role work`` posts what the timetable owes
+    (through the conversation reference the other one stored) and takes no activity."""
+    connector.members[TEAM] = [u.account() for u in (ADMIN, *PEOPLE)] + [dict(BOT)]
+    first = bots.start(_env(postgres_url))
+    Teams(first.url, connector).install_in_team(ADMIN)
+    _wait_for_conversation(postgres_url)
+    first.stop()
+
+    due = _schedule_in(postgres_url, 10)
+    events = bots.start(_env(postgres_url), role="events")
+    mark = connector.mark()
+    time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 2)
+    assert _threads(connector.since(mark)) == []  # the events process runs no schedule
+
+    work = bots.start(_env(postgres_url), role="work")  # catches the missed occurrence up
+    (parent,) = connector.wait_for(_threads, after=mark, timeout=40, what="the scheduled pulse")
+    questions = connector.wait_for(
+        lambda calls: len(found := _in(parent.conversation)(calls)) == 5 and found, after=mark
+    )
+    assert Teams(work.url, connector).click(
+        PEOPLE[0], action_titled(questions[0].card, "Level 2"), on=questions[0]
+    )[0] == 404  # fmt: skip
+    status, body = Teams(events.url, connector).click(
+        PEOPLE[0], action_titled(questions[0].card, "Level 2"), on=questions[0]
+    )
+    assert status == 200 and "Recorded" in texts(body["value"]), body
+    assert _sql(postgres_url, "SELECT count(*) FROM pulse_round") == [(1,)]
+
+
+@pytest.mark.timeout(120)
 def test_kill_9_in_the_middle_of_a_round(database_url, connector, bots) -> None:
     bot = bots.start(_env(database_url))
     teams = Teams(bot.url, connector)

@@ -49,11 +49,13 @@ class SlackAdapter:
         self._connecting: asyncio.Task[None] | None = None
         self._signing_in: asyncio.Task[None] | None = None
         self._learning: asyncio.Task[None] | None = None  # the workspace's languages
+        self._events = True  # takes Slack's events (see ``start``)
 
-    async def start(self, app: web.Application) -> None:
+    async def start(self, app: web.Application, events: bool = True) -> None:
         self._session = client_session(self.settings)
         self.client.session = self._session
-        if self.mode == "http":
+        self._events = events
+        if events and self.mode == "http":
             endpoint = SlackEndpoint(self.app, self.settings.slack_signing_secret or "")
             app.router.add_post(PATH, endpoint.handle)
             log.info("Slack: HTTP events on %s", PATH)
@@ -63,7 +65,7 @@ class SlackAdapter:
         the background (/healthz shows ``signed_in`` once it did)."""
         if not await self._identify():  # a refusal raises; the server's exit closes the rest
             self._signing_in = asyncio.create_task(self._sign_in_later())
-        if self.mode == "socket":
+        if self._events and self.mode == "socket":
             self._start_socket()
 
     async def _sign_in_later(self) -> None:
@@ -142,6 +144,8 @@ class SlackAdapter:
             await self._session.close()
 
     def health(self) -> dict[str, object]:
+        if not self._events:  # speaks only (role "work"): nothing to be live for
+            return {"mode": "outbound", "signed_in": self._signed_in}
         if self.mode == "http":
             return {"mode": "http", "live": True, "signed_in": self._signed_in, "path": PATH}
         client = self._socket.client if self._socket is not None else None

@@ -69,8 +69,12 @@ class TeamsAdapter:
         self.places = bot.places
         self.after_ack = AfterAck()
         self._recovery: asyncio.Task[None] | None = None
+        self._events = True  # takes activities (see ``start``)
 
-    async def start(self, app: web.Application) -> None:
+    async def start(self, app: web.Application, events: bool = True) -> None:
+        self._events = events
+        if not events:  # speaks only (role "work"): proactive posts need no route
+            return
         app.router.add_post(ROUTE, self.messages)
         if not self.authenticated:
             log.warning(
@@ -86,8 +90,9 @@ class TeamsAdapter:
     async def sign_in(self) -> None:
         """Bot Framework tokens are fetched on each send; nothing to check up front. What an
         instance acknowledged and did not live to handle is handled from now on, in the
-        background (health does not wait for it)."""
-        self._recovery = asyncio.get_running_loop().create_task(self._recover())
+        background (health does not wait for it): by a process that takes events."""
+        if self._events:
+            self._recovery = asyncio.get_running_loop().create_task(self._recover())
 
     async def stop(self) -> None:
         """Let acknowledged activities finish (every connector call has its own HTTP
@@ -99,6 +104,8 @@ class TeamsAdapter:
         await self.after_ack.wait(SHUTDOWN_WAIT)
 
     def health(self) -> dict[str, object]:
+        if not self._events:
+            return {"mode": "outbound", "auth": self.authenticated}
         return {"mode": "http", "route": ROUTE, "auth": self.authenticated, "live": True}
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
