@@ -90,7 +90,7 @@ def serve_with_probe() -> int:
                 probe_path.write_text(json.dumps(state))
                 last_write = loop.time()
 
-    async def serve(settings: Any, content: Any) -> None:
+    async def serve(settings: Any, content: Any, role: Any) -> None:
         loop = asyncio.get_running_loop()
         if os.environ.get("BENCH_SLOW"):  # name what stalls the loop (asyncio's debug mode)
             loop.set_debug(True)
@@ -99,7 +99,7 @@ def serve_with_probe() -> int:
             _watchdog(loop, float(os.environ["BENCH_WATCHDOG"]))
         task = loop.create_task(probe())
         try:
-            await original(settings, content)
+            await original(settings, content, role)
         finally:
             task.cancel()
 
@@ -108,16 +108,17 @@ def serve_with_probe() -> int:
     if os.environ.get("BENCH_DBSTATS"):
         _db_stats(Path(os.environ["BENCH_DBSTATS"]))
     server.serve = serve
+    command = ["run", "--role", os.environ.get("BENCH_ROLE", "all")]
     profile_path = os.environ.get("BENCH_PROFILE")
     if not profile_path:
-        return main(["run"])
+        return main(command)
     if profile_path.endswith(".yappi"):  # CPU of every thread (the database's too)
         import yappi
 
         yappi.set_clock_type("cpu")
         yappi.start()
         try:
-            return main(["run"])
+            return main(command)
         finally:
             yappi.stop()
             yappi.get_func_stats().save(profile_path, type="pstat")
@@ -126,7 +127,7 @@ def serve_with_probe() -> int:
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        return main(["run"])
+        return main(command)
     finally:
         profiler.disable()
         profiler.dump_stats(profile_path)
@@ -284,11 +285,13 @@ class Fake:
                 time.sleep(0.1)
         raise RuntimeError("the fake Slack did not start")
 
-    def count(self, method: str) -> int:
-        return int(get(f"{self.url}/_calls/{method}?count=1", timeout=30)[1]["count"])
+    def count(self, method: str, channel: str | None = None) -> int:
+        only = f"&channel={channel}" if channel else ""
+        return int(get(f"{self.url}/_calls/{method}?count=1{only}", timeout=30)[1]["count"])
 
-    def calls(self, method: str) -> list[dict[str, Any]]:
-        return list(get(f"{self.url}/_calls/{method}", timeout=60)[1])
+    def calls(self, method: str, channel: str | None = None) -> list[dict[str, Any]]:
+        only = f"?channel={channel}" if channel else ""
+        return list(get(f"{self.url}/_calls/{method}{only}", timeout=60)[1])
 
     def cpu_seconds(self) -> float:
         return _cpu_seconds(self.process.pid)
@@ -303,7 +306,12 @@ class Fake:
 
 
 class Instance:
-    def __init__(self, fake: Fake, url: str, workdir: Path, name: str, **extra: str) -> None:
+    """A `maturitybot run` process (``role``: all, or events / work when an instance is split
+    in two)."""
+
+    def __init__(
+        self, fake: Fake, url: str, workdir: Path, name: str, role: str = "all", **extra: str
+    ) -> None:
         from slack_sender import SECRET
 
         self.port = free_port()
@@ -320,6 +328,7 @@ class Instance:
                 "MATURITYBOT_ADMINS": "UADMIN",
                 "LOG_LEVEL": "WARNING",
                 "BENCH_PROBE": str(self.probe),
+                "BENCH_ROLE": role,
                 **extra,
             }
         )
@@ -333,6 +342,7 @@ class Instance:
             stderr=log,
         )
         self.log = workdir / f"bot-{name}.log"
+        self.role = role
 
     def wait(self, status: str = "ok", timeout: float = 120) -> float:
         """Seconds from launch until /healthz answers with ``status`` (any status: "any")."""
@@ -511,13 +521,19 @@ def _scalar(url: str, sql: str) -> int:
 # --- (a) the same-minute burst ------------------------------------------------------------
 
 
-def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str, Any]:
+def burst(
+    count: int, instances: int, lead: float, window: int = 1, split: bool = False, clicks: float = 0
+) -> dict[str, Any]:
+    """``split``: each instance is two processes, ``--role events`` and ``--role work``.
+    ``clicks``: people answer a round in one more channel this many times a second, through
+    the first instance (its events process), from the due second to the last summary."""
+
     with postgres() as url, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
         engine = sa.create_engine(url)
         with engine.begin() as connection:
-            ids = _conversations(connection, count)
+            ids = _conversations(connection, count + 1)  # the last one: where people click
             _schedules(
                 connection,
                 [
@@ -530,25 +546,42 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
                         "close": window,
                         "created": due - timedelta(days=1),
                     }
-                    for c in ids
+                    for c in ids[:count]
                 ],
             )
         engine.dispose()
+        clicked = f"C{count:06}"
         fake = Fake(workdir)
-        bots = [Instance(fake, url, workdir, f"b{n}") for n in range(instances)]
+        roles = ["events", "work"] if split else ["all"]
+        bots = [
+            Instance(fake, url, workdir, f"b{n}{role[0]}", role=role)
+            for n in range(instances)
+            for role in roles
+        ]
+        answering = [b for b in bots if b.role != "work"]  # the loops that ack the platforms
+        clicker, latencies = None, []
         try:
             for bot in bots:
                 bot.wait("ok")
+            if clicks:
+                clicker = _round_to_click(answering[0].url, fake, clicked)
             if time.time() > due.timestamp():
                 raise RuntimeError("the instances armed after the due second: raise --lead")
             cpu_before = [b.cpu_seconds() for b in bots] + [fake.cpu_seconds()]
+            done = threading.Event()
+            if clicker is not None:
+                time.sleep(max(0.0, due.timestamp() - time.time()))
+                worker = threading.Thread(
+                    target=lambda: latencies.extend(clicker.run(clicks, until=done.is_set))
+                )
+                worker.start()
             target = count * QUESTIONS
             opened_at = _wait(
                 lambda: (
                     _scalar(
                         url, "SELECT count(*) FROM round_question WHERE message_ref IS NOT NULL"
                     )
-                    >= target
+                    >= target + QUESTIONS
                 ),
                 due.timestamp() + 600,
             )
@@ -560,31 +593,46 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
                 lambda: (
                     _scalar(url, "SELECT count(*) FROM pulse_round WHERE closed_at IS NOT NULL")
                     >= count
-                    and fake.count("chat.update") >= target
+                    and fake.count("chat.update") - fake.count("chat.update", clicked) >= target
                 ),
                 first_close.timestamp() + 600,
             )
-            stall = max(b.stalls(due.timestamp() - 1, closed_at) for b in bots)
-            open_stall = max(b.stalls(due.timestamp() - 1, opened_at) for b in bots)
-            # One number for how often, beside the worst: a rare spike or the loop's usual state.
-            over_goal = sum(b.long_stalls(due.timestamp() - 1, closed_at) for b in bots)
+            done.set()
+            if clicker is not None:
+                worker.join()
+            since = due.timestamp() - 1
+
+            def worst(group: list[Instance], until: float = closed_at) -> float:
+                return round(max(b.stalls(since, until) for b in group) * 1000, 1)
+
+            stalls = {
+                "worst_stall_ms_opening": worst(bots, opened_at),
+                "worst_stall_ms": worst(bots),
+                # One number for how often, beside the worst: a rare spike or the loop's usual
+                # state.
+                "stalls_over_100_ms": sum(b.long_stalls(since, closed_at) for b in bots),
+            }
+            if split:  # the loops that answer Slack, apart from those that do the burst
+                stalls["worst_stall_ms_events"] = worst(answering)
+                stalls["stalls_over_100_ms_events"] = sum(
+                    b.long_stalls(since, closed_at) for b in answering
+                )
             cpu_after = [b.cpu_seconds() for b in bots] + [fake.cpu_seconds()]
-            posts = fake.count("chat.postMessage")
-            rounds = _scalar(url, "SELECT count(*) FROM pulse_round")
+            posts = fake.count("chat.postMessage") - fake.count("chat.postMessage", clicked)
+            rounds = _scalar(url, "SELECT count(*) FROM pulse_round") - 1
             shares = sorted(_split(url))
             timeline = _timeline(url, due)
         finally:
             for bot in bots:
                 bot.stop()
             fake.stop()
-        return {
+        found: dict[str, Any] = {
             "pulses": count,
             "instances": instances,
+            "processes_per_instance": len(roles),
             "open_seconds": round(opened_at - due.timestamp(), 2),
             "close_seconds": round(closed_at - first_close.timestamp(), 2),
-            "worst_stall_ms_opening": round(open_stall * 1000, 1),
-            "worst_stall_ms": round(stall * 1000, 1),
-            "stalls_over_100_ms": over_goal,
+            **stalls,
             # CPU from the due second to the last summary: what the burst costs, wherever it ran
             "cpu_seconds_bots": round(sum(cpu_after[:-1]) - sum(cpu_before[:-1]), 1),
             "cpu_seconds_fake_slack": round(cpu_after[-1] - cpu_before[-1], 1),
@@ -594,6 +642,37 @@ def burst(count: int, instances: int, lead: float, window: int = 1) -> dict[str,
             "posts_expected": count * (QUESTIONS + 2),
             "seconds_to_half_and_all_by_kind": timeline,
         }
+        if clicks:  # click sent -> its private confirmation at the fake Slack
+            found |= {
+                "clicks": len(latencies),
+                "click_p50_ms": _pct(latencies, 50),
+                "click_p99_ms": _pct(latencies, 99),
+                "click_max_ms": round(max(latencies, default=0) * 1000, 1),
+            }
+        return found
+
+
+def _round_to_click(bot_url: str, fake: Fake, channel: str) -> _Clicker:
+    """A round started by command in ``channel`` (its posts out), and a clicker for it."""
+    from slack_fake import Call
+    from slack_sdk.signature import SignatureVerifier
+    from slack_sender import SECRET, click
+
+    verifier = SignatureVerifier(SECRET)
+    _command(bot_url, verifier, channel, "pulse start")
+    _wait(lambda: fake.count("chat.postMessage", channel) >= 1 + QUESTIONS, time.time() + 60)
+    posted = [
+        Call("chat.postMessage", c["params"], None, response=c["response"])
+        for c in fake.calls("chat.postMessage", channel)
+        if c["params"].get("thread_ts")
+    ]
+    action = next(
+        e["action_id"]
+        for b in posted[0].blocks()
+        for e in b.get("elements", [])
+        if str(e.get("action_id", "")).startswith("pulse_answer")
+    )
+    return _Clicker(bot_url, fake, verifier, posted[0], action, click)
 
 
 def _timeline(url: str, due: datetime) -> dict[str, list[float]]:
@@ -712,10 +791,6 @@ def restart(schedules: int, open_rounds: int, overdue: int) -> dict[str, Any]:
 
 
 def retention(answers: int, clicks_per_second: float, one_delete: bool = False) -> dict[str, Any]:
-    from slack_fake import Call
-    from slack_sdk.signature import SignatureVerifier
-    from slack_sender import SECRET, click
-
     from storage.engine import migrate
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -738,22 +813,7 @@ def retention(answers: int, clicks_per_second: float, one_delete: bool = False) 
         bot = Instance(fake, url, workdir, "c")
         try:
             bot.wait("ok")
-            channel = f"C{rounds:06}"
-            verifier = SignatureVerifier(SECRET)
-            _command(bot.url, verifier, channel, "pulse start")
-            _wait(lambda: fake.count("chat.postMessage") >= 1 + QUESTIONS, time.time() + 60)
-            posted = [
-                Call("chat.postMessage", c["params"], None, response=c["response"])
-                for c in fake.calls("chat.postMessage")
-                if c["params"].get("thread_ts")
-            ][:QUESTIONS]
-            action = next(
-                e["action_id"]
-                for b in posted[0].blocks()
-                for e in b.get("elements", [])
-                if str(e.get("action_id", "")).startswith("pulse_answer")
-            )
-            clicker = _Clicker(bot.url, fake, verifier, posted[0], action, click)
+            clicker = _round_to_click(bot.url, fake, f"C{rounds:06}")
             calm = clicker.run(seconds=5, rate=clicks_per_second)
             env = {k: v for k, v in os.environ.items() if not _is_setting(k)}
             if one_delete:
@@ -907,12 +967,23 @@ def main() -> None:
     parser.add_argument("--only", choices=["burst", "restart", "retention"], action="append")
     parser.add_argument("--burst", type=int, default=200, help="pulses due in the same second")
     parser.add_argument("--instances", default="1,2", help="instance counts for the burst")
-    parser.add_argument("--lead", type=float, default=20, help="seconds to start and arm")
+    parser.add_argument("--lead", type=float, default=30, help="seconds to start and arm")
     parser.add_argument(
         "--window",
         type=int,
         default=1,
         help="minutes each burst round stays open (longer: closing does not overlap opening)",
+    )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="each burst instance as two processes: --role events and --role work",
+    )
+    parser.add_argument(
+        "--burst-clicks",
+        type=float,
+        default=20,
+        help="clicks a second during the burst, on another channel's round (0: none)",
     )
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--open-rounds", type=int, default=500)
@@ -926,7 +997,9 @@ def main() -> None:
     parts = args.only or ["burst", "restart", "retention"]
     if "burst" in parts:
         for instances in [int(n) for n in args.instances.split(",")]:
-            result = burst(args.burst, instances, args.lead, args.window)
+            result = burst(
+                args.burst, instances, args.lead, args.window, args.split, args.burst_clicks
+            )
             print(json.dumps({"burst": result}), flush=True)
     if "restart" in parts:
         overdue = args.overdue if args.overdue is not None else args.open_rounds // 5

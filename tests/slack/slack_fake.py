@@ -129,8 +129,10 @@ class FakeSlack:
         self.port = site._server.sockets[0].getsockname()[1]
 
     async def _calls(self, request: web.Request) -> web.Response:
-        """What was recorded, for a benchmark that runs the fake as its own process."""
-        calls = self.of(request.match_info["method"])
+        """What was recorded, for a benchmark that runs the fake as its own process; other
+        query parameters than ``count`` select by the call's parameters (``channel=C1``)."""
+        match = {key: value for key, value in request.query.items() if key != "count"}
+        calls = self.of(request.match_info["method"], **match)
         if "count" in request.query:
             return web.json_response({"count": len(calls)})
         return web.json_response(
