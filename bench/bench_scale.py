@@ -310,7 +310,14 @@ class Instance:
     in two)."""
 
     def __init__(
-        self, fake: Fake, url: str, workdir: Path, name: str, role: str = "all", **extra: str
+        self,
+        fake: Fake,
+        url: str,
+        workdir: Path,
+        name: str,
+        role: str = "all",
+        nice: int = 0,
+        **extra: str,
     ) -> None:
         from slack_sender import SECRET
 
@@ -340,6 +347,7 @@ class Instance:
             cwd=workdir,
             stdout=log,
             stderr=log,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,  # a lower CPU priority
         )
         self.log = workdir / f"bot-{name}.log"
         self.role = role
@@ -522,9 +530,16 @@ def _scalar(url: str, sql: str) -> int:
 
 
 def burst(
-    count: int, instances: int, lead: float, window: int = 1, split: bool = False, clicks: float = 0
+    count: int,
+    instances: int,
+    lead: float,
+    window: int = 1,
+    split: bool = False,
+    clicks: float = 0,
+    nice_work: int = 0,
 ) -> dict[str, Any]:
-    """``split``: each instance is two processes, ``--role events`` and ``--role work``.
+    """``split``: each instance is two processes, ``--role events`` and ``--role work``
+    (``nice_work``: the work process at this lower CPU priority, as `nice -n` would).
     ``clicks``: people answer a round in one more channel this many times a second, through
     the first instance (its events process), from the due second to the last summary."""
 
@@ -554,7 +569,7 @@ def burst(
         fake = Fake(workdir)
         roles = ["events", "work"] if split else ["all"]
         bots = [
-            Instance(fake, url, workdir, f"b{n}{role[0]}", role=role)
+            Instance(fake, url, workdir, f"b{n}{role[0]}", role, nice_work if role == "work" else 0)
             for n in range(instances)
             for role in roles
         ]
@@ -630,6 +645,7 @@ def burst(
             "pulses": count,
             "instances": instances,
             "processes_per_instance": len(roles),
+            "nice_work": nice_work,
             "open_seconds": round(opened_at - due.timestamp(), 2),
             "close_seconds": round(closed_at - first_close.timestamp(), 2),
             **stalls,
@@ -980,6 +996,9 @@ def main() -> None:
         help="each burst instance as two processes: --role events and --role work",
     )
     parser.add_argument(
+        "--nice-work", type=int, default=0, help="with --split: `nice -n` for the work processes"
+    )
+    parser.add_argument(
         "--burst-clicks",
         type=float,
         default=20,
@@ -998,7 +1017,13 @@ def main() -> None:
     if "burst" in parts:
         for instances in [int(n) for n in args.instances.split(",")]:
             result = burst(
-                args.burst, instances, args.lead, args.window, args.split, args.burst_clicks
+                args.burst,
+                instances,
+                args.lead,
+                args.window,
+                args.split,
+                args.burst_clicks,
+                args.nice_work,
             )
             print(json.dumps({"burst": result}), flush=True)
     if "restart" in parts:

@@ -342,6 +342,14 @@ def forget(session: Session, ids: list[int], cutoff: datetime) -> int:
     return getattr(result, "rowcount", 0) or 0
 
 
+_BY_KEY = select(OwedPost).where(col(OwedPost.key) == sa.bindparam("b_key"))
+
+
+def by_key(session: Session, key: str) -> OwedPost | None:
+    """The post owed under ``key`` (keys are unique), if any."""
+    return session.exec(_BY_KEY, params={"b_key": key}).first()
+
+
 def of_round(session: Session, round_id: int) -> list[OwedPost]:
     return list(
         session.exec(

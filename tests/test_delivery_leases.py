@@ -140,3 +140,22 @@ def test_a_connection_in_steady_use_is_not_pinged(postgres_url) -> None:
         assert _backend_pid(db) > 0  # the pool dropped it: the next one is fresh
     finally:
         db.close()
+
+
+def test_a_closing_rounds_summary_waits_for_its_parent_post(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        await bot.app.core.on_text(Turn(Person("lead"), bot.place, "pulse start"))
+        opened = await bot.db.read(rounds.current, bot.place.id)
+        assert opened is not None and opened.id is not None
+        await bot.app.core.on_text(Turn(Person("lead"), bot.place, "pulse close"))
+        owed = {row.kind: row for row in await bot.db.read(outbox.of_round, opened.id)}
+        assert owed["summary"].depends_on == owed["parent"].id  # in its thread, after it
+        found = await bot.db.read(outbox.by_key, f"parent:{opened.id}")
+        assert found is not None and found.id == owed["parent"].id
+        assert await bot.db.read(outbox.by_key, "parent:0") is None
+        bot.close()
+
+    asyncio.run(scenario())

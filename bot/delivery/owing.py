@@ -27,7 +27,7 @@ class Owing:
         leased to this instance (the opener delivers them, ``Delivery.begin``)."""
         assert round_.id is not None
         where, round_id = round_.conversation_id, round_.id
-        parent = self._leased(session, Owed(where, "parent", f"parent:{round_id}", round_id), now)
+        parent = self._leased(session, Owed(where, "parent", _parent_key(round_id), round_id), now)
         assert parent is not None, "a new round owes a new parent post"
         owed = [parent]
         for question_id in questions:
@@ -45,7 +45,7 @@ class Owing:
         """In the transaction that closes ``round_``: its summary, after its parent post,
         leased to this instance (the closer delivers it, ``Delivery.deliver_leased``)."""
         assert round_.id is not None
-        parent = next((p for p in outbox.of_round(session, round_.id) if p.kind == "parent"), None)
+        parent = outbox.by_key(session, _parent_key(round_.id))
         summary = Owed(round_.conversation_id, "summary", f"summary:{round_.id}", round_.id)
         after = Claimed(parent) if parent is not None else None
         owed = self._leased(session, summary, now, depends_on=after)
@@ -93,3 +93,7 @@ class Owing:
         if round_ is not None and round_.opened_by and round_.opened_by != "scheduler":
             people.append(round_.opened_by)
         return people
+
+
+def _parent_key(round_id: int) -> str:
+    return f"parent:{round_id}"
