@@ -113,3 +113,31 @@ def test_events_and_work_in_two_processes(
         assert events.stop() == 0
         if work is not None:
             assert work.stop() == 0
+
+
+def test_what_the_events_process_could_not_post_the_work_process_delivers(
+    fake: FakeSlack, postgres_url: str, tmp_path: Path
+) -> None:
+    """Slack is down when a command opens a round: the events process, which has no
+    deliverer of its own, leaves the posts owed; once Slack is back the work process posts
+    them, in order, each once."""
+    fast = {"DELIVERY_POLL": "0.2", "DELIVERY_BACKOFF": "0.3", "DELIVERY_BACKOFF_MAX": "1.5"}
+    env = slack_env(fake, postgres_url) | fast
+    events = BotProcess(env, tmp_path, role="events").start()
+    work = BotProcess(env, tmp_path, role="work").start()
+    slack = SlackSender(events.url, fake)
+    try:
+        assert slack.command(ADMIN, STARTED, "help")[0] == 200  # Bolt checks its token once
+        fake.wait_calls("response", 1)
+        fake.outage("503")
+        assert slack.command(ADMIN, STARTED, "pulse start quick")[0] == 200
+        fake.wait_calls("chat.postMessage", 1, status=503, channel=STARTED)
+        assert posted_in(fake, STARTED) == []
+        fake.outage(None)
+        posts = fake.wait_calls("chat.postMessage", 1 + QUESTIONS, timeout=30, channel=STARTED)
+        assert all(q.params["thread_ts"] == posts[0].ts for q in posts[1:])
+        fake.wait_for(lambda: health(work)["backlog"]["count"] == 0, what="an empty backlog")
+        assert len(posted_in(fake, STARTED)) == 1 + QUESTIONS  # each once
+    finally:
+        assert events.stop() == 0
+        assert work.stop() == 0
