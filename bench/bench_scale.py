@@ -4,7 +4,11 @@ loopback and real `maturitybot run` processes.
 (a) burst     N pulses scheduled for the same second, on one and on two instances (PostgreSQL):
               time from the due second to the last question posted, from the first closing
               time to the last summary, the longest event-loop stall of any instance and
-              how many stalls of all instances were over 100 ms.
+              how many stalls of all instances were over 100 ms; meanwhile people click
+              another channel's round (--burst-clicks a second): how long until each click
+              is confirmed. --split runs each instance as an events and a work process
+              (maturitybot run --role) and reports the events processes' stalls apart;
+              --nice-work N runs the work processes at a lower CPU priority.
 (b) restart   S schedules and R open rounds (some overdue): time until /healthz answers and
               until it says "ok" (scheduling armed), when the overdue rounds are closed, and
               the longest stall meanwhile.
@@ -566,6 +570,7 @@ def burst(
             )
         engine.dispose()
         clicked = f"C{count:06}"
+        extra_rounds = 1 if clicks else 0  # the round people click, opened before the burst
         fake = Fake(workdir)
         roles = ["events", "work"] if split else ["all"]
         bots = [
@@ -596,7 +601,7 @@ def burst(
                     _scalar(
                         url, "SELECT count(*) FROM round_question WHERE message_ref IS NOT NULL"
                     )
-                    >= target + QUESTIONS
+                    >= target + QUESTIONS * extra_rounds
                 ),
                 due.timestamp() + 600,
             )
@@ -634,7 +639,7 @@ def burst(
                 )
             cpu_after = [b.cpu_seconds() for b in bots] + [fake.cpu_seconds()]
             posts = fake.count("chat.postMessage") - fake.count("chat.postMessage", clicked)
-            rounds = _scalar(url, "SELECT count(*) FROM pulse_round") - 1
+            rounds = _scalar(url, "SELECT count(*) FROM pulse_round") - extra_rounds
             shares = sorted(_split(url))
             timeline = _timeline(url, due)
         finally:
