@@ -5,7 +5,6 @@ takes no events, yet opens the round that came due and speaks in the channel."""
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from botprocess import BotProcess
-from slack_bot import ADMIN, slack_env
+from slack_bot import ADMIN, health, slack_env
 from slack_fake import BOT_USER, FakeSlack
 from slack_sender import TEAM, SlackSender, buttons
 
@@ -31,11 +30,6 @@ def fake() -> Iterator[FakeSlack]:
         fake.members[channel] = [BOT_USER, ADMIN, "UPERSON1"]
     yield fake
     fake.stop()
-
-
-def health(bot: BotProcess) -> dict:
-    with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
-        return json.loads(response.read())
 
 
 def posted_in(fake: FakeSlack, channel: str) -> list:
