@@ -8,7 +8,10 @@ loopback and real `maturitybot run` processes.
               another channel's round (--burst-clicks a second): how long until each click
               is confirmed. --split runs each instance as an events and a work process
               (maturitybot run --role) and reports the events processes' stalls apart;
-              --nice-work N runs the work processes at a lower CPU priority.
+              --nice-work N runs the work processes at a lower CPU priority. The CPU each
+              part used meanwhile: the bots, the fake Slack and, when it runs on this
+              machine, PostgreSQL. Each channel has --history-weeks earlier weekly rounds
+              (default 4; 0: a new organisation).
 (b) restart   S schedules and R open rounds (some overdue): time until /healthz answers and
               until it says "ok" (scheduling armed), when the overdue rounds are closed, and
               the longest stall meanwhile.
@@ -62,6 +65,9 @@ STALL_NOTED = 0.02  # lags above this are kept with their time
 STALL_GOAL = 0.1  # the issue's goal: no stall longer than this
 QUESTIONS = 5  # the default survey asks one question per aspect
 TEAM = "T0001"
+# The rounds and posts of this run, not the history seeded before it (weeks old)
+RECENT = "opened_at > now() - interval '1 day'"
+RECENT_OWED = "created_at > now() - interval '1 day'"
 
 
 # --- inside a bot process -------------------------------------------------------------------
@@ -413,6 +419,26 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server on this machine: every ``postgres`` process, and
+    for the server's own process also its children that have exited (backends come and go
+    with connections); NaN where none runs here."""
+    processes: dict[str, list[str]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue  # it exited meanwhile: its parent counts it from now on
+        if head.endswith("(postgres"):
+            processes[stat.parent.name] = rest.split()
+    ticks = 0
+    for fields in processes.values():
+        ticks += int(fields[11]) + int(fields[12])
+        if fields[1] not in processes:  # the server itself
+            ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK") if processes else float("nan")
+
+
 def _is_setting(key: str) -> bool:
     prefixes = ("SLACK_", "MICROSOFT_", "MATURITYBOT_", "PULSE_", "DATABASE_URL", "TEAMS_")
     return key.startswith(prefixes)
@@ -491,7 +517,11 @@ def _rounds(
             for c, at in zip(conversation_ids, closes, strict=True)
         ],
     )
-    ids = list(connection.execute(sa.text("SELECT id FROM pulse_round ORDER BY id")).scalars())
+    ids = list(
+        connection.execute(
+            sa.text("SELECT id FROM pulse_round WHERE opened_at = :o ORDER BY id"), {"o": opened}
+        ).scalars()
+    )
     survey = load_surveys(load_model()).get(load_surveys(load_model()).default)
     assert survey is not None
     connection.execute(
@@ -515,6 +545,62 @@ def _rounds(
         ],
     )
     return ids
+
+
+def _history(
+    connection: sa.Connection, conversation_ids: list[int], weeks: int, before: datetime
+) -> None:
+    """``weeks`` earlier weekly rounds in each channel, closed, with their scores and the
+    posts they owed (delivered, as the deliverer leaves them): an organisation that has run
+    for a while. Its tables are not empty when the burst comes (the planner's choices), and
+    each summary reads last week's figures to compare with, as in use."""
+    from bot.model import load_model, load_surveys
+
+    survey = load_surveys(load_model()).get(load_surveys(load_model()).default)
+    assert survey is not None
+    by_aspect: dict[str, list[str]] = {}
+    for q in survey.questions:
+        by_aspect.setdefault(q.aspect, []).append(f"{q.id}@{q.version}")
+    for week in range(1, weeks + 1):
+        opened = before - timedelta(days=7 * week)
+        closed = opened + timedelta(hours=1)
+        count = len(conversation_ids)
+        round_ids = _rounds(connection, conversation_ids, [closed] * count, closed, opened)
+        connection.execute(
+            sa.text(
+                "INSERT INTO round_score (round_id, aspect, responses, scored, mean, median,"
+                " level_1, level_2, level_3, level_4, questions) VALUES (:r, :a, 8, 7, 2.4,"
+                " 2.0, 2, 2, 2, 1, :q)"
+            ),
+            [
+                {"r": r, "a": aspect, "q": ",".join(sorted(ids))}
+                for r in round_ids
+                for aspect, ids in by_aspect.items()
+            ],
+        )
+        posts = [
+            (c, r, kind, question, key, ref)
+            for c, r in zip(conversation_ids, round_ids, strict=True)
+            for kind, question, key, ref in [
+                ("parent", None, f"parent:{r}", _ref(c, 0)),
+                *(
+                    ("question", q.id, f"question:{r}:{q.id}", _ref(r, p + 1))
+                    for p, q in enumerate(survey.questions)
+                ),
+                ("summary", None, f"summary:{r}", _ref(r, 9)),
+            ]
+        ]
+        connection.execute(
+            sa.text(
+                "INSERT INTO owed_post (conversation_id, kind, round_id, question_id, payload,"
+                " key, created_at, next_attempt_at, attempts, state, message_ref, finished_at)"
+                " VALUES (:c, :kind, :r, :q, '{}', :key, :at, :at, 1, 'delivered', :ref, :at)"
+            ),
+            [
+                {"c": c, "r": r, "kind": kind, "q": q, "key": key, "ref": ref, "at": opened}
+                for c, r, kind, q, key, ref in posts
+            ],
+        )
 
 
 def _ref(number: int, post: int) -> str:
@@ -541,6 +627,7 @@ def burst(
     split: bool = False,
     clicks: float = 0,
     nice_work: int = 0,
+    history_weeks: int = 0,
 ) -> dict[str, Any]:
     """``split``: each instance is two processes, ``--role events`` and ``--role work``
     (``nice_work``: the work process at this lower CPU priority, as `nice -n` would).
@@ -553,6 +640,7 @@ def burst(
         engine = sa.create_engine(url)
         with engine.begin() as connection:
             ids = _conversations(connection, count + 1)  # the last one: where people click
+            _history(connection, ids[:count], history_weeks, due)
             _schedules(
                 connection,
                 [
@@ -588,6 +676,7 @@ def burst(
             if time.time() > due.timestamp():
                 raise RuntimeError("the instances armed after the due second: raise --lead")
             cpu_before = [b.cpu_seconds() for b in bots] + [fake.cpu_seconds()]
+            postgres_before = _postgres_cpu_seconds()
             done = threading.Event()
             if clicker is not None:
                 time.sleep(max(0.0, due.timestamp() - time.time()))
@@ -599,19 +688,25 @@ def burst(
             opened_at = _wait(
                 lambda: (
                     _scalar(
-                        url, "SELECT count(*) FROM round_question WHERE message_ref IS NOT NULL"
+                        url,
+                        "SELECT count(*) FROM round_question WHERE message_ref IS NOT NULL"
+                        f" AND round_id IN (SELECT id FROM pulse_round WHERE {RECENT})",
                     )
                     >= target + QUESTIONS * extra_rounds
                 ),
                 due.timestamp() + 600,
             )
             first_close = datetime.fromisoformat(
-                str(_first(url, "SELECT min(closes_at) FROM pulse_round"))
+                str(_first(url, f"SELECT min(closes_at) FROM pulse_round WHERE {RECENT}"))
             )
             first_close = first_close.replace(tzinfo=first_close.tzinfo or UTC)
             closed_at = _wait(
                 lambda: (
-                    _scalar(url, "SELECT count(*) FROM pulse_round WHERE closed_at IS NOT NULL")
+                    _scalar(
+                        url,
+                        "SELECT count(*) FROM pulse_round"
+                        f" WHERE closed_at IS NOT NULL AND {RECENT}",
+                    )
                     >= count
                     and fake.count("chat.update") - fake.count("chat.update", clicked) >= target
                 ),
@@ -638,8 +733,9 @@ def burst(
                     b.long_stalls(since, closed_at) for b in answering
                 )
             cpu_after = [b.cpu_seconds() for b in bots] + [fake.cpu_seconds()]
+            postgres_cpu = _postgres_cpu_seconds() - postgres_before
             posts = fake.count("chat.postMessage") - fake.count("chat.postMessage", clicked)
-            rounds = _scalar(url, "SELECT count(*) FROM pulse_round") - extra_rounds
+            rounds = _scalar(url, f"SELECT count(*) FROM pulse_round WHERE {RECENT}") - extra_rounds
             shares = sorted(_split(url))
             timeline = _timeline(url, due)
         finally:
@@ -651,12 +747,14 @@ def burst(
             "instances": instances,
             "processes_per_instance": len(roles),
             "nice_work": nice_work,
+            "history_weeks": history_weeks,
             "open_seconds": round(opened_at - due.timestamp(), 2),
             "close_seconds": round(closed_at - first_close.timestamp(), 2),
             **stalls,
             # CPU from the due second to the last summary: what the burst costs, wherever it ran
             "cpu_seconds_bots": round(sum(cpu_after[:-1]) - sum(cpu_before[:-1]), 1),
             "cpu_seconds_fake_slack": round(cpu_after[-1] - cpu_before[-1], 1),
+            "cpu_seconds_postgres": round(postgres_cpu, 1),
             "rounds": rounds,
             "opened_per_instance": shares,
             "posts": posts,
@@ -705,7 +803,7 @@ def _timeline(url: str, due: datetime) -> dict[str, list[float]]:
             sa.text(
                 "SELECT kind,"
                 " percentile_cont(0.5) WITHIN GROUP (ORDER BY finished_at - created_at),"
-                " max(finished_at) FROM owed_post GROUP BY kind"
+                f" max(finished_at) FROM owed_post WHERE {RECENT_OWED} GROUP BY kind"
             )
         ).all()
     engine.dispose()
@@ -1009,6 +1107,12 @@ def main() -> None:
         default=20,
         help="clicks a second during the burst, on another channel's round (0: none)",
     )
+    parser.add_argument(
+        "--history-weeks",
+        type=int,
+        default=4,
+        help="earlier weekly rounds in each channel before the burst (0: a new organisation)",
+    )
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--open-rounds", type=int, default=500)
     parser.add_argument("--overdue", type=int, default=None, help="default: a fifth")
@@ -1029,6 +1133,7 @@ def main() -> None:
                 args.split,
                 args.burst_clicks,
                 args.nice_work,
+                args.history_weeks,
             )
             print(json.dumps({"burst": result}), flush=True)
     if "restart" in parts:
