@@ -303,6 +303,15 @@ def mark_reminded(session: Session, round_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def unmark_reminded(session: Session, round_id: int, marked: datetime) -> None:
+    """Undo ``mark_reminded`` (made at ``marked``) when the reminder reached nobody."""
+    session.exec(
+        sa.update(Round)
+        .where(col(Round.id) == round_id, col(Round.reminded_at) == marked)
+        .values(reminded_at=None)
+    )
+
+
 def previous_closed(session: Session, round_: Round) -> Round | None:
     """The closed round before this one in the same conversation, with the same template."""
     return session.exec(

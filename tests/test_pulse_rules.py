@@ -272,6 +272,58 @@ def test_remind_only_those_who_have_not_answered_once(database_url, model, surve
     assert reminded == ["ben", "cat", "lead", "you"]
 
 
+def test_a_reminder_that_reached_nobody_is_not_spent(database_url, model, surveys, tmp_path):
+    """The platform is down when an admin asks for the reminder: nobody gets it, the admin
+    is told so, and the round's one reminder can be sent once the platform is back."""
+
+    async def down(*args: object, **kwargs: object) -> bool:
+        raise ConnectionError("the platform is down")
+
+    async def scenario() -> list[str]:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        await bot.say("lead", "pulse start")
+        bot.chat.people.add("cat")
+        working = bot.chat.direct
+        bot.chat.direct = down  # type: ignore[method-assign]
+        failed = await bot.text("lead", "pulse remind")
+        bot.chat.direct = working  # type: ignore[method-assign]
+        said = [failed, await bot.text("lead", "pulse remind")]
+        said.append(await bot.text("lead", "pulse remind"))
+        bot.close()
+        return said
+
+    failed, sent, again = _run(scenario())
+    assert "nobody was reminded" in failed and "Reminded" not in failed
+    assert "Reminded 3 people" in sent  # cat, lead and the console's own user
+    assert "only remind once" in again
+
+
+def test_one_reminder_for_everyone_that_could_not_be_posted_is_not_spent(
+    database_url, model, surveys, tmp_path
+):
+    """Where members cannot be listed the reminder is one post in the thread; when that post
+    fails too, nobody was reminded and the reminder can be asked for again."""
+
+    async def down(*args: object, **kwargs: object) -> object:
+        raise ConnectionError("the platform is down")
+
+    async def scenario() -> list[str]:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        await bot.say("lead", "pulse start")
+        bot.chat.members = down  # type: ignore[method-assign]
+        posting = bot.chat.post_in_thread
+        bot.chat.post_in_thread = down  # type: ignore[method-assign]
+        said = [await bot.text("lead", "pulse remind")]
+        bot.chat.post_in_thread = posting  # type: ignore[method-assign]
+        said.append(await bot.text("lead", "pulse remind"))
+        bot.close()
+        return said
+
+    failed, posted = _run(scenario())
+    assert "nobody was reminded" in failed
+    assert "posted one reminder" in posted
+
+
 def test_export_cli_writes_csv(database_url, model, surveys, tmp_path: Path) -> None:
     from conftest import maturitybot
 

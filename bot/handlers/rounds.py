@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -186,7 +186,8 @@ class Rounds:
         current = await s.db.read(rounds.current, place.id)
         if current is None or current.id is None or chat is None:
             return private(t("No pulse is open here, so there is nobody to remind."))
-        if not await s.db.write(rounds.mark_reminded, current.id, s.now()):
+        marked = s.now()
+        if not await s.db.write(rounds.mark_reminded, current.id, marked):
             return private(t("I already sent this round's reminder; I only remind once."))
         reminder = Notice(
             t(
@@ -200,28 +201,50 @@ class Rounds:
         members = await _members(chat, place)
         if members is None:  # the platform cannot list members: one reminder for everyone
             parent = MessageRef.loads(current.parent_ref)
-            if parent is not None:
-                await chat.post_in_thread(place, parent, reminder, broadcast=True)
-            else:
-                await chat.post(place, reminder)
+            try:
+                if parent is not None:
+                    await chat.post_in_thread(place, parent, reminder, broadcast=True)
+                else:
+                    await chat.post(place, reminder)
+            except Exception:
+                log.warning("could not post the reminder in %s", place.label, exc_info=True)
+                return await self._not_reminded(current.id, marked)
             return private(t("I can't list this conversation's members, so I posted one reminder."))
         questions = await s.db.read(rounds.questions, current.id)
         done = await s.db.read(answers.done_by, current.id, len(questions))
-        pending = iter([m for m in members if m not in done])
+        waiting = [m for m in members if m not in done]
+        pending = iter(waiting)
         reached = 0
 
         async def send() -> None:  # several at once; each person's lane paces itself
             nonlocal reached
             for member in pending:
-                sent = await chat.direct(place, member, reminder)
+                try:
+                    sent = await chat.direct(place, member, reminder)
+                except Exception:
+                    log.warning("could not remind a person in %s", place.label, exc_info=True)
+                    sent = False
                 reached += bool(sent)  # after the await: a concurrent sender may have counted
 
         await asyncio.gather(*(send() for _ in range(REMINDERS_AT_ONCE)))
+        if waiting and not reached:
+            return await self._not_reminded(current.id, marked)
         return private(
             tn(
                 "Reminded {n} person who hasn't answered yet.",
                 "Reminded {n} people who haven't answered yet.",
                 reached,
+            )
+        )
+
+    async def _not_reminded(self, round_id: int, marked: datetime) -> Reply:
+        """Nobody got the reminder (the platform is down, say): the round's one reminder is
+        not spent, so that it can be sent once the platform answers again."""
+        await self.services.db.write(rounds.unmark_reminded, round_id, marked)
+        return private(
+            t(
+                "I could not reach anyone, so nobody was reminded; the chat platform may be "
+                "having trouble. Try `pulse remind` again in a few minutes."
             )
         )
 

@@ -232,6 +232,33 @@ def test_a_command_while_slack_was_down_since_start_is_served(
         assert bot.stop() == 0
 
 
+def test_a_reminder_inside_an_outage_is_not_spent(
+    fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    """Slack is down when an admin asks for the reminder: the admin hears that nobody was
+    reminded, and once Slack is back the round's one reminder goes out."""
+    bot = start(fake, database_url, tmp_path)
+    slack = SlackSender(bot.url, fake)
+
+    def replied(words: str) -> bool:
+        return any(words in str(c.params.get("text")) for c in fake.of("response"))
+
+    try:
+        assert slack.command(ADMIN, CHANNEL, "pulse start quick")[0] == 200
+        round_posts(fake)
+        fake.outage("503")
+        assert slack.command(ADMIN, CHANNEL, "pulse remind")[0] == 200
+        fake.wait_for(lambda: replied("nobody was reminded"), 15, "the failed reminder's reply")
+        assert not [c for c in fake.of("chat.postMessage") if c.params["channel"] in PEOPLE]
+        fake.outage(None)
+        assert slack.command(ADMIN, CHANNEL, "pulse remind")[0] == 200
+        fake.wait_for(lambda: replied("Reminded 4 people"), 15, "the reminder's reply")
+        reminded = {c.params["channel"] for c in fake.of("chat.postMessage")}
+        assert {ADMIN, *PEOPLE} <= reminded
+    finally:
+        assert bot.stop() == 0
+
+
 def test_a_close_and_a_digest_inside_an_outage_go_out_once_after_it(
     fake: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
