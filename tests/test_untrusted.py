@@ -13,6 +13,7 @@ from bot.platforms.slack import markup as slack_markup
 from bot.platforms.slack.payloads import (
     CommentTarget,
     PayloadError,
+    answered,
     choice,
     comment_submission,
     metadata_key,
@@ -93,6 +94,29 @@ def test_depth_ignores_brackets_inside_strings() -> None:
 def test_a_slack_button_carries_only_what_the_bot_put_on_it(value: dict[str, object]) -> None:
     with pytest.raises(PayloadError):
         choice(json.dumps(value))
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [
+        ("pulse_answer_3", '{"r":1,"q":"adoption","l":2}'),
+        ("pulse_answer_not_sure", '{"r":1,"q":"adoption","l":1}'),
+        ("pulse_answer_2", '{"r":1,"q":"adoption"}'),
+        ("pulse_answer_", '{"r":1,"q":"adoption","l":2}'),
+        ("pulse_answer_02", '{"r":1,"q":"adoption","l":2}'),
+    ],
+)
+def test_a_slack_answer_names_one_level_twice(action_id: str, value: str) -> None:
+    """A signed press whose action id and value disagree was not made on the bot's button
+    (the bad-input campaign made one that changed a stored answer)."""
+    with pytest.raises(PayloadError):
+        answered(action_id, value, "pulse_answer_")
+
+
+def test_a_slack_answer_whose_action_id_agrees_is_read() -> None:
+    assert answered("pulse_answer_2", '{"r":1,"q":"adoption","l":2}', "pulse_answer_").level == 2
+    not_sure = answered("pulse_answer_not_sure", '{"r":1,"q":"adoption"}', "pulse_answer_")
+    assert not_sure.level is None
 
 
 def test_a_not_sure_button_has_no_level() -> None:

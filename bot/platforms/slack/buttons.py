@@ -21,13 +21,14 @@ from bot.platforms.slack.blocks import message
 from bot.platforms.slack.chat import PLATFORM, SlackChat
 from bot.platforms.slack.client import respond_checked
 from bot.platforms.slack.conversation import FAILED, Respond
-from bot.platforms.slack.kit import COMMENT_BLOCK, COMMENT_INPUT
+from bot.platforms.slack.kit import ANSWER_ACTION, COMMENT_BLOCK, COMMENT_INPUT
 from bot.platforms.slack.locales import Locales
 from bot.platforms.slack.payloads import (
     Comment,
     CommentTarget,
     PayloadError,
     Pressed,
+    answered,
     button,
     cell_opened,
     choice,
@@ -69,7 +70,7 @@ class Buttons:
         if pressed is None:
             return
         try:
-            picked = choice(pressed.value)
+            picked = answered(pressed.action_id, pressed.value, ANSWER_ACTION)
             place = await self._place(pressed.channel)
             if place is None:
                 reply: Reply = unknown_question()

@@ -229,6 +229,17 @@ def choice(value: str | dict[str, Any], with_level: bool = True) -> Choice:
     return Choice(round_id, question_id, level if with_level else None)
 
 
+def answered(action_id: str, value: str | dict[str, Any], prefix: str) -> Choice:
+    """The answer on a pulse button. Its action id names the level too (``prefix`` and the
+    level, or ``not_sure``), and Slack sends both as the bot set them: when they disagree,
+    the press was not made on one of the bot's buttons, whatever the signature says."""
+    picked = choice(value)
+    named = "not_sure" if picked.level is None else str(picked.level)
+    if action_id != f"{prefix}{named}":
+        raise PayloadError("button value and action id name different levels")
+    return picked
+
+
 def _is_number(value: object, high: int) -> TypeGuard[int]:
     """A JSON number from 1 to ``high`` as we put it on a button (never a string or a bool)."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= high
