@@ -211,6 +211,27 @@ def test_killed_and_restarted_during_the_outage(
         second.stop()
 
 
+def test_a_command_while_slack_was_down_since_start_is_served(
+    fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    """Slack's Web API is down from before the bot starts, so it has not signed in: a
+    command is still served (Bolt's own authorization would ask auth.test first and answer
+    "please install this app"), and the pulse it started appears once Slack is back."""
+    fake.outage("503")
+    bot = start(fake, database_url, tmp_path)
+    try:
+        assert health(bot)["platforms"]["slack"]["signed_in"] is False
+        assert SlackSender(bot.url, fake).command(ADMIN, CHANNEL, "pulse start quick")[0] == 200
+        (reply,) = fake.wait_calls("response", 1)
+        assert "as soon as it is back" in reply.params["text"], reply.params
+        fake.outage(None)
+        _, questions = assert_round_once(fake)
+        answer_works(bot, fake, questions[0])
+        fake.wait_for(lambda: health(bot)["platforms"]["slack"]["signed_in"], 15, "sign-in")
+    finally:
+        assert bot.stop() == 0
+
+
 def test_a_reminder_inside_an_outage_is_not_spent(
     fake: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:

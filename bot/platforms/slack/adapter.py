@@ -108,7 +108,7 @@ class SlackAdapter:
             log.warning("Slack is not reachable yet (%s); signing in again later",
                         type(error).__name__)  # fmt: skip
             return False
-        self.chat.bot_user_id = identity.get("user_id")
+        self.chat.identified(identity)
         log.info("Slack: signed in as %s in team %s", identity.get("user"), identity.get("team"))
         if self._learning is None:
             self._learning = asyncio.create_task(self.locales.keep_learning())

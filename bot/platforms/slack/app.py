@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assembly import Assembly
@@ -50,10 +52,12 @@ log = logging.getLogger(__name__)
 
 class _KnownTokenNotice(logging.Filter):
     """Bolt warns that its token is unused whenever SLACK_BOT_TOKEN is in the environment
-    and a client is given; the client carries that very token, so the warning misleads."""
+    and a client is given, or an ``authorize`` function; both give Bolt that very token
+    (``_authorize``), so the warnings mislead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        text = record.getMessage()
+        return "`token` will be unused" not in text and "will be ignored" not in text
 
 
 _BOLT_LOG = logging.getLogger("slack_bolt.maturity-bot")
@@ -79,6 +83,7 @@ def build_app(
         request_verification_enabled=False,
         name="maturity-bot",
         logger=_BOLT_LOG,
+        authorize=_authorize(chat, client.token or ""),
     )
     talk = Conversations(bot, chat, locales)
     # The comment modal's metadata makes a round trip through the client: sealed with a key
@@ -216,6 +221,29 @@ def acknowledged(listener: Listener) -> Listener:
             return None
 
     return run  # type: ignore[return-value]
+
+
+def _authorize(chat: SlackChat, token: str) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """Bolt's own single-workspace authorization asks auth.test on the first request and
+    refuses it (a "please install this app" reply) while Slack's Web API does not answer: a
+    command or click just after a restart during an outage was lost. The bot signs in by
+    itself (the adapter's auth.test, retried in the background), so Bolt is told who the bot
+    is from that, with no call of its own; until then without the bot's ids (the listeners
+    ignore other bots' messages themselves)."""
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=token,
+            bot_id=chat.bot_id,
+            bot_user_id=chat.bot_user_id,
+            user_id=user_id,
+        )
+
+    return authorize
 
 
 def _said(body: dict[str, Any]) -> Said | None:

@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.chat import Failure, delivering
 from bot.context import MessageRef, Place
@@ -52,6 +53,7 @@ class SlackChat:
         self.client = client
         self.pacer = pacer
         self.bot_user_id: str | None = None  # set from auth.test at start
+        self.bot_id: str | None = None  # the same: what its own posts carry as bot_id
 
     # --- the Chat port ---------------------------------------------------------------
 
@@ -156,8 +158,13 @@ class SlackChat:
     async def bot_user(self) -> str | None:
         """The bot's own user id (auth.test), asked again if Slack was unreachable at start."""
         if self.bot_user_id is None:
-            self.bot_user_id = (await self.client.auth_test()).get("user_id")
+            self.identified(await self.client.auth_test())
         return self.bot_user_id
+
+    def identified(self, identity: AsyncSlackResponse) -> None:
+        """What auth.test said about the bot."""
+        self.bot_user_id = identity.get("user_id")
+        self.bot_id = identity.get("bot_id")
 
     async def is_member(self, channel: str) -> bool:
         """Whether the bot is in the channel (True when Slack will not say)."""
