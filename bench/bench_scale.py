@@ -145,7 +145,8 @@ def serve_with_probe() -> int:
 
 def _db_stats(path: Path) -> None:
     """Per unit of database work (by function): how many, how long each waited for a
-    database thread and how long it ran; written to ``path`` every second."""
+    database thread and how long it ran, and how many of each statement (its first words);
+    written to ``path`` every second."""
     import storage.engine as engine
 
     stats: dict[str, list[float]] = {}
@@ -170,6 +171,15 @@ def _db_stats(path: Path) -> None:
 
         return wrapped
 
+    statements: dict[str, int] = {}
+
+    def counted(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        shape = " ".join(statement.split())[:120]
+        with lock:
+            statements[shape] = statements.get(shape, 0) + 1
+            stats["statements"] = statements  # type: ignore[assignment]
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", counted)
     engine.Database.read_now = timed(engine.Database.read_now)  # type: ignore[method-assign]
     engine.Database.write_now = timed(engine.Database.write_now)  # type: ignore[method-assign]
 

@@ -28,7 +28,7 @@ command -v npm >/dev/null 2>&1 || fail "npm is required and was not found"
 
 # The Chromium the test was last run with. Debian replaces security builds as it publishes new
 # ones, so when this exact build is gone from the archive the current one is installed instead.
-CHROMIUM_VERSION=156.0.8078.108-1~deb12u1
+CHROMIUM_VERSION=156.0.8078.114-1~deb12u1
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
   export DEBIAN_FRONTEND=noninteractive
