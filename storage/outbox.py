@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.tables import Conversation, OwedPost
+from storage.tables import Conversation, OwedPost, Round
 from storage.upsert import ignoring
 
 # Writes go to the table itself (Core), not through the ORM: a burst writes several rows per
@@ -57,6 +57,41 @@ _DELIVERED = (
         last_error=None,
     )
 )
+
+
+# A question's post, marked in flight, returns what may have changed in its round since it
+# opened (closed? its parent's reference?) in the same statement: a burst posts five
+# questions a round, and reading the whole round again for each was a statement and an ORM
+# load a post. Scalar subqueries, so a round withdrawn meanwhile comes back as NULLs.
+ROUNDS = cast(sa.Table, sa.inspect(Round).local_table)
+
+
+def _of_its_round(column: sa.Column[Any]) -> Any:
+    return sa.select(column).where(ROUNDS.c.id == OWED.c.round_id).scalar_subquery()
+
+
+_STARTING_QUESTION = _STARTING.returning(
+    _of_its_round(ROUNDS.c.id),
+    _of_its_round(ROUNDS.c.closed_at),
+    _of_its_round(ROUNDS.c.parent_ref),
+)
+
+
+@dataclass(frozen=True)
+class RoundNow:
+    """What a round's question needs to know about it when the question goes out."""
+
+    exists: bool
+    closed_at: datetime | None
+    parent_ref: str | None
+
+    def of(self, opened: Round) -> Round | None:
+        """The round read when it opened, as it is now (None: withdrawn meanwhile)."""
+        if not self.exists:
+            return None
+        fields = opened.model_dump()
+        fields.update(closed_at=self.closed_at, parent_ref=self.parent_ref)
+        return Round(**fields)
 
 
 @dataclass(frozen=True)
@@ -258,6 +293,21 @@ def starting(
         _STARTING, {"b_post": post_id, "b_instance": instance, "b_now": now, "b_until": now + lease}
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def starting_question(
+    session: Session, post_id: int, instance: str, now: datetime, lease: timedelta
+) -> RoundNow | None:
+    """``starting`` for a round's question, with its round as it is now; None when the row
+    is no longer ours."""
+    row = session.execute(
+        _STARTING_QUESTION,
+        {"b_post": post_id, "b_instance": instance, "b_now": now, "b_until": now + lease},
+    ).first()
+    if row is None:
+        return None
+    round_id, closed_at, parent_ref = row
+    return RoundNow(round_id is not None, closed_at, parent_ref)
 
 
 def delivered(

@@ -100,6 +100,37 @@ def test_a_chains_delivered_mark_is_kept_when_its_next_post_fails(
     asyncio.run(scenario())
 
 
+def test_a_round_closed_while_its_questions_go_out_stops_asking(
+    database_url, model, surveys, tmp_path
+) -> None:
+    """A question reads its round's closing in the transaction that marks it in flight (not
+    the round as its parent post read it): once another instance has closed the round, the
+    questions not yet posted are given up."""
+
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        in_thread = bot.chat.post_in_thread
+
+        async def closed_after_the_second(place, parent, reply, broadcast=False):  # type: ignore[no-untyped-def]
+            ref = await in_thread(place, parent, reply, broadcast)
+            if isinstance(reply, SurveyQuestion) and reply.position == 2:
+                opened = await bot.db.read(rounds.current, bot.place.id)
+                assert opened is not None and opened.id is not None
+                assert await bot.db.write(rounds.close, opened.id, bot.clock(), None)
+            return ref
+
+        bot.chat.post_in_thread = closed_after_the_second  # type: ignore[method-assign]
+        await bot.app.core.on_text(Turn(Person("lead"), bot.place, "pulse start"))
+        assert [q.position for q in bot.chat.of(SurveyQuestion)] == [1, 2]
+        owed = await bot.db.read(outbox.of_round, bot.chat.of(SurveyQuestion)[0].round_id)
+        assert [row.state for row in owed] == [outbox.DELIVERED] * 3 + [outbox.GIVEN_UP] + [
+            outbox.PENDING
+        ] * 2
+        bot.close()
+
+    asyncio.run(scenario())
+
+
 def _backend_pid(db: Database) -> int:
     return int(
         db.read_now(

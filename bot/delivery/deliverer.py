@@ -308,11 +308,17 @@ class Delivery:
         post_id, round_id = post.id, post.round_id
         assert post_id is not None and round_id is not None
         known = self.plans.known(round_id)
+        opened = self.plans.opened(round_id) if post.kind == "question" else None
         now = s.now()
         lease = timedelta(seconds=self.settings.lease)
 
         def start(session: Session) -> tuple[bool | None, bool, Round | None, RoundInfo | None]:
             recorded = finishing.record(session) if finishing is not None else None
+            if known is not None and opened is not None:
+                as_now = outbox.starting_question(session, post_id, s.instance, now, lease)
+                if as_now is None:
+                    return recorded, False, None, None
+                return recorded, True, as_now.of(opened), known
             if not outbox.starting(session, post_id, s.instance, now, lease):
                 return recorded, False, None, None
             if known is not None:  # what it asks is fixed once it opened
@@ -331,6 +337,8 @@ class Delivery:
             return None
         if known is None and info is not None:
             self.plans.keep(round_id, info)
+        if opened is None and round_ is not None:
+            self.plans.remember(round_)
         return Started(round_, info)
 
     async def _attempt(

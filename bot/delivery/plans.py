@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.chat import Chat
 from bot.context import MessageRef, Place
@@ -53,6 +54,7 @@ class Plans:
         self.digests = digests
         self.settings = services.settings.delivery
         self._asks: dict[int, RoundInfo] = {}  # round id -> what it asks (see known)
+        self._opened: dict[int, Round] = {}  # round id -> the round as first read (see opened)
 
     def known(self, round_id: int) -> RoundInfo | None:
         """What a round asks, when read before: fixed once it opened (a burst pays for every
@@ -60,9 +62,16 @@ class Plans:
         return self._asks.get(round_id)
 
     def keep(self, round_id: int, asks: RoundInfo) -> None:
-        if len(self._asks) >= ASKS_KEPT:
-            self._asks.pop(next(iter(self._asks)))  # the oldest
-        self._asks[round_id] = asks
+        _bounded(self._asks, round_id, asks)
+
+    def opened(self, round_id: int) -> Round | None:
+        """The round as read for an earlier post: a question then only reads what may have
+        changed since (``outbox.starting_question``)."""
+        return self._opened.get(round_id)
+
+    def remember(self, round_: Round) -> None:
+        if round_.id is not None:
+            _bounded(self._opened, round_.id, round_)
 
     async def plan(
         self, row: Claimed, place: Place, chat: Chat, started: Started | None = None
@@ -148,3 +157,10 @@ class Plans:
             lang=round_.language,
         )
         return Plan(lambda: chat.post(place, reply))
+
+
+def _bounded(kept: dict[int, Any], key: int, value: Any) -> None:
+    """Keep ``value`` under ``key``, forgetting the oldest entry past ASKS_KEPT."""
+    if key not in kept and len(kept) >= ASKS_KEPT:
+        kept.pop(next(iter(kept)))
+    kept[key] = value
