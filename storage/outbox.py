@@ -59,9 +59,9 @@ _DELIVERED = (
 )
 
 
-# A question's post, marked in flight, returns what may have changed in its round since it
-# opened (closed? its parent's reference?) in the same statement: a burst posts five
-# questions a round, and reading the whole round again for each was a statement and an ORM
+# A round's parent or question post, marked in flight, returns what may have changed in its
+# round since it opened (closed? its parent's reference?) in the same statement: a burst
+# posts six a round, and reading the whole round again for each was a statement and an ORM
 # load a post. Scalar subqueries, so a round withdrawn meanwhile comes back as NULLs.
 ROUNDS = cast(sa.Table, sa.inspect(Round).local_table)
 
@@ -70,7 +70,7 @@ def _of_its_round(column: sa.Column[Any]) -> Any:
     return sa.select(column).where(ROUNDS.c.id == OWED.c.round_id).scalar_subquery()
 
 
-_STARTING_QUESTION = _STARTING.returning(
+_STARTING_IN_ROUND = _STARTING.returning(
     _of_its_round(ROUNDS.c.id),
     _of_its_round(ROUNDS.c.closed_at),
     _of_its_round(ROUNDS.c.parent_ref),
@@ -79,7 +79,7 @@ _STARTING_QUESTION = _STARTING.returning(
 
 @dataclass(frozen=True)
 class RoundNow:
-    """What a round's question needs to know about it when the question goes out."""
+    """What a round's parent or question post needs to know about it when it goes out."""
 
     exists: bool
     closed_at: datetime | None
@@ -295,13 +295,13 @@ def starting(
     return bool(getattr(result, "rowcount", 0))
 
 
-def starting_question(
+def starting_in_round(
     session: Session, post_id: int, instance: str, now: datetime, lease: timedelta
 ) -> RoundNow | None:
-    """``starting`` for a round's question, with its round as it is now; None when the row
-    is no longer ours."""
+    """``starting`` for a round's post, with what may have changed in its round; None when
+    the row is no longer ours."""
     row = session.execute(
-        _STARTING_QUESTION,
+        _STARTING_IN_ROUND,
         {"b_post": post_id, "b_instance": instance, "b_now": now, "b_until": now + lease},
     ).first()
     if row is None:

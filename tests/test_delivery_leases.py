@@ -7,7 +7,7 @@ only after sitting unused, and then a dead one is replaced."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from harness import make_bot
 
 import storage.engine as engine_module
 from bot.context import MessageRef, Person, Place, Turn
-from bot.replies import Reply, SurveyQuestion
+from bot.replies import PulseParent, Reply, SurveyQuestion
 from storage import outbox, rounds
 from storage.engine import Database
 
@@ -126,6 +126,30 @@ def test_a_round_closed_while_its_questions_go_out_stops_asking(
         assert [row.state for row in owed] == [outbox.DELIVERED] * 3 + [outbox.GIVEN_UP] + [
             outbox.PENDING
         ] * 2
+        bot.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_round_closed_before_its_parent_goes_out_is_not_posted(
+    database_url, model, surveys, tmp_path
+) -> None:
+    """The opener knows what its round asks without reading it back, but its parent post
+    still reads, in the transaction that marks it in flight, whether the round closed."""
+
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        timetable = bot.app.services.timetable
+        armed = timetable.round_opened
+
+        def closed_at_once(round_id: int, closes_at: datetime) -> None:
+            armed(round_id, closes_at)  # another instance closes it before its parent post
+            assert bot.db.write_now(rounds.close, round_id, bot.clock(), None) is not None
+
+        timetable.round_opened = closed_at_once  # type: ignore[method-assign]
+        said = await bot.text("lead", "pulse start")
+        assert "could not post the pulse here" in said
+        assert bot.chat.of(PulseParent) == [] and bot.chat.of(SurveyQuestion) == []
         bot.close()
 
     asyncio.run(scenario())

@@ -308,14 +308,18 @@ class Delivery:
         post_id, round_id = post.id, post.round_id
         assert post_id is not None and round_id is not None
         known = self.plans.known(round_id)
-        opened = self.plans.opened(round_id) if post.kind == "question" else None
+        # A parent or question reads what may have changed in its round since it was read
+        # before; a summary too, over the round as closing left it (its counts are final).
+        opened = self.plans.opened(round_id)
+        if post.kind == "summary" and (opened is None or opened.closed_at is None):
+            opened = None
         now = s.now()
         lease = timedelta(seconds=self.settings.lease)
 
         def start(session: Session) -> tuple[bool | None, bool, Round | None, RoundInfo | None]:
             recorded = finishing.record(session) if finishing is not None else None
             if known is not None and opened is not None:
-                as_now = outbox.starting_question(session, post_id, s.instance, now, lease)
+                as_now = outbox.starting_in_round(session, post_id, s.instance, now, lease)
                 if as_now is None:
                     return recorded, False, None, None
                 return recorded, True, as_now.of(opened), known

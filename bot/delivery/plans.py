@@ -65,8 +65,8 @@ class Plans:
         _bounded(self._asks, round_id, asks)
 
     def opened(self, round_id: int) -> Round | None:
-        """The round as read for an earlier post: a question then only reads what may have
-        changed since (``outbox.starting_question``)."""
+        """The round as it opened, closed, or was read for an earlier post: its next post
+        then only reads what may have changed since (``outbox.starting_in_round``)."""
         return self._opened.get(round_id)
 
     def remember(self, round_: Round) -> None:
