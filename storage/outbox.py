@@ -86,9 +86,12 @@ class RoundNow:
     parent_ref: str | None
 
     def of(self, opened: Round) -> Round | None:
-        """The round read when it opened, as it is now (None: withdrawn meanwhile)."""
+        """The round read when it opened, as it is now (None: withdrawn meanwhile); ``opened``
+        itself while neither changed (a copy costs more than the statement saved)."""
         if not self.exists:
             return None
+        if (opened.closed_at, opened.parent_ref) == (self.closed_at, self.parent_ref):
+            return opened
         fields = opened.model_dump()
         fields.update(closed_at=self.closed_at, parent_ref=self.parent_ref)
         return Round(**fields)

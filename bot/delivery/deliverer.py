@@ -341,8 +341,8 @@ class Delivery:
             return None
         if known is None and info is not None:
             self.plans.keep(round_id, info)
-        if opened is None and round_ is not None:
-            self.plans.remember(round_)
+        if round_ is not None and round_ is not opened:  # read, or changed since: the next
+            self.plans.remember(round_)  # post of its round starts from this one
         return Started(round_, info)
 
     async def _attempt(
