@@ -159,7 +159,7 @@ def open_round(session: Session, new: NewRound) -> Round | None:
     round_.id = round_id = int(inserted[0])
     if new.questions:
         # Through the table, not as objects: the ORM would flush them with RETURNING of ids
-        # nobody here needs (a sixth of a burst's database CPU in the bot).
+        # nobody here needs (the largest single item in a profile of a burst's bot).
         session.execute(
             sa.insert(_QUESTIONS),
             [
