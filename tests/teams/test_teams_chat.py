@@ -40,9 +40,18 @@ def test_a_pulse_in_a_group_chat_without_a_member_list(tmp_path, connector, bots
     )
     assert len(reminders) == 1
     assert "<at>" not in str(reminders[0].body) and not reminders[0].body.get("entities")
+    # The admin hears privately that only one reminder went out (after the reminder itself,
+    # so it is waited for too).
+    private = connector.wait_for(
+        lambda calls: [
+            c
+            for c in calls
+            if c.conversation.startswith("a:1on1-")
+            and c.cards
+            and "posted one reminder" in texts(c.card)
+        ],
+        after=mark,
+    )
+    assert connector.person_of(private[0].conversation) == ADMIN.teams_id
     opened = [c.body["members"] for c in connector.since(mark) if c.kind == "create"]
     assert opened == [[{"id": ADMIN.teams_id}]]  # no direct reminders: only the admin's notice
-    # The admin hears privately that only one reminder went out.
-    private = [c for c in connector.since(mark) if c.conversation.startswith("a:1on1-") and c.cards]
-    assert any("posted one reminder" in texts(c.card) for c in private)
-    assert connector.person_of(private[0].conversation) == ADMIN.teams_id
