@@ -1,14 +1,17 @@
 """Rounds opening together, on SQLite and PostgreSQL: while other rounds wait to open on an
 instance, a round's questions wait for them (every channel sees its pulse first); they wait
-no longer than half the delivery lease, and an instance stopped meanwhile leaves them to the
-next deliverer, each posted once."""
+no longer than half the delivery lease or a quarter of the round's window, and an instance
+stopped meanwhile leaves them to the next deliverer, each posted once."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import time
 from dataclasses import replace
+from datetime import timedelta
 
+import pytest
 from harness import Bot, make_bot
 
 from bot.context import MessageRef, Person, Place
@@ -76,20 +79,29 @@ def test_a_burst_posts_every_rounds_parent_before_any_question(
     asyncio.run(scenario())
 
 
-def test_questions_wait_for_other_openings_no_longer_than_half_the_lease(
-    database_url, model, surveys, tmp_path
+@pytest.mark.parametrize(
+    ("lease", "window", "most"),
+    [(1.0, None, 0.5), (120.0, timedelta(minutes=1), 15.0)],
+    ids=["half-the-lease", "a-quarter-of-the-window"],
+)
+def test_questions_wait_for_other_openings_only_so_long(
+    database_url, model, surveys, tmp_path, lease, window, most
 ) -> None:
+    """No longer than half the delivery lease, nor than a quarter of the round's window."""
+
     async def scenario() -> None:
         bot = await make_bot(database_url, model, surveys, tmp_path)
         delivery = bot.app.delivery
-        delivery.settings = replace(delivery.settings, lease=1.0)
+        delivery.settings = replace(delivery.settings, lease=lease)
         slow, quick = await _places(bot, 2)
         held, release = _hold_parent_in(bot, slow.channel)
         stuck = asyncio.ensure_future(bot.app.rounds.start(slow, Person("lead")))
         await asyncio.wait_for(held.wait(), GUARD)
-        assert await bot.app.rounds.start(quick, Person("lead")) == []
+        started = time.monotonic()
+        assert await bot.app.rounds.start(quick, Person("lead"), close_after=window) == []
         assert bot.chat.of(SurveyQuestion) == []  # the slow round is still opening
         await asyncio.wait_for(delivery.settled(), GUARD)  # ... and still is, yet:
+        assert time.monotonic() - started >= most * 0.9
         assert not stuck.done()
         assert len(bot.chat.of(SurveyQuestion)) == 5
         assert {state for _, state, _ in await _owed_states(bot, quick)} == {outbox.DELIVERED}

@@ -105,13 +105,14 @@ class Rounds:
                 self._none_to_open.set()
         if isinstance(opening, list):
             return opening
-        chain, parent_id = opening
+        chain, parent_id, window = opening
         if self._to_open and chain.going:
             # A burst: other rounds here wait to open. Their parent posts go first, this
             # round's questions once they are out (each channel's pacing spaces its questions
             # out anyway, and one by one the rounds of a burst would wait for each other's).
-            # At most half the lease: the chain is leased from the opening.
-            most = self.delivery.settings.lease / 2
+            # At most a quarter of the round's window (its questions need time to be
+            # answered) and half the lease (the chain is leased from the opening).
+            most = min(window.total_seconds() / 4, self.delivery.settings.lease / 2)
             await self.delivery.finish_later(chain, self._none_to_open, most)
             parent = chain.states.get(parent_id)
         else:
@@ -140,8 +141,9 @@ class Rounds:
         close_after: timedelta | None,
         schedule_id: int | None,
         claim: str | None,
-    ) -> list[Reply] | tuple[Chain, int]:
-        """Open the round and post its parent: the chain's first row (``start``)."""
+    ) -> list[Reply] | tuple[Chain, int, timedelta]:
+        """Open the round and post its parent, the chain's first row (``start``): the chain,
+        the parent's id and the round's window."""
         s = self.services
         now = s.now()
         closes_at = (
@@ -185,7 +187,7 @@ class Rounds:
             delivery.plans.keep(opened.id, asks)
             delivery.plans.remember(opened)
         s.timetable.round_opened(opened.id, closes_at)
-        return await delivery.begin(owed), owed[0].post.id or 0
+        return await delivery.begin(owed), owed[0].post.id or 0, closes_at - now
 
     async def _already_open(self, place: Place) -> Notice:
         existing = await self.services.db.read(rounds.current, place.id)
