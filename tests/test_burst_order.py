@@ -1,6 +1,6 @@
 """Rounds opening together, on SQLite and PostgreSQL: while other rounds wait to open on an
 instance, a round's questions wait for them (every channel sees its pulse first); they wait
-no longer than half the delivery lease or a quarter of the round's window, and an instance
+no longer than half the delivery lease or a tenth of the round's window, and an instance
 stopped meanwhile leaves them to the next deliverer, each posted once."""
 
 from __future__ import annotations
@@ -81,13 +81,13 @@ def test_a_burst_posts_every_rounds_parent_before_any_question(
 
 @pytest.mark.parametrize(
     ("lease", "window", "most"),
-    [(1.0, None, 0.5), (120.0, timedelta(minutes=1), 15.0)],
-    ids=["half-the-lease", "a-quarter-of-the-window"],
+    [(1.0, None, 0.5), (120.0, timedelta(minutes=1), 6.0)],
+    ids=["half-the-lease", "a-tenth-of-the-window"],
 )
 def test_questions_wait_for_other_openings_only_so_long(
     database_url, model, surveys, tmp_path, lease, window, most
 ) -> None:
-    """No longer than half the delivery lease, nor than a quarter of the round's window."""
+    """No longer than half the delivery lease, nor than a tenth of the round's window."""
 
     async def scenario() -> None:
         bot = await make_bot(database_url, model, surveys, tmp_path)

@@ -110,9 +110,9 @@ class Rounds:
             # A burst: other rounds here wait to open. Their parent posts go first, this
             # round's questions once they are out (each channel's pacing spaces its questions
             # out anyway, and one by one the rounds of a burst would wait for each other's).
-            # At most a quarter of the round's window (its questions need time to be
+            # At most a tenth of the round's window (its questions need time to go out and be
             # answered) and half the lease (the chain is leased from the opening).
-            most = min(window.total_seconds() / 4, self.delivery.settings.lease / 2)
+            most = min(window.total_seconds() / 10, self.delivery.settings.lease / 2)
             await self.delivery.finish_later(chain, self._none_to_open, most)
             parent = chain.states.get(parent_id)
         else:
