@@ -135,7 +135,6 @@ class Scheduler:
             await asyncio.sleep(0)
             busy = [task for task in self._tasks if task.get_name().startswith("due")]
             if not busy and not self._due_now():
-                await self.bot.delivery.settled()  # rounds' questions that went on later
                 return
             await asyncio.gather(*busy, return_exceptions=True)
             await asyncio.sleep(0.01)

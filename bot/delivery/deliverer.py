@@ -41,11 +41,6 @@ class Chain:
     stopped: bool = False
     finishing: Finishing | None = None  # the last row delivered, not yet marked
 
-    @property
-    def going(self) -> bool:
-        """More rows to deliver, and none stopped the chain."""
-        return not self.stopped and len(self.states) < len(self.rows)
-
 
 class Delivery:
     """The deliverer of one instance. ``owe`` takes on posts in their deciding transaction;
@@ -63,7 +58,6 @@ class Delivery:
         self._queues: dict[int, collections.deque[Claimed]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._held = 0
-        self._chains: set[asyncio.Task[None]] = set()  # chains finishing later (finish_later)
         self.owe = Owing(services)
         self.plans = Plans(services, digests)
         self.outcomes = Outcomes(services, self.owe, digests, facts, self.wake)
@@ -95,7 +89,7 @@ class Delivery:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        workers = [self._task, *self._workers.values(), *self._chains]
+        workers = [self._task, *self._workers.values()]
         for task in workers:
             if task is not None:
                 task.cancel()
@@ -147,9 +141,9 @@ class Delivery:
         return len(claimed)
 
     async def settled(self) -> None:
-        """Until every row handed out here, or in a chain finishing later, is finished."""
-        while self._workers or self._chains:
-            await asyncio.gather(*self._workers.values(), *self._chains, return_exceptions=True)
+        """Until every row handed out here is finished."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
 
     def _hand_out(self, claimed: list[Claimed]) -> None:
         for row in claimed:
@@ -208,26 +202,6 @@ class Delivery:
         finally:
             await self._mark(chain)
         return chain.states
-
-    async def finish_later(self, chain: Chain, when: asyncio.Event, most: float) -> None:
-        """``finish`` the chain in a task of its own once ``when`` is set, or ``most`` seconds
-        from now at the latest. Its last delivered row is marked first, not held back for the
-        next row's transaction. ``settled`` waits for the task; ``stop`` cancels it, and the
-        rows left then wait for their lease to run out, as any row in hand does."""
-        await self._mark(chain)
-
-        async def later() -> None:
-            try:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(most):
-                        await when.wait()
-                await self.finish(chain)
-            except Exception:
-                log.exception("delivery: a chain of owed posts failed")
-
-        task = asyncio.get_running_loop().create_task(later())
-        self._chains.add(task)
-        task.add_done_callback(self._chains.discard)
 
     async def _mark(self, chain: Chain) -> None:
         """Mark the chain's last delivered row, when no next row's transaction did."""

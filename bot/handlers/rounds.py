@@ -14,11 +14,9 @@ from bot import commands, phrases
 from bot.chat import Chat
 from bot.context import MessageRef, Person, Place
 from bot.delivery import Delivery
-from bot.delivery.deliverer import Chain
 from bot.handlers.counts import Counts
 from bot.handlers.digest import Digests
 from bot.handlers.questions import RoundFacts
-from bot.model import Survey
 from bot.places import Places
 from bot.replies import Notice, PulseStatus, QuestionCount, Reply, RoundTitle, private
 from bot.services import Services
@@ -52,9 +50,6 @@ class Rounds:
         self.facts = facts
         self.delivery = delivery  # what a round owes its conversation goes through it
         self._opening = asyncio.Semaphore(OPENING_AT_ONCE)
-        self._to_open = 0  # rounds here waiting to open, or opening up to their parent post
-        self._none_to_open = asyncio.Event()
-        self._none_to_open.set()
 
     # --- opening ----------------------------------------------------------------------
 
@@ -92,31 +87,51 @@ class Rounds:
         # another opens and is posted promptly, where all at once would each wait for all the
         # others (the database's threads serve them in turn) and every parent post would be
         # late. The round's time starts inside: a round waiting here has not opened yet.
-        self._to_open += 1
-        self._none_to_open.clear()
-        try:
-            async with self._opening:
-                opening = await self._open(
-                    place, person, survey, closing, close_after, schedule_id, claim
-                )
-        finally:
-            self._to_open -= 1
-            if not self._to_open:
-                self._none_to_open.set()
-        if isinstance(opening, list):
-            return opening
-        chain, parent_id, window = opening
-        if self._to_open and chain.going:
-            # A burst: other rounds here wait to open. Their parent posts go first, this
-            # round's questions once they are out (each channel's pacing spaces its questions
-            # out anyway, and one by one the rounds of a burst would wait for each other's).
-            # At most a tenth of the round's window (its questions need time to go out and be
-            # answered) and half the lease (the chain is leased from the opening).
-            most = min(window.total_seconds() / 10, self.delivery.settings.lease / 2)
-            await self.delivery.finish_later(chain, self._none_to_open, most)
-            parent = chain.states.get(parent_id)
-        else:
-            parent = (await self.delivery.finish(chain)).get(parent_id)
+        async with self._opening:
+            now = s.now()
+            closes_at = (
+                closing.resolve(now, place.timezone)
+                if closing
+                else now + (close_after or commands.DEFAULT_CLOSE)
+            )
+            if closes_at < now + MIN_OPEN:
+                return [private(t("That closing time is in the past; pick a later one."))]
+            new = NewRound(
+                conversation_id=place.id,
+                template=survey.key,
+                week=iso_week(now, place.timezone),
+                language=place.language,
+                opened_by=person.id,
+                opened_at=now,
+                closes_at=closes_at,
+                questions=tuple(
+                    PlannedQuestion(q.id, q.version, q.aspect, q.text, tuple(q.options))
+                    for q in survey.questions
+                ),
+                schedule_id=schedule_id,
+            )
+            delivery = self.delivery
+
+            def open_and_owe(
+                session: Session,
+            ) -> tuple[Round | None, RoundInfo | None, list[Claimed]]:
+                # The round, its occurrence's claim and the posts it owes commit together.
+                opened = rounds.open_claimed(session, new, claim, s.instance)
+                if opened is None or opened.id is None:
+                    return None, None, []
+                questions = [q.question_id for q in new.questions]
+                owed = delivery.owe.round(session, opened, questions, now)
+                return opened, rounds.as_opened(session, opened, new), owed
+
+            opened, asks, owed = await s.db.write(open_and_owe)
+            if opened is None or opened.id is None:
+                return [await self._already_open(place)]
+            if asks is not None:  # its posts go out without reading it back
+                delivery.plans.keep(opened.id, asks)
+                delivery.plans.remember(opened)
+            s.timetable.round_opened(opened.id, closes_at)
+            chain = await delivery.begin(owed)
+        parent = (await delivery.finish(chain)).get(owed[0].post.id or 0)
         if parent == outbox.GIVEN_UP:
             # Nobody can see a round whose parent post was refused (the bot was removed from
             # the channel, say): the deliverer took it back.
@@ -131,63 +146,6 @@ class Rounds:
                 )
             ]
         return []
-
-    async def _open(
-        self,
-        place: Place,
-        person: Person,
-        survey: Survey,
-        closing: ClosingTime | None,
-        close_after: timedelta | None,
-        schedule_id: int | None,
-        claim: str | None,
-    ) -> list[Reply] | tuple[Chain, int, timedelta]:
-        """Open the round and post its parent, the chain's first row (``start``): the chain,
-        the parent's id and the round's window."""
-        s = self.services
-        now = s.now()
-        closes_at = (
-            closing.resolve(now, place.timezone)
-            if closing
-            else now + (close_after or commands.DEFAULT_CLOSE)
-        )
-        if closes_at < now + MIN_OPEN:
-            return [private(t("That closing time is in the past; pick a later one."))]
-        new = NewRound(
-            conversation_id=place.id,
-            template=survey.key,
-            week=iso_week(now, place.timezone),
-            language=place.language,
-            opened_by=person.id,
-            opened_at=now,
-            closes_at=closes_at,
-            questions=tuple(
-                PlannedQuestion(q.id, q.version, q.aspect, q.text, tuple(q.options))
-                for q in survey.questions
-            ),
-            schedule_id=schedule_id,
-        )
-        delivery = self.delivery
-
-        def open_and_owe(
-            session: Session,
-        ) -> tuple[Round | None, RoundInfo | None, list[Claimed]]:
-            # The round, its occurrence's claim and the posts it owes commit together.
-            opened = rounds.open_claimed(session, new, claim, s.instance)
-            if opened is None or opened.id is None:
-                return None, None, []
-            questions = [q.question_id for q in new.questions]
-            owed = delivery.owe.round(session, opened, questions, now)
-            return opened, rounds.as_opened(session, opened, new), owed
-
-        opened, asks, owed = await s.db.write(open_and_owe)
-        if opened is None or opened.id is None:
-            return [await self._already_open(place)]
-        if asks is not None:  # its posts go out without reading it back
-            delivery.plans.keep(opened.id, asks)
-            delivery.plans.remember(opened)
-        s.timetable.round_opened(opened.id, closes_at)
-        return await delivery.begin(owed), owed[0].post.id or 0, closes_at - now
 
     async def _already_open(self, place: Place) -> Notice:
         existing = await self.services.db.read(rounds.current, place.id)
