@@ -29,7 +29,8 @@ Small sizes by default (a quick run); the figures in the README used
 PostgreSQL from BENCH_DATABASE_URL or TEST_DATABASE_URL (a schema per run, dropped after).
 What a stall is made of, in the bots' logs (kept in BENCH_LOGS=dir): BENCH_WATCHDOG=0.1 prints
 the event loop's stack during each stall, BENCH_GC=0.02 each longer garbage collection,
-BENCH_PROFILE=file.prof (or .yappi) profiles the process.
+BENCH_PROFILE=file.prof (or .yappi) profiles the process. EVENT_LOOP (asyncio, uvloop) reaches
+the bots, to compare the two loops.
 """
 
 from __future__ import annotations

@@ -60,6 +60,7 @@ class Settings:
     terminal_language: str | None = None  # the terminal's reader (LANG), for `chat`
     # Every call to a platform gives up after this long (and may then have arrived or not).
     platform_timeout: float = 10.0
+    event_loop: str = "auto"  # the server's event loop: uvloop when installed (bot/loop.py)
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
     # Secrets never appear in logs; the logging filter masks every value listed here.
     secrets: tuple[str, ...] = field(default=(), repr=False)
@@ -137,6 +138,7 @@ def load_settings(
         language=_choice(values, "MATURITYBOT_LANGUAGE", ("en", "zh")),
         terminal_language=_terminal_language(values),
         platform_timeout=_seconds(values, "PLATFORM_TIMEOUT", 10.0),
+        event_loop=_choice(values, "EVENT_LOOP", ("auto", "uvloop", "asyncio")),
         delivery=DeliverySettings(
             poll=_seconds(values, "DELIVERY_POLL", 2.0),
             backoff=_seconds(values, "DELIVERY_BACKOFF", 5.0),

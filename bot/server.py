@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot import event_loop
 from bot.config import ConfigError, Settings
 from bot.metrics import BACKLOG, OLDEST_SECONDS, REQUEST_SECONDS, exposition
 from bot.model import Content
@@ -67,11 +68,12 @@ def run_server(settings: Settings, content: Content, role: Role = Role.ALL) -> i
 
     check_platform_settings(settings)
     check_role(settings, role)
+    loop_factory = event_loop.loop_factory(settings.event_loop)
     logs.configure(settings)
     migrate(settings.database_url)
     _import_ahead(settings)
     _freeze_what_start_up_built()
-    asyncio.run(serve(settings, content, role))
+    event_loop.run(serve(settings, content, role), loop_factory)
     return 0
 
 
@@ -133,11 +135,12 @@ async def serve(settings: Settings, content: Content, role: Role = Role.ALL) -> 
             bot.delivery.start()
             await scheduler.start()
         log.info(
-            "listening on %s:%s with %s (role: %s)",
+            "listening on %s:%s with %s (role: %s, event loop: %s)",
             settings.host,
             settings.port,
             ", ".join(a.name for a in adapters),
             role,
+            event_loop.name(),
         )
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -25,7 +25,7 @@ def command() -> list[str]:
 
 def clean_environment(extra: dict[str, str]) -> dict[str, str]:
     prefixes = ("SLACK_", "MICROSOFT_", "MATURITYBOT_", "PULSE_", "DATABASE_URL", "TEAMS_", "LOG_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes) and k != "EVENT_LOOP"}
     env.update(extra)
     return env
 

@@ -48,7 +48,7 @@ def maturitybot(
 
 def _is_setting(key: str) -> bool:
     prefixes = ("SLACK_", "MICROSOFT_", "MATURITYBOT_", "PULSE_", "DATABASE_URL", "TEAMS_")
-    return key.startswith(prefixes)
+    return key.startswith(prefixes) or key == "EVENT_LOOP"
 
 
 def with_schema(url: str, schema: str) -> str:

@@ -69,4 +69,5 @@ def test_a_full_scenario_logs_nothing_secret(tmp_path: Path) -> None:
         assert secret not in logs
     for content in (COMMENT, TYPED, "what is level 2 adoption"):
         assert content not in logs
-    assert any("listening on" in json.loads(line)["message"] for line in lines)
+    listening = [m for m in (json.loads(line)["message"] for line in lines) if "listening" in m]
+    assert len(listening) == 1 and "event loop: uvloop" in listening[0]  # the whole run on it
