@@ -42,7 +42,11 @@ _ITS_LEASE = sa.and_(
 _STARTING = (
     sa.update(OWED)
     .where(_ITS_LEASE)
-    .values(in_flight_since=sa.bindparam("b_now"), lease_until=sa.bindparam("b_until"))
+    .values(
+        in_flight_since=sa.bindparam("b_now"),
+        lease_until=sa.bindparam("b_until"),
+        next_attempt_at=sa.bindparam("b_until"),  # see _leased_until
+    )
 )
 _DELIVERED = (
     sa.update(OWED)
@@ -162,7 +166,7 @@ def owe_leased(
     opening round, a closing one), so no claim is needed and no other deliverer takes it.
     None when it was owed already."""
     values = owed.values(now, depends_on.post.id if depends_on is not None else None)
-    values.update(lease_owner=instance, lease_until=now + lease, attempts=1)
+    values.update(lease_owner=instance, attempts=1, **_leased_until(now + lease))
     post_id = _insert(session, values)
     if post_id is None:
         return None
@@ -218,8 +222,16 @@ def claim_chain(
         if post_id not in by_id:
             break
         run.append(by_id.pop(post_id))
-    release(session, [post_id for post_id in by_id if post_id is not None], instance)
+    release(session, [post_id for post_id in by_id if post_id is not None], instance, now)
     return run
+
+
+def _leased_until(until: datetime) -> dict[str, datetime]:
+    """A lease's columns: a leased row is not due before its lease runs out, so a claim's scan
+    of the due index (state, next_attempt_at) stops short of every row held by a deliverer. In
+    a burst, thousands of rows are leased to their openers at once, and each look for due rows
+    read past all of them. The claim still checks the lease itself."""
+    return {"lease_until": until, "next_attempt_at": until}
 
 
 def _claim(
@@ -264,7 +276,7 @@ def _claim(
             OWED.c.state == PENDING,
             sa.or_(OWED.c.lease_until.is_(None), OWED.c.lease_until < now),
         )
-        .values(lease_owner=instance, lease_until=now + lease, attempts=OWED.c.attempts + 1)
+        .values(lease_owner=instance, attempts=OWED.c.attempts + 1, **_leased_until(now + lease))
     )
     rows = session.execute(
         sa.select(OwedPost, col(after.state), col(after.message_ref))
@@ -275,7 +287,7 @@ def _claim(
     return [Claimed(post, state, ref) for post, state, ref in rows]
 
 
-def release(session: Session, ids: list[int], instance: str) -> None:
+def release(session: Session, ids: list[int], instance: str, now: datetime) -> None:
     """Give back leased rows this instance claimed but did not try (the caller's word): due
     again for anyone, and the claim does not count as an attempt."""
     if not ids:
@@ -283,7 +295,9 @@ def release(session: Session, ids: list[int], instance: str) -> None:
     session.execute(
         sa.update(OWED)
         .where(OWED.c.id.in_(ids), OWED.c.lease_owner == instance, OWED.c.state == PENDING)
-        .values(lease_owner=None, lease_until=None, attempts=OWED.c.attempts - 1)
+        .values(
+            lease_owner=None, lease_until=None, next_attempt_at=now, attempts=OWED.c.attempts - 1
+        )
     )
 
 

@@ -7,7 +7,7 @@ only after sitting unused, and then a dead one is replaced."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -214,3 +214,36 @@ def test_a_closing_rounds_summary_waits_for_its_parent_post(
         bot.close()
 
     asyncio.run(scenario())
+
+
+def test_a_leased_row_is_due_for_others_only_once_its_lease_runs_out(database_url) -> None:
+    """A lease moves the row's due time to its end (the claim's scan of the due index then
+    stops short of every leased row); a row given back is due again at once."""
+    from storage import conversations
+    from storage.outbox import Owed
+
+    db = Database(database_url)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    lease = timedelta(minutes=2)
+    try:
+        place = db.write_now(conversations.find_or_create, "console", "w", "c", "c", now)
+        owed = Owed(place.id, "notice", "leased")
+        held = db.write_now(outbox.owe_leased, owed, now, "a", lease)
+        assert held is not None and held.post.id is not None
+        post_id = held.post.id
+        (row,) = db.read_now(lambda s: list(s.execute(sa.select(outbox.OWED))))
+        assert row.next_attempt_at.replace(tzinfo=None) == (now + lease).replace(tzinfo=None)
+
+        def claim(instance: str, at: datetime) -> list[int | None]:
+            taken = db.write_now(outbox.claim, instance, at, lease, ["console"], 10)
+            return [c.post.id for c in taken]
+
+        assert claim("b", now + lease - timedelta(seconds=1)) == []
+        assert db.write_now(outbox.starting, post_id, "a", now + timedelta(seconds=30), lease)
+        assert claim("b", now + lease + timedelta(seconds=1)) == []  # renewed when in flight
+        assert claim("b", now + timedelta(seconds=30) + lease + timedelta(seconds=1)) == [post_id]
+        later = now + timedelta(minutes=10)
+        db.write_now(outbox.release, [post_id], "b", later)
+        assert claim("c", later) == [post_id]  # given back: due at once, for anyone
+    finally:
+        db.close()

@@ -224,7 +224,7 @@ class Delivery:
             chain.stopped = True
             rest = [r.post.id for r in chain.rows[done + 1 :] if r.post.id is not None]
             s = self.services
-            await s.db.write(outbox.release, rest, s.instance)
+            await s.db.write(outbox.release, rest, s.instance, s.now())
             self.wake()
         return not chain.stopped
 
