@@ -718,6 +718,17 @@ def burst(
                 str(_first(url, f"SELECT min(closes_at) FROM pulse_round WHERE {RECENT}"))
             )
             first_close = first_close.replace(tzinfo=first_close.tzinfo or UTC)
+            summaries = (
+                "SELECT count(*) FROM owed_post WHERE kind = 'summary'"
+                f" AND state != 'pending' AND {RECENT_OWED}"
+            )
+
+            def cards() -> int:  # the closed cards: each summary edits its round's questions
+                return fake.count("chat.update") - fake.count("chat.update", clicked)
+
+            def cards_done() -> bool:
+                return cards() >= target - _scalar(url, given_up)
+
             closed_at = _wait(
                 lambda: (
                     _scalar(
@@ -726,11 +737,15 @@ def burst(
                         f" WHERE closed_at IS NOT NULL AND {RECENT}",
                     )
                     >= count
-                    and fake.count("chat.update") - fake.count("chat.update", clicked)
-                    >= target - _scalar(url, given_up)
+                    and _scalar(url, summaries) >= count
+                    and cards_done()
                 ),
                 first_close.timestamp() + 600,
+                quiet_after=lambda: _scalar(url, summaries) >= count,
             )
+            # A question whose delivered mark was still on its way when its round's summary
+            # went out keeps its buttons (a click on it is told the round closed): counted.
+            cards_missing = max(0, target - _scalar(url, given_up) - cards())
             done.set()
             if clicker is not None:
                 worker.join()
@@ -780,6 +795,7 @@ def burst(
             "posts": posts,
             "posts_expected": count * (QUESTIONS + 2),
             "questions_given_up": questions_given_up,  # their round closed before they went
+            "closed_cards_missing": cards_missing,
             "seconds_to_half_and_all_by_kind": timeline,
         }
         if clicks:  # click sent -> its private confirmation at the fake Slack
@@ -856,11 +872,17 @@ def _first(url: str, sql: str) -> Any:
     return value
 
 
-def _wait(done: Any, deadline: float, every: float = 0.1) -> float:
-    """Poll until ``done()``; the wall time it first held."""
+def _wait(done: Any, deadline: float, every: float = 0.1, quiet_after: Any = None) -> float:
+    """Poll until ``done()``; the wall time it first held. ``quiet_after``: once it holds,
+    give ``done`` 30 s more and then go on (the caller reports what is missing)."""
+    settled: float | None = None
     while time.time() < deadline:
         if done():
             return time.time()
+        if quiet_after is not None and settled is None and quiet_after():
+            settled = time.time()
+        if settled is not None and time.time() - settled > 30:
+            return settled
         time.sleep(every)
     raise RuntimeError("timed out")
 

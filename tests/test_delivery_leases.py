@@ -105,7 +105,9 @@ def test_a_round_closed_while_its_questions_go_out_stops_asking(
 ) -> None:
     """A question reads its round's closing in the transaction that marks it in flight (not
     the round as its parent post read it): once another instance has closed the round, the
-    questions not yet posted are given up."""
+    questions not yet posted are given up, and the cards already out are marked closed (the
+    second question's message was recorded only with the third's start, so the closing
+    instance's summary may not have seen it)."""
 
     async def scenario() -> None:
         bot = await make_bot(database_url, model, surveys, tmp_path)
@@ -121,11 +123,13 @@ def test_a_round_closed_while_its_questions_go_out_stops_asking(
 
         bot.chat.post_in_thread = closed_after_the_second  # type: ignore[method-assign]
         await bot.app.core.on_text(Turn(Person("lead"), bot.place, "pulse start"))
-        assert [q.position for q in bot.chat.of(SurveyQuestion)] == [1, 2]
+        assert [q.position for q in bot.chat.of(SurveyQuestion, "thread")] == [1, 2]
         owed = await bot.db.read(outbox.of_round, bot.chat.of(SurveyQuestion)[0].round_id)
         assert [row.state for row in owed] == [outbox.DELIVERED] * 3 + [outbox.GIVEN_UP] + [
             outbox.PENDING
         ] * 2
+        edited = bot.chat.of(SurveyQuestion, "update")
+        assert sorted(q.position for q in edited if q.closed) == [1, 2]
         bot.close()
 
     asyncio.run(scenario())

@@ -15,7 +15,7 @@ from bot.chat import Chat, Failure, Receipts, delivering
 from bot.context import Place
 from bot.delivery.outcomes import Finishing, Outcomes
 from bot.delivery.owing import Owing
-from bot.delivery.plans import Plan, Plans, Started, Useless
+from bot.delivery.plans import ROUND_CLOSED, Plan, Plans, Started, Useless
 from bot.delivery.rules import LOOKUP_MARGIN, Unreachable, default_failure, reason
 from bot.handlers.digest import Digests
 from bot.handlers.questions import RoundFacts
@@ -296,6 +296,11 @@ class Delivery:
                     await self.outcomes.withdraw(plan.withdraw, place, plan.reason)
                 else:
                     await self.outcomes.give_up(row, place, plan.reason, tell=False)
+                if plan.reason == ROUND_CLOSED and _question(finishing) and post.round_id:
+                    # The question before went out with its buttons, and its message was
+                    # only recorded just now: the summary's edit of the round's cards may
+                    # have missed it. Editing a closed card again changes nothing.
+                    await self.outcomes.mark_questions_closed(post.round_id, place, chat)
                 return outbox.GIVEN_UP
             return await self._attempt(row, place, chat, plan, wake, started is not None, chain)
 
@@ -409,3 +414,8 @@ class Delivery:
         else:
             await self.outcomes.delivered(row, place, chat, ref, wake)
         return outbox.DELIVERED
+
+
+def _question(finishing: Finishing | None) -> bool:
+    """Whether the row whose delivered mark went with this row's start is a question."""
+    return finishing is not None and finishing.row.post.kind == "question"

@@ -88,7 +88,7 @@ class Outcomes:
         if wake:
             self.wake()  # what waited for this row may go now
         if post.kind == "summary" and post.round_id is not None:
-            await self._mark_questions_closed(post.round_id, place, chat)
+            await self.mark_questions_closed(post.round_id, place, chat)
 
     def recorded(self, row: Claimed, recorded: bool) -> None:
         post = row.post
@@ -185,7 +185,7 @@ class Outcomes:
         self.facts.forget(round_.id)
         self.wake()
 
-    async def _mark_questions_closed(self, round_id: int, place: Place, chat: Chat) -> None:
+    async def mark_questions_closed(self, round_id: int, place: Place, chat: Chat) -> None:
         """Best effort, like every edit: the summary said it; the cards say it too."""
         s = self.services
 

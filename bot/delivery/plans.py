@@ -23,6 +23,9 @@ from storage.tables import Round
 ASKS_KEPT = 10_000  # rounds whose questions are kept for their posts (a burst's worth)
 
 
+ROUND_CLOSED = "round closed"  # a question no longer asked
+
+
 @dataclass(frozen=True)
 class Plan:
     """A platform call to make, and the thread it posts in (where a lookup would search)."""
@@ -110,7 +113,7 @@ class Plans:
             parent = MessageRef.loads(round_.parent_ref)
             asked = info.question(post.question_id or "") if info else None
             if round_.closed_at is not None or info is None or asked is None or parent is None:
-                return Useless("round closed")
+                return Useless(ROUND_CLOSED)
             reply: Reply = question_reply(self.services, info, asked)
             return Plan(lambda: chat.post_in_thread(place, parent, reply), parent)
         if post.kind == "summary":
