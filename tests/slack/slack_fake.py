@@ -12,6 +12,7 @@ their metadata, for conversations.history and conversations.replies.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import threading
@@ -58,6 +59,9 @@ class Call:
 class FakeSlack:
     def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
+        # Answered calls counted as they come, by method and by (method, channel): a
+        # benchmark polls the counts, and copying every call each time costs the fake's CPU.
+        self._answered: collections.Counter[tuple[str, str | None]] = collections.Counter()
         self.members: dict[str, list[str]] = {}  # channel -> member ids (bot included)
         self.user_channels: dict[str, list[str]] = {}  # user -> channels (users.conversations)
         self.page_limit = 1000  # the most items a paginated method returns at once
@@ -132,7 +136,10 @@ class FakeSlack:
         """What was recorded, for a benchmark that runs the fake as its own process; other
         query parameters than ``count`` select by the call's parameters (``channel=C1``)."""
         match = {key: value for key, value in request.query.items() if key != "count"}
-        calls = self.of(request.match_info["method"], **match)
+        method = request.match_info["method"]
+        if "count" in request.query and set(match) <= {"channel"}:
+            return web.json_response({"count": self.count(method, match.get("channel"))})
+        calls = self.of(method, **match)
         if "count" in request.query:
             return web.json_response({"count": len(calls)})
         return web.json_response(
@@ -178,7 +185,18 @@ class FakeSlack:
             self.nonconforming += problems(call.method, call.params)
         with self._changed:
             self.calls.append(call)
+            if call.status == 200:
+                self._answered[(call.method, None)] += 1
+                channel = call.params.get("channel")
+                if isinstance(channel, str):
+                    self._answered[(call.method, channel)] += 1
             self._changed.notify_all()
+
+    def count(self, method: str, channel: str | None = None) -> int:
+        """How many calls of ``method`` (in ``channel``) were answered 200: ``len(of(...))``
+        without going through every call."""
+        with self._changed:
+            return self._answered[(method, channel)]
 
     def of(self, method: str, status: int | None = 200, **match: Any) -> list[Call]:
         """Calls of ``method`` answered with ``status`` (any status for None)."""
