@@ -36,9 +36,11 @@ from bench_scale import Fake  # noqa: E402  (the fake Slack, in its own process)
 QUESTIONS = 5
 
 
-def _post_rounds(url: str, channels: list[int], concurrency: int, parents_only: bool) -> None:
-    """In a worker process: post the rounds of ``channels``; prints when the last parent and
-    the last post went out (seconds since the epoch) on stdout as JSON."""
+def _post_rounds(
+    url: str, channels: list[int], concurrency: int, parents_only: bool
+) -> dict[str, float]:
+    """In a worker process: post the rounds of ``channels``; when the last parent and the
+    last post went out (seconds since the epoch)."""
     import asyncio
 
     import aiohttp
@@ -85,17 +87,11 @@ def _post_rounds(url: str, channels: list[int], concurrency: int, parents_only: 
             await asyncio.gather(*(lane() for _ in range(concurrency)))
 
     run(main(), loop_factory("auto"))
-    print(json.dumps(last), flush=True)
+    return last
 
 
 def _worker(url: str, channels: list[int], concurrency: int, parents_only: bool, out: Any) -> None:
-    import contextlib
-    import io
-
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        _post_rounds(url, channels, concurrency, parents_only)
-    out.put(json.loads(buffer.getvalue()))
+    out.put(_post_rounds(url, channels, concurrency, parents_only))
 
 
 def floor(pulses: int, processes: int, concurrency: int, parents_only: bool) -> dict[str, Any]:
