@@ -264,6 +264,16 @@ def test_bad_input_changes_no_answer(
         assert stored(database_url) == expected
     else:
         teams_click = _invoke(teams, TED.account(), None, "Level 2", round_id=rounds[0])
+    # Not an invoke, in a conversation whose id is missing or not text (seed 854930 found
+    # one that answered 500): acknowledged or refused, never a 5xx, and nothing stored.
+    for kind, conversation_id in [("message", None), ("1e3", None), ("message", ["19:x"])]:
+        headless = json.loads(json.dumps(teams_click))
+        headless["type"] = kind
+        headless["id"] = f"headless-{kind}-{conversation_id!r}"
+        headless["conversation"] = {"conversationType": "channel", "isGroup": True}
+        if conversation_id is not None:
+            headless["conversation"]["id"] = conversation_id
+        assert doors.teams(json.dumps(headless).encode(), "teams: no conversation id") < 500
 
     slack_seeds: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
         ("click", click(ANN, here[0], "pulse_answer_3", fake.url), ("user",)),

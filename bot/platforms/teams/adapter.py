@@ -146,9 +146,7 @@ class TeamsAdapter:
             if not await self._recorded(key, body):
                 log.info("teams: an activity received before (a retry or a replay) was ignored")
                 return web.Response(status=201)
-            conversation = base_conversation(
-                activity.conversation.id if activity.conversation else ""
-            )
+            conversation = base_conversation(_conversation_id(activity))
             self.after_ack.start(
                 conversation,
                 lambda: self._held(key, self.handle(authenticated, activity)),
@@ -258,12 +256,20 @@ class TeamsAdapter:
             log.exception("teams: could not process an activity")
 
 
+def _conversation_id(activity: Activity) -> str:
+    """The activity's conversation id, or "" when it has none as text (a forged activity):
+    it only picks the queue the activity waits in, and handling refuses it."""
+    conversation = activity.conversation
+    found = conversation.id if conversation is not None else None
+    return found if isinstance(found, str) else ""
+
+
 def _key(activity: Activity) -> str | None:
     """The activity's conversation and id, hashed to a bounded length (activity ids are
     unique within a conversation); None without an id."""
     if not isinstance(activity.id, str) or not activity.id:
         return None
-    conversation = activity.conversation.id if activity.conversation else ""
+    conversation = _conversation_id(activity)
     seen = f"{conversation}\0{activity.id}".encode("utf-8", "replace")
     return hashlib.sha256(seen).hexdigest()[:48]
 
