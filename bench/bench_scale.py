@@ -145,8 +145,10 @@ def serve_with_probe() -> int:
 def _db_stats(path: Path) -> None:
     """Per unit of database work (by function): how many, how long each waited for a
     database thread and how long it ran, and how many of each statement (its first words);
-    written to ``path`` every second."""
+    written to ``path`` every second (one file per process: ``path`` with the pid)."""
     import storage.engine as engine
+
+    path = path.with_name(f"{path.stem}.{os.getpid()}{path.suffix}")
 
     stats: dict[str, list[float]] = {}
     lock = threading.Lock()

@@ -21,6 +21,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -46,6 +47,11 @@ SLICE_SECONDS = 0.01  # arming yields to the event loop after this much work
 DUE_CONCURRENCY = 2000  # opens and closes in flight per instance: each mostly waits on
 # its channel's pacing (about a second per post), so many channels go at once...
 CLAIMS_LOOK_SECONDS = 0.5  # how often a batch re-reads which of its claims others took
+# A round another running instance opened is closed by that instance; here only this much
+# after its closing time, if it is still open then (its opener stopped). When every instance
+# closed every round at its closing time, each close was raced by all of them: in a
+# 5,000-pulse burst on two instances, half of each one's closing work was lost races.
+CLOSE_TAKEOVER = timedelta(seconds=30)
 LOOP_BUSY = 0.02  # ...but a new one starts only while the event loop turns within this
 LONGEST_SLEEP = 60.0  # re-check the clock at least this often
 DELETE_BATCH = 500  # rows per housekeeping transaction
@@ -73,6 +79,13 @@ def _signature(schedule: Timed) -> Signature:
     )
 
 
+@dataclass(frozen=True)
+class _Closing:
+    closes_at: datetime  # the round's closing time
+    at: datetime  # when this instance closes it
+    here: bool  # opened by this instance (else learned from the database)
+
+
 class Scheduler:
     """Implements the handlers' ``Timetable``: told when rounds open and schedules change."""
 
@@ -95,7 +108,8 @@ class Scheduler:
         # entry whose generation no longer matches the index is stale and skipped.
         self._jobs: dict[int, Signature] = {}  # schedule id -> trigger signature
         self._generation: dict[int, int] = {}  # schedule id -> generation of its entry
-        self._closing: dict[int, datetime] = {}  # round id -> armed closing time
+        self._closing: dict[int, _Closing] = {}  # round id -> how its closing is armed
+        self._learned_once = False  # the first sync (start-up) has read the open rounds
         self._heap: list[tuple[datetime, str, int, int]] = []
         self._changed = asyncio.Event()
         self._stopping = False
@@ -153,11 +167,33 @@ class Scheduler:
     # --- Timetable ---------------------------------------------------------------------
 
     def round_opened(self, round_id: int, closes_at: datetime) -> None:
-        if self._closing.get(round_id) == closes_at:
+        """A round opened here: this instance closes it at its closing time."""
+        self._arm_closing(round_id, _Closing(closes_at, closes_at, here=True))
+
+    def _round_learned(self, round_id: int, closes_at: datetime) -> None:
+        """A round open in the database. At start-up each is armed at its closing time (its
+        opener may be this instance before a restart); one opened since by another instance
+        is armed CLOSE_TAKEOVER later, in case that instance stops before closing it."""
+        armed = self._closing.get(round_id)
+        if armed is not None and armed.closes_at == closes_at:
             return
-        self._closing[round_id] = closes_at
-        heapq.heappush(self._heap, (closes_at, "close", round_id, 0))
+        late = closes_at + CLOSE_TAKEOVER if self._learned_once else closes_at
+        self._arm_closing(round_id, _Closing(closes_at, late, here=False))
+
+    def _arm_closing(self, round_id: int, closing: _Closing) -> None:
+        if self._closing.get(round_id) == closing:
+            return
+        self._closing[round_id] = closing
+        heapq.heappush(self._heap, (closing.at, "close", round_id, 0))
         self._changed.set()
+
+    def _forget_closed(self, still_open: set[int]) -> None:
+        """Disarm rounds learned from the database that have closed since (elsewhere): no
+        read when their takeover time comes. Rounds opened here stay armed: one opened while
+        the open rounds were being read is not among them yet."""
+        for round_id in [r for r, c in self._closing.items() if not c.here]:
+            if round_id not in still_open:
+                del self._closing[round_id]
 
     def schedules_changed(self) -> None:
         self._spawn(self.sync())
@@ -184,9 +220,12 @@ class Scheduler:
                     self._jobs[timing.id] = signature
                     self._arm_schedule(timing, now)
                 await pause()
-            for closing in await self._closings():
-                self.round_opened(closing.round_id, closing.closes_at)
+            closings = await self._closings()
+            for closing in closings:
+                self._round_learned(closing.round_id, closing.closes_at)
                 await pause()
+            self._forget_closed({closing.round_id for closing in closings})
+            self._learned_once = True
             self._changed.set()
 
     def _arm_schedule(self, schedule: Timed, after: datetime) -> None:
@@ -254,7 +293,8 @@ class Scheduler:
         while self._heap and self._heap[0][0] <= now:
             when, kind, ident, generation = heapq.heappop(self._heap)
             if kind == "close":
-                if self._closing.get(ident) == when:
+                armed = self._closing.get(ident)
+                if armed is not None and armed.at == when:
                     del self._closing[ident]
                     closes.append(ident)
                 continue
@@ -298,9 +338,12 @@ class Scheduler:
 
         async def run(item: tuple[Schedule, str]) -> None:
             schedule, key = item
-            waiting.discard(key)
-            if key not in claimed:  # another instance may have taken it meanwhile
-                await self._run(schedule, key)
+            try:
+                if key not in claimed:  # another instance may have taken it meanwhile
+                    # Asked again once its turn to open comes (it may wait a while there).
+                    await self._run(schedule, key, lambda: key in claimed)
+            finally:
+                waiting.discard(key)  # watched until it has run
 
         try:
             await self._each(todo, run)
@@ -312,7 +355,9 @@ class Scheduler:
         have claimed, so that this one skips them instead of trying each claim in turn."""
         while waiting:
             await asyncio.sleep(CLAIMS_LOOK_SECONDS)
-            claimed |= await self.services.db.read(schedules.claimed_among, list(waiting))
+            found = await self.services.db.read(schedules.claimed_among, list(waiting))
+            claimed |= found
+            waiting -= found  # known from now on: the next look reads fewer keys
 
     async def _each(self, items: Iterable[Item], work: Callable[[Item], Awaitable[object]]) -> None:
         """Run ``work`` on every item, at most ``concurrency`` at a time."""
@@ -394,7 +439,12 @@ class Scheduler:
             schedule, occurrences.key(schedule.kind, schedule_id, due, schedule.timezone)
         )
 
-    async def _run(self, schedule: Schedule, key: str) -> None:
+    async def _run(
+        self,
+        schedule: Schedule,
+        key: str,
+        claimed_elsewhere: Callable[[], bool] | None = None,
+    ) -> None:
         reached = await self.bot.places.reach(schedule.conversation_id)
         if reached is None:
             return
@@ -411,6 +461,7 @@ class Scheduler:
                         close_after=close_after,
                         schedule_id=schedule.id,
                         claim=key,
+                        claimed_elsewhere=claimed_elsewhere,
                     )
                     if refused:
                         log.info("scheduled pulse %s not opened: %s", key, refused[0])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -62,8 +63,12 @@ class Rounds:
         close_after: timedelta | None = None,
         schedule_id: int | None = None,
         claim: str | None = None,
+        claimed_elsewhere: Callable[[], bool] | None = None,
     ) -> list[Reply]:
-        """Open a round here: the parent post, then every question in its thread."""
+        """Open a round here: the parent post, then every question in its thread.
+        ``claim``: the scheduled occurrence it opens; ``claimed_elsewhere``: asked once the
+        round's turn to open comes, whether another instance has claimed that occurrence
+        meanwhile (then nothing is done and nothing said)."""
         s = self.services
         chat = self.places.chat(place.platform)
         if chat is None:  # pragma: no cover - turns and schedules come from served platforms
@@ -88,6 +93,10 @@ class Rounds:
         # others (the database's threads serve them in turn) and every parent post would be
         # late. The round's time starts inside: a round waiting here has not opened yet.
         async with self._opening:
+            # In a burst, thousands wait here; another instance takes many of their
+            # occurrences meanwhile, and an opening transaction that loses its claim is lost.
+            if claimed_elsewhere is not None and claimed_elsewhere():
+                return []
             now = s.now()
             closes_at = (
                 closing.resolve(now, place.timezone)

@@ -1,0 +1,152 @@
+"""Who closes a round when several instances run: the one that opened it, at its closing time;
+another only CLOSE_TAKEOVER later, if the round is still open then (its opener stopped); and
+a scheduled opening that another instance claimed while it waited for its turn does nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from harness import Bot, Clock, make_bot
+
+from bot import scheduler as scheduling
+from bot.context import Person
+from bot.replies import PulseParent, RoundSummary
+from bot.scheduler import Scheduler
+from storage import rounds, schedules
+
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+WINDOW = timedelta(hours=1)
+
+
+async def _two(database_url, model, surveys, tmp_path, clock: Clock) -> tuple[Bot, Bot]:
+    first = await make_bot(database_url, model, surveys, tmp_path / "a", clock, instance="a")
+    second = await make_bot(database_url, model, surveys, tmp_path / "b", clock, instance="b")
+    return first, second
+
+
+async def _started(bot: Bot) -> Scheduler:
+    scheduler = Scheduler(bot.app, ["console"])
+    await scheduler.start()
+    await scheduler.settled()
+    return scheduler
+
+
+async def _open_here(bot: Bot) -> int:
+    assert await bot.app.rounds.start(bot.place, Person("lead"), close_after=WINDOW) == []
+    current = await bot.db.read(rounds.current, bot.place.id)
+    assert current is not None and current.id is not None
+    return current.id
+
+
+def _due(scheduler: Scheduler, at: datetime) -> list[int]:
+    closes, _ = scheduler._pop_due(at)
+    return closes
+
+
+def test_the_opener_closes_its_round_and_the_other_instance_only_forgets_it(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        clock = Clock(MONDAY_10)
+        first, second = await _two(database_url, model, surveys, tmp_path, clock)
+        opener, other = await _started(first), await _started(second)
+        round_id = await _open_here(first)
+        closes_at = MONDAY_10 + WINDOW
+        await other.sync()  # the periodic re-sync learns of it
+        assert opener._closing[round_id].at == closes_at
+        assert other._closing[round_id].at == closes_at + scheduling.CLOSE_TAKEOVER
+
+        at_closing = closes_at + timedelta(seconds=1)
+        clock.set(at_closing)
+        assert _due(other, at_closing) == []  # not raced by the other instance
+        closes = _due(opener, at_closing)
+        assert closes == [round_id]
+        await opener._run_due(closes, [])
+        assert len(first.chat.of(RoundSummary)) == 1
+
+        await other.sync()  # closed elsewhere: disarmed, so not even read later
+        assert round_id not in other._closing
+        later = closes_at + scheduling.CLOSE_TAKEOVER + timedelta(seconds=1)
+        assert _due(other, later) == []
+        assert second.chat.of(RoundSummary) == []
+        for scheduler in (opener, other):
+            await scheduler.stop()
+        first.close()
+        second.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_round_whose_opener_stopped_is_closed_by_another_instance_after_the_takeover(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        clock = Clock(MONDAY_10)
+        first, second = await _two(database_url, model, surveys, tmp_path, clock)
+        opener, other = await _started(first), await _started(second)
+        round_id = await _open_here(first)
+        await opener.stop()  # the opener stops before the round's closing time
+        await other.sync()
+        closes_at = MONDAY_10 + WINDOW
+        assert _due(other, closes_at + timedelta(seconds=1)) == []
+        takeover = closes_at + scheduling.CLOSE_TAKEOVER
+        clock.set(takeover)
+        closes = _due(other, takeover)
+        assert closes == [round_id]
+        await other._run_due(closes, [])
+        assert len(second.chat.of(RoundSummary)) == 1
+        closed = await second.db.read(rounds.get, round_id)
+        assert closed is not None and closed.closed_at is not None
+        await other.stop()
+        first.close()
+        second.close()
+
+    asyncio.run(scenario())
+
+
+def test_rounds_open_at_start_up_are_armed_at_their_closing_time(
+    database_url, model, surveys, tmp_path
+) -> None:
+    """After a restart nobody else may be running: what was open closes on time."""
+
+    async def scenario() -> None:
+        clock = Clock(MONDAY_10)
+        first, second = await _two(database_url, model, surveys, tmp_path, clock)
+        round_id = await _open_here(first)  # before a restart, say
+        restarted = await _started(second)
+        assert restarted._closing[round_id].at == MONDAY_10 + WINDOW
+        await restarted.stop()
+        first.close()
+        second.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_scheduled_opening_claimed_elsewhere_while_it_waited_does_nothing(
+    database_url, model, surveys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        clock = Clock(MONDAY_10)
+        bot = await make_bot(database_url, model, surveys, tmp_path, clock)
+        claim = "pulse:1:2026-11-23T10:00:00"
+        refused = await bot.app.rounds.start(
+            bot.place, Person("scheduler"), claim=claim, claimed_elsewhere=lambda: True
+        )
+        assert refused == []  # nothing to say: the other instance opens it
+        assert await bot.db.read(rounds.current, bot.place.id) is None
+        assert await bot.db.read(schedules.claimed_among, [claim]) == set()
+        assert bot.chat.of(PulseParent) == []
+        # Unclaimed elsewhere, the same call opens the round and claims the occurrence.
+        assert (
+            await bot.app.rounds.start(
+                bot.place, Person("scheduler"), claim=claim, claimed_elsewhere=lambda: False
+            )
+            == []
+        )
+        assert await bot.db.read(rounds.current, bot.place.id) is not None
+        assert await bot.db.read(schedules.claimed_among, [claim]) == {claim}
+        assert len(bot.chat.of(PulseParent)) == 1
+        bot.close()
+
+    asyncio.run(scenario())
