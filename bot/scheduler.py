@@ -47,9 +47,9 @@ SLICE_SECONDS = 0.01  # arming yields to the event loop after this much work
 DUE_CONCURRENCY = 2000  # opens and closes in flight per instance: each mostly waits on
 # its channel's pacing (about a second per post), so many channels go at once...
 CLAIMS_LOOK_SECONDS = 0.5  # how often a batch re-reads which of its claims others took
-# A round another running instance opened is closed by that instance; here only this much
-# after its closing time, if it is still open then (its opener stopped). When every instance
-# closed every round at its closing time, each close was raced by all of them: in a
+# A scheduled round another running instance opened is closed by that instance; here only
+# this much after its closing time, if it is still open then (its opener stopped). When every
+# instance closed every round at its closing time, each close was raced by all of them: in a
 # 5,000-pulse burst on two instances, half of each one's closing work was lost races.
 CLOSE_TAKEOVER = timedelta(seconds=30)
 LOOP_BUSY = 0.02  # ...but a new one starts only while the event loop turns within this
@@ -170,14 +170,18 @@ class Scheduler:
         """A round opened here: this instance closes it at its closing time."""
         self._arm_closing(round_id, _Closing(closes_at, closes_at, here=True))
 
-    def _round_learned(self, round_id: int, closes_at: datetime) -> None:
+    def _round_learned(self, closing: Closing) -> None:
         """A round open in the database. At start-up each is armed at its closing time (its
-        opener may be this instance before a restart); one opened since by another instance
-        is armed CLOSE_TAKEOVER later, in case that instance stops before closing it."""
+        opener may be this instance before a restart). A scheduled round opened since by
+        another instance's scheduler is armed CLOSE_TAKEOVER later, in case that instance
+        stops before closing it; one started by hand may come from a process that runs no
+        scheduler (``--role events``), so it is armed at its closing time."""
+        round_id, closes_at = closing.round_id, closing.closes_at
         armed = self._closing.get(round_id)
         if armed is not None and armed.closes_at == closes_at:
             return
-        late = closes_at + CLOSE_TAKEOVER if self._learned_once else closes_at
+        taken_over = self._learned_once and closing.scheduled
+        late = closes_at + CLOSE_TAKEOVER if taken_over else closes_at
         self._arm_closing(round_id, _Closing(closes_at, late, here=False))
 
     def _arm_closing(self, round_id: int, closing: _Closing) -> None:
@@ -222,7 +226,7 @@ class Scheduler:
                 await pause()
             closings = await self._closings()
             for closing in closings:
-                self._round_learned(closing.round_id, closing.closes_at)
+                self._round_learned(closing)
                 await pause()
             self._forget_closed({closing.round_id for closing in closings})
             self._learned_once = True

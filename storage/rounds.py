@@ -281,6 +281,7 @@ class Closing:
     conversation_id: int
     round_id: int
     closes_at: datetime
+    scheduled: bool  # opened by a schedule (by some instance's scheduler), not by hand
 
 
 def closing_times(
@@ -290,7 +291,12 @@ def closing_times(
     round, and the partial unique index finds them among any number of closed ones): plain
     columns a page at a time, so a database thread holds the interpreter only briefly."""
     rows = session.execute(
-        sa.select(col(Round.conversation_id), col(Round.id), col(Round.closes_at))
+        sa.select(
+            col(Round.conversation_id),
+            col(Round.id),
+            col(Round.closes_at),
+            col(Round.schedule_id).is_not(None),
+        )
         .join(Conversation, col(Conversation.id) == col(Round.conversation_id))
         .where(
             col(Round.closed_at).is_(None),
@@ -300,7 +306,10 @@ def closing_times(
         .order_by(col(Round.conversation_id))
         .limit(limit)
     )
-    return [Closing(*row) for row in rows]
+    return [
+        Closing(conversation_id, round_id, closes_at, bool(scheduled))
+        for conversation_id, round_id, closes_at, scheduled in rows
+    ]
 
 
 def closed_rounds(session: Session, conversation_id: int, limit: int) -> list[Round]:

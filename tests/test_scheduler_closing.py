@@ -1,6 +1,8 @@
-"""Who closes a round when several instances run: the one that opened it, at its closing time;
-another only CLOSE_TAKEOVER later, if the round is still open then (its opener stopped); and
-a scheduled opening that another instance claimed while it waited for its turn does nothing."""
+"""Who closes a scheduled round when several instances run: the one that opened it, at its
+closing time; another only CLOSE_TAKEOVER later, if the round is still open then (its opener
+stopped). A round started by hand, perhaps in a process without a scheduler, is closed on
+time by whoever learns of it. A scheduled opening that another instance claimed while it
+waited for its turn does nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from bot.context import Person
 from bot.replies import PulseParent, RoundSummary
 from bot.scheduler import Scheduler
 from storage import rounds, schedules
+from storage.tables import Schedule
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=1)
@@ -32,11 +35,34 @@ async def _started(bot: Bot) -> Scheduler:
     return scheduler
 
 
-async def _open_here(bot: Bot) -> int:
-    assert await bot.app.rounds.start(bot.place, Person("lead"), close_after=WINDOW) == []
+async def _open_here(bot: Bot, scheduled: bool = True) -> int:
+    """A round opened in ``bot``'s process: as its scheduler opens one (with its schedule),
+    or by hand."""
+    schedule_id = await _schedule(bot) if scheduled else None
+    opened = await bot.app.rounds.start(
+        bot.place, Person("lead"), close_after=WINDOW, schedule_id=schedule_id
+    )
+    assert opened == []
     current = await bot.db.read(rounds.current, bot.place.id)
     assert current is not None and current.id is not None
     return current.id
+
+
+async def _schedule(bot: Bot) -> int:
+    """A weekly schedule that falls due at none of the times these tests look at."""
+    schedule = Schedule(
+        conversation_id=bot.place.id, kind="pulse", days="mon", hour=15, minute=0, second=0,
+        timezone="UTC", template="quick", close_after_minutes=60, created_by="lead",
+        created_at=MONDAY_10 - timedelta(days=30),
+    )  # fmt: skip
+    schedule_id = await bot.db.write(_stored, schedule)
+    assert schedule_id is not None
+    return schedule_id
+
+
+def _stored(session, schedule: Schedule) -> int | None:
+    schedules.replace(session, schedule)
+    return schedule.id
 
 
 def _due(scheduler: Scheduler, at: datetime) -> list[int]:
@@ -101,6 +127,33 @@ def test_a_round_whose_opener_stopped_is_closed_by_another_instance_after_the_ta
         await other.stop()
         first.close()
         second.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_round_started_by_hand_elsewhere_is_closed_on_time_by_whoever_learns_of_it(
+    database_url, model, surveys, tmp_path
+) -> None:
+    """Started in a process that runs no scheduler (``--role events``): nobody else would
+    close it at its closing time."""
+
+    async def scenario() -> None:
+        clock = Clock(MONDAY_10)
+        events, work = await _two(database_url, model, surveys, tmp_path, clock)
+        scheduler = await _started(work)
+        round_id = await _open_here(events, scheduled=False)
+        await scheduler.sync()
+        closes_at = MONDAY_10 + WINDOW
+        assert scheduler._closing[round_id].at == closes_at
+        at_closing = closes_at + timedelta(seconds=1)
+        clock.set(at_closing)
+        closes = _due(scheduler, at_closing)
+        assert closes == [round_id]
+        await scheduler._run_due(closes, [])
+        assert len(work.chat.of(RoundSummary)) == 1
+        await scheduler.stop()
+        events.close()
+        work.close()
 
     asyncio.run(scenario())
 
