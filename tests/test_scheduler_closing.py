@@ -7,6 +7,8 @@ waited for its turn does nothing."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from harness import Bot, Clock, make_bot
@@ -22,17 +24,33 @@ MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=1)
 
 
-async def _two(database_url, model, surveys, tmp_path, clock: Clock) -> tuple[Bot, Bot]:
+class _Instances:
+    """Two instances on one database; the schedulers started here stop with them."""
+
+    def __init__(self, first: Bot, second: Bot) -> None:
+        self.first, self.second = first, second
+        self.schedulers: list[Scheduler] = []
+
+    async def started(self, bot: Bot) -> Scheduler:
+        scheduler = Scheduler(bot.app, ["console"])
+        await scheduler.start()
+        await scheduler.settled()
+        self.schedulers.append(scheduler)
+        return scheduler
+
+
+@asynccontextmanager
+async def _two(database_url, model, surveys, tmp_path, clock: Clock) -> AsyncIterator[_Instances]:
     first = await make_bot(database_url, model, surveys, tmp_path / "a", clock, instance="a")
     second = await make_bot(database_url, model, surveys, tmp_path / "b", clock, instance="b")
-    return first, second
-
-
-async def _started(bot: Bot) -> Scheduler:
-    scheduler = Scheduler(bot.app, ["console"])
-    await scheduler.start()
-    await scheduler.settled()
-    return scheduler
+    instances = _Instances(first, second)
+    try:
+        yield instances
+    finally:
+        for scheduler in instances.schedulers:
+            await scheduler.stop()
+        first.close()
+        second.close()
 
 
 async def _open_here(bot: Bot, scheduled: bool = True) -> int:
@@ -70,36 +88,37 @@ def _due(scheduler: Scheduler, at: datetime) -> list[int]:
     return closes
 
 
+async def _close_due(scheduler: Scheduler, at: datetime) -> list[int]:
+    """The rounds ``scheduler`` closes at ``at``, closed."""
+    closes = _due(scheduler, at)
+    await scheduler._run_due(closes, [])
+    return closes
+
+
 def test_the_opener_closes_its_round_and_the_other_instance_only_forgets_it(
     database_url, model, surveys, tmp_path
 ) -> None:
     async def scenario() -> None:
         clock = Clock(MONDAY_10)
-        first, second = await _two(database_url, model, surveys, tmp_path, clock)
-        opener, other = await _started(first), await _started(second)
-        round_id = await _open_here(first)
-        closes_at = MONDAY_10 + WINDOW
-        await other.sync()  # the periodic re-sync learns of it
-        assert opener._closing[round_id].at == closes_at
-        assert other._closing[round_id].at == closes_at + scheduling.CLOSE_TAKEOVER
+        async with _two(database_url, model, surveys, tmp_path, clock) as two:
+            opener, other = await two.started(two.first), await two.started(two.second)
+            round_id = await _open_here(two.first)
+            closes_at = MONDAY_10 + WINDOW
+            await other.sync()  # the periodic re-sync learns of it
+            assert opener._closing[round_id].at == closes_at
+            assert other._closing[round_id].at == closes_at + scheduling.CLOSE_TAKEOVER
 
-        at_closing = closes_at + timedelta(seconds=1)
-        clock.set(at_closing)
-        assert _due(other, at_closing) == []  # not raced by the other instance
-        closes = _due(opener, at_closing)
-        assert closes == [round_id]
-        await opener._run_due(closes, [])
-        assert len(first.chat.of(RoundSummary)) == 1
+            at_closing = closes_at + timedelta(seconds=1)
+            clock.set(at_closing)
+            assert _due(other, at_closing) == []  # not raced by the other instance
+            assert await _close_due(opener, at_closing) == [round_id]
+            assert len(two.first.chat.of(RoundSummary)) == 1
 
-        await other.sync()  # closed elsewhere: disarmed, so not even read later
-        assert round_id not in other._closing
-        later = closes_at + scheduling.CLOSE_TAKEOVER + timedelta(seconds=1)
-        assert _due(other, later) == []
-        assert second.chat.of(RoundSummary) == []
-        for scheduler in (opener, other):
-            await scheduler.stop()
-        first.close()
-        second.close()
+            await other.sync()  # closed elsewhere: disarmed, so not even read later
+            assert round_id not in other._closing
+            later = closes_at + scheduling.CLOSE_TAKEOVER + timedelta(seconds=1)
+            assert _due(other, later) == []
+            assert two.second.chat.of(RoundSummary) == []
 
     asyncio.run(scenario())
 
@@ -109,24 +128,19 @@ def test_a_round_whose_opener_stopped_is_closed_by_another_instance_after_the_ta
 ) -> None:
     async def scenario() -> None:
         clock = Clock(MONDAY_10)
-        first, second = await _two(database_url, model, surveys, tmp_path, clock)
-        opener, other = await _started(first), await _started(second)
-        round_id = await _open_here(first)
-        await opener.stop()  # the opener stops before the round's closing time
-        await other.sync()
-        closes_at = MONDAY_10 + WINDOW
-        assert _due(other, closes_at + timedelta(seconds=1)) == []
-        takeover = closes_at + scheduling.CLOSE_TAKEOVER
-        clock.set(takeover)
-        closes = _due(other, takeover)
-        assert closes == [round_id]
-        await other._run_due(closes, [])
-        assert len(second.chat.of(RoundSummary)) == 1
-        closed = await second.db.read(rounds.get, round_id)
-        assert closed is not None and closed.closed_at is not None
-        await other.stop()
-        first.close()
-        second.close()
+        async with _two(database_url, model, surveys, tmp_path, clock) as two:
+            opener, other = await two.started(two.first), await two.started(two.second)
+            round_id = await _open_here(two.first)
+            await opener.stop()  # the opener stops before the round's closing time
+            await other.sync()
+            closes_at = MONDAY_10 + WINDOW
+            assert _due(other, closes_at + timedelta(seconds=1)) == []
+            takeover = closes_at + scheduling.CLOSE_TAKEOVER
+            clock.set(takeover)
+            assert await _close_due(other, takeover) == [round_id]
+            assert len(two.second.chat.of(RoundSummary)) == 1
+            closed = await two.second.db.read(rounds.get, round_id)
+            assert closed is not None and closed.closed_at is not None
 
     asyncio.run(scenario())
 
@@ -139,21 +153,17 @@ def test_a_round_started_by_hand_elsewhere_is_closed_on_time_by_whoever_learns_o
 
     async def scenario() -> None:
         clock = Clock(MONDAY_10)
-        events, work = await _two(database_url, model, surveys, tmp_path, clock)
-        scheduler = await _started(work)
-        round_id = await _open_here(events, scheduled=False)
-        await scheduler.sync()
-        closes_at = MONDAY_10 + WINDOW
-        assert scheduler._closing[round_id].at == closes_at
-        at_closing = closes_at + timedelta(seconds=1)
-        clock.set(at_closing)
-        closes = _due(scheduler, at_closing)
-        assert closes == [round_id]
-        await scheduler._run_due(closes, [])
-        assert len(work.chat.of(RoundSummary)) == 1
-        await scheduler.stop()
-        events.close()
-        work.close()
+        async with _two(database_url, model, surveys, tmp_path, clock) as two:
+            events, work = two.first, two.second
+            scheduler = await two.started(work)
+            round_id = await _open_here(events, scheduled=False)
+            await scheduler.sync()
+            closes_at = MONDAY_10 + WINDOW
+            assert scheduler._closing[round_id].at == closes_at
+            at_closing = closes_at + timedelta(seconds=1)
+            clock.set(at_closing)
+            assert await _close_due(scheduler, at_closing) == [round_id]
+            assert len(work.chat.of(RoundSummary)) == 1
 
     asyncio.run(scenario())
 
@@ -165,13 +175,10 @@ def test_rounds_open_at_start_up_are_armed_at_their_closing_time(
 
     async def scenario() -> None:
         clock = Clock(MONDAY_10)
-        first, second = await _two(database_url, model, surveys, tmp_path, clock)
-        round_id = await _open_here(first)  # before a restart, say
-        restarted = await _started(second)
-        assert restarted._closing[round_id].at == MONDAY_10 + WINDOW
-        await restarted.stop()
-        first.close()
-        second.close()
+        async with _two(database_url, model, surveys, tmp_path, clock) as two:
+            round_id = await _open_here(two.first)  # before a restart, say
+            restarted = await two.started(two.second)
+            assert restarted._closing[round_id].at == MONDAY_10 + WINDOW
 
     asyncio.run(scenario())
 
