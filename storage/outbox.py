@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -174,6 +175,44 @@ def owe_leased(
     if depends_on is None:
         return Claimed(post)
     return Claimed(post, depends_on.post.state, depends_on.post.message_ref)
+
+
+def owe_leased_in_order(
+    session: Session, owed: list[Owed], now: datetime, instance: str, lease: timedelta
+) -> list[Claimed]:
+    """``owe_leased`` for posts that go out in this order (a round's parent, then its
+    questions), each after the one before: one INSERT for them all and one UPDATE that
+    chains them, where a burst used to spend a statement a post. Keys owed already are
+    left out, and the chain closes over them."""
+    values = [item.values(now) for item in owed]
+    leased = {"lease_owner": instance, "attempts": 1, **_leased_until(now + lease)}
+    for row in values:
+        row.update(leased)
+    dialect = session.get_bind().dialect.name
+    inserted = {key: post_id for key, post_id in session.execute(_owing_many(dialect), values)}
+    chain: list[Claimed] = []
+    for row in values:
+        post_id = inserted.get(row["key"])
+        if post_id is None:
+            continue
+        before = chain[-1].post if chain else None
+        row["depends_on"] = before.id if before is not None else None
+        post = OwedPost(id=post_id, **row)
+        chain.append(Claimed(post, before.state, before.message_ref) if before else Claimed(post))
+    after = {row.post.id: row.post.depends_on for row in chain[1:]}
+    if after:
+        session.execute(
+            sa.update(OWED)
+            .where(OWED.c.id.in_(list(after)))
+            .values(depends_on=sa.case(after, value=OWED.c.id))
+        )
+    return chain
+
+
+@cache
+def _owing_many(dialect: str) -> Any:
+    # Run with a list of rows: SQLAlchemy sends them as one INSERT ("insertmanyvalues").
+    return ignoring(dialect, OWED, ("key",), "key").returning(OWED.c.id)
 
 
 def _insert(session: Session, values: dict[str, Any]) -> int | None:

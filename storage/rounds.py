@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage import conversations, schedules, scores
+from storage import schedules, scores
 from storage.tables import Answer, Conversation, Round, RoundQuestion
 
 
@@ -59,7 +59,7 @@ class RoundInfo:
     """What does not change while a round is open, read once for the click path."""
 
     round_id: int
-    conversation: Conversation
+    conversation_id: int
     language: str
     questions: tuple[AskedQuestion, ...]
 
@@ -104,30 +104,27 @@ def load_info(session: Session, round_id: int) -> RoundInfo | None:
 
 
 def with_info(session: Session, round_id: int) -> tuple[Round | None, RoundInfo | None]:
-    """The round as stored, and what its questions ask (None when it or its place is gone)."""
+    """The round as stored, and what its questions ask (None when it is gone). Its
+    conversation is not read: conversations are never deleted, and a round goes with its
+    conversation (ON DELETE CASCADE)."""
     round_ = get(session, round_id)
     if round_ is None or round_.id is None:
         return None, None
-    conversation = conversations.get(session, round_.conversation_id)
-    if conversation is None:
-        return round_, None
     return round_, RoundInfo(
         round_id=round_.id,
-        conversation=conversation,
+        conversation_id=round_.conversation_id,
         language=round_.language,
         questions=tuple(asked(q) for q in questions(session, round_.id)),
     )
 
 
-def as_opened(session: Session, round_: Round, new: NewRound) -> RoundInfo | None:
+def as_opened(round_: Round, new: NewRound) -> RoundInfo:
     """What a round just opened asks, from what opened it (its questions have no messages
-    yet): its first posts need not read it back. None when its conversation is gone."""
-    conversation = conversations.get(session, round_.conversation_id)
-    if conversation is None or round_.id is None:
-        return None
+    yet): its first posts need not read it back."""
+    assert round_.id is not None, "an opened round has an id"
     return RoundInfo(
         round_id=round_.id,
-        conversation=conversation,
+        conversation_id=round_.conversation_id,
         language=round_.language,
         questions=tuple(
             AskedQuestion(q.question_id, q.version, q.aspect, n, q.text, q.options, None)
@@ -332,6 +329,7 @@ _COUNT_RESPONDENTS = (
         .where(col(Answer.round_id) == _ROUND.c.id)
         .scalar_subquery()
     )
+    .returning(*_ROUND.c)  # the round as it now is: no read after it
 )
 
 
@@ -350,9 +348,8 @@ def close(session: Session, round_id: int, now: datetime, members: int | None) -
         return None
     tallies = scores.tally(session, round_id)
     scores.store(session, round_id, tallies)
-    session.execute(_COUNT_RESPONDENTS, {"b_round": round_id})
-    # One read of the round as it now is (one already in this session is overwritten).
-    return session.get(Round, round_id, populate_existing=True)
+    row = session.execute(_COUNT_RESPONDENTS, {"b_round": round_id}).one()
+    return Round(**row._mapping)
 
 
 def mark_reminded(session: Session, round_id: int, now: datetime) -> bool:

@@ -251,3 +251,70 @@ def test_a_leased_row_is_due_for_others_only_once_its_lease_runs_out(database_ur
         assert claim("c", later) == [post_id]  # given back: due at once, for anyone
     finally:
         db.close()
+
+
+def test_a_rounds_posts_are_owed_together_each_after_the_one_before(database_url) -> None:
+    """A round's posts are owed in one INSERT and chained in one UPDATE (a statement a post
+    was most of a burst's writes): each waits for the one before, all leased to the opener.
+    A key owed already is left out, untouched, and the chain closes over it."""
+    from storage import conversations
+    from storage.outbox import Owed
+    from storage.tables import OwedPost
+
+    db = Database(database_url)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    lease = timedelta(minutes=2)
+    try:
+        place = db.write_now(conversations.find_or_create, "console", "w", "c", "c", now)
+        assert db.write_now(outbox.owe, Owed(place.id, "question", "q2"), now) is not None
+        posts = [Owed(place.id, "parent", "p")] + [
+            Owed(place.id, "question", key) for key in ("q1", "q2", "q3")
+        ]
+        statements: list[str] = []
+
+        def counted(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement.split()[0])
+
+        sa.event.listen(db.engine, "before_cursor_execute", counted)
+        chain = db.write_now(outbox.owe_leased_in_order, posts, now, "a", lease)
+        sa.event.remove(db.engine, "before_cursor_execute", counted)
+        assert statements.count("INSERT") == 1 and statements.count("UPDATE") == 1
+
+        stored = {
+            row.key: row
+            for row in db.read_now(lambda s: list(s.exec(sa.select(OwedPost)).scalars()))
+        }
+        assert [row.post.key for row in chain] == ["p", "q1", "q3"]
+        assert [row.post.id for row in chain] == [stored[key].id for key in ("p", "q1", "q3")]
+        assert stored["p"].depends_on is None
+        assert stored["q1"].depends_on == stored["p"].id
+        assert stored["q3"].depends_on == stored["q1"].id
+        assert [row.post.depends_on for row in chain] == [None, stored["p"].id, stored["q1"].id]
+        assert [row.after_state for row in chain] == [None, outbox.PENDING, outbox.PENDING]
+        for key in ("p", "q1", "q3"):
+            assert (stored[key].lease_owner, stored[key].attempts) == ("a", 1)
+        assert (stored["q2"].lease_owner, stored["q2"].depends_on) == (None, None)
+        # Leased: another instance's claim takes only the row owed before.
+        taken = db.write_now(outbox.claim, "b", now, lease, ["console"], 10)
+        assert [row.post.key for row in taken] == ["q2"]
+    finally:
+        db.close()
+
+
+def test_closing_returns_the_round_as_it_now_is(database_url, model, surveys, tmp_path) -> None:
+    """The closing UPDATE returns the round (no read after it): closed, with its members and
+    respondents, exactly as a fresh read finds it."""
+
+    async def scenario() -> None:
+        bot = await make_bot(database_url, model, surveys, tmp_path)
+        await bot.app.core.on_text(Turn(Person("lead"), bot.place, "pulse start"))
+        opened = await bot.db.read(rounds.current, bot.place.id)
+        assert opened is not None and opened.id is not None and opened.respondents is None
+        closed = await bot.db.write(rounds.close, opened.id, bot.clock(), 7)
+        assert closed is not None
+        assert (closed.members, closed.respondents, closed.closed_at) == (7, 0, bot.clock())
+        assert closed == await bot.db.read(rounds.get, opened.id)
+        assert await bot.db.write(rounds.close, opened.id, bot.clock(), 7) is None  # once
+        bot.close()
+
+    asyncio.run(scenario())

@@ -27,16 +27,15 @@ class Owing:
         leased to this instance (the opener delivers them, ``Delivery.begin``)."""
         assert round_.id is not None
         where, round_id = round_.conversation_id, round_.id
-        parent = self._leased(session, Owed(where, "parent", _parent_key(round_id), round_id), now)
-        assert parent is not None, "a new round owes a new parent post"
-        owed = [parent]
-        for question_id in questions:
-            # Each question after the one before: they appear in order, whoever delivers.
-            key = f"question:{round_id}:{question_id}"
-            question = Owed(where, "question", key, round_id, question_id)
-            found = self._leased(session, question, now, depends_on=owed[-1])
-            if found is not None:
-                owed.append(found)
+        posts = [Owed(where, "parent", _parent_key(round_id), round_id)]
+        posts += [
+            Owed(where, "question", f"question:{round_id}:{question_id}", round_id, question_id)
+            for question_id in questions
+        ]
+        # Each question after the one before: they appear in order, whoever delivers.
+        lease = timedelta(seconds=self.settings.lease)
+        owed = outbox.owe_leased_in_order(session, posts, now, self.services.instance, lease)
+        assert owed and owed[0].post.kind == "parent", "a new round owes a new parent post"
         OWED.labels("parent").inc()
         OWED.labels("question").inc(len(owed) - 1)
         return owed

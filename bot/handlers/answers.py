@@ -61,7 +61,7 @@ class Answers:
             return unknown_question()
         info = await self.facts.get(click.round_id)
         question = info.question(click.question_id) if info else None
-        if info is None or question is None or info.conversation.id != click.place.id:
+        if info is None or question is None or info.conversation_id != click.place.id:
             return unknown_question()
         if click.level is not None and not 1 <= click.level <= 4:
             return private(t("Levels go from 1 to 4 (or “not sure”)."))
@@ -105,7 +105,7 @@ class Answers:
         if not 1 <= round_id <= MAX_ID:
             return unknown_question()
         info = await self.facts.get(round_id)
-        if info is None or info.question(question_id) is None or info.conversation.id != place.id:
+        if info is None or info.question(question_id) is None or info.conversation_id != place.id:
             return unknown_question()
         text = text.strip()[:MAX_COMMENT]
         if not text:

@@ -25,7 +25,7 @@ from bot.when import ClosingTime, iso_week
 from bot.wording import Listed, Moment, t, tn
 from storage import answers, outbox, rounds
 from storage.outbox import Claimed
-from storage.rounds import NewRound, PlannedQuestion, RoundInfo
+from storage.rounds import NewRound, PlannedQuestion
 from storage.tables import Round
 
 log = logging.getLogger(__name__)
@@ -121,23 +121,20 @@ class Rounds:
             )
             delivery = self.delivery
 
-            def open_and_owe(
-                session: Session,
-            ) -> tuple[Round | None, RoundInfo | None, list[Claimed]]:
+            def open_and_owe(session: Session) -> tuple[Round | None, list[Claimed]]:
                 # The round, its occurrence's claim and the posts it owes commit together.
                 opened = rounds.open_claimed(session, new, claim, s.instance)
                 if opened is None or opened.id is None:
-                    return None, None, []
+                    return None, []
                 questions = [q.question_id for q in new.questions]
-                owed = delivery.owe.round(session, opened, questions, now)
-                return opened, rounds.as_opened(session, opened, new), owed
+                return opened, delivery.owe.round(session, opened, questions, now)
 
-            opened, asks, owed = await s.db.write(open_and_owe)
+            opened, owed = await s.db.write(open_and_owe)
             if opened is None or opened.id is None:
                 return [await self._already_open(place)]
-            if asks is not None:  # its posts go out without reading it back
-                delivery.plans.keep(opened.id, asks)
-                delivery.plans.remember(opened)
+            # Its posts go out without reading it back.
+            delivery.plans.keep(opened.id, rounds.as_opened(opened, new))
+            delivery.plans.remember(opened)
             s.timetable.round_opened(opened.id, closes_at)
             chain = await delivery.begin(owed)
         parent = (await delivery.finish(chain)).get(owed[0].post.id or 0)

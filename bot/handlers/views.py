@@ -29,7 +29,7 @@ class Views:
         """The person's view of the question; None for a round or question not of ``place``."""
         info = await self.facts.get(round_id)
         asked = info.question(question_id) if info is not None else None
-        if info is None or asked is None or info.conversation.id != place.id:
+        if info is None or asked is None or info.conversation_id != place.id:
             return None
         found = await self.services.db.read(
             views.question_view, place.id, round_id, question_id, person.id
