@@ -51,6 +51,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -697,7 +698,7 @@ def burst(
             for role in roles
         ]
         answering = [b for b in bots if b.role != "work"]  # the loops that ack the platforms
-        clicker, latencies = None, []
+        clicker, clicked_during = None, list[Clicks]()
         try:
             for bot in bots:
                 bot.wait("ok")
@@ -711,7 +712,7 @@ def burst(
             if clicker is not None:
                 time.sleep(max(0.0, due.timestamp() - time.time()))
                 worker = threading.Thread(
-                    target=lambda: latencies.extend(clicker.run(clicks, until=done.is_set))
+                    target=lambda: clicked_during.append(clicker.run(clicks, until=done.is_set))
                 )
                 worker.start()
             target = count * QUESTIONS
@@ -818,13 +819,8 @@ def burst(
             "closed_cards_missing": cards_missing,
             "seconds_to_half_and_all_by_kind": timeline,
         }
-        if clicks:  # click sent -> its private confirmation at the fake Slack
-            found |= {
-                "clicks": len(latencies),
-                "click_p50_ms": _pct(latencies, 50),
-                "click_p99_ms": _pct(latencies, 99),
-                "click_max_ms": round(max(latencies, default=0) * 1000, 1),
-            }
+        if clicked_during:  # click sent -> its private confirmation at the fake Slack
+            found |= clicked_during[0].figures("clicks", "click_")
         return found
 
 
@@ -1014,15 +1010,10 @@ def retention(answers: int, clicks_per_second: float, one_delete: bool = False) 
         return {
             "mode": "one DELETE (before)" if one_delete else "batches of 500",
             "answers": total,
-            "deleted": total - left + len(busy) + len(calm),
+            "deleted": total - left + len(busy.latencies) + len(calm.latencies),
             "retention_seconds": round(seconds, 1),
-            "clicks_calm": len(calm),
-            "calm_p50_ms": _pct(calm, 50),
-            "calm_p99_ms": _pct(calm, 99),
-            "clicks_during": len(busy),
-            "during_p50_ms": _pct(busy, 50),
-            "during_p99_ms": _pct(busy, 99),
-            "during_max_ms": round(max(busy, default=0) * 1000, 1),
+            **calm.figures("clicks_calm", "calm_"),
+            **busy.figures("clicks_during", "during_"),
         }
 
 
@@ -1095,10 +1086,11 @@ class _Clicker:
         self.posted, self.action, self.click = posted, action, click
         self.n = 0
 
-    def run(self, rate: float, seconds: float | None = None, until: Any = None) -> list[float]:
+    def run(self, rate: float, seconds: float | None = None, until: Any = None) -> Clicks:
         from urllib.parse import urlencode
 
         sent: dict[str, float] = {}
+        failed: list[str] = []  # no ack: an HTTP error, or no answer within the request timeout
         threads: list[threading.Thread] = []
         started = time.monotonic()
         while True:
@@ -1112,7 +1104,10 @@ class _Clicker:
 
             def send(body: str = body, user: str = user) -> None:
                 sent[user] = time.monotonic()
-                _post(self.bot_url, self.verifier, body, "application/x-www-form-urlencoded")
+                try:
+                    _post(self.bot_url, self.verifier, body, "application/x-www-form-urlencoded")
+                except OSError:  # urllib's HTTPError and URLError, and socket timeouts
+                    failed.append(user)
 
             thread = threading.Thread(target=send)
             thread.start()
@@ -1124,7 +1119,33 @@ class _Clicker:
         confirmed = {
             c["params"].get("user"): c["at"] for c in self.fake.calls("chat.postEphemeral")
         }
-        return [confirmed[u] - at for u, at in sent.items() if u in confirmed]
+        latencies = [confirmed[u] - at for u, at in sent.items() if u in confirmed]
+        return Clicks(latencies, sent=len(sent), failed=len(failed))
+
+
+@dataclass
+class Clicks:
+    """One run of clicks: the latency of each confirmed click, and how many were sent and how
+    many got no ack (so a percentile over the confirmed ones never hides the lost ones)."""
+
+    latencies: list[float]
+    sent: int
+    failed: int
+
+    @property
+    def unconfirmed(self) -> int:
+        return self.sent - len(self.latencies)
+
+    def figures(self, count: str, prefix: str) -> dict[str, Any]:
+        """``count`` names the counts (``clicks``), ``prefix`` the latencies (``click_``)."""
+        return {
+            count: len(self.latencies),
+            f"{count}_unconfirmed": self.unconfirmed,
+            f"{count}_without_ack": self.failed,
+            f"{prefix}p50_ms": _pct(self.latencies, 50),
+            f"{prefix}p99_ms": _pct(self.latencies, 99),
+            f"{prefix}max_ms": round(max(self.latencies, default=0) * 1000, 1),
+        }
 
 
 def _pct(values: list[float], percent: int) -> float:
