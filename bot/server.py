@@ -24,6 +24,7 @@ from bot.platforms.adapter import PlatformAdapter
 from bot.roles import Role
 from storage import outbox
 from storage.engine import is_sqlite
+from storage.lanes import person_waiting
 
 if TYPE_CHECKING:
     from bot.assembly import Assembly
@@ -112,7 +113,7 @@ async def serve(settings: Settings, content: Content, role: Role = Role.ALL) -> 
     db = Database(settings.database_url, workers=DB_WORKERS)
     bot = assemble(settings, content, db)
     adapters = _adapters(bot, settings)
-    app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[_timed])
+    app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[_timed, _person_waiting])
     app["adapters"] = adapters
     app["db"] = db
     app["role"] = role
@@ -225,6 +226,15 @@ async def _timed(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = request.match_info.route.resource
         name = route.canonical if route is not None else "unmatched"
         REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+
+@web.middleware
+async def _person_waiting(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Whoever sent a request waits for its answer: its database work goes before the
+    background's (storage/lanes.py), and so does that of the tasks it starts (Bolt runs a
+    listener in a task of its own, after the ack)."""
+    with person_waiting():
+        return await handler(request)
 
 
 async def _metrics(request: web.Request) -> web.Response:

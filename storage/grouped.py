@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
+from storage.lanes import background
+
 if TYPE_CHECKING:
     from storage.engine import Database
 
@@ -61,7 +63,8 @@ class GroupedWrites:
         ]
         while self._waiting and len(self._running) < TRANSACTIONS_AT_ONCE:
             group, self._waiting = self._waiting[:MOST_AT_ONCE], self._waiting[MOST_AT_ONCE:]
-            task = loop.create_task(self._commit(group))
+            # Whoever's write started it, a group is background work (storage/lanes.py).
+            task = loop.create_task(self._commit(group), context=background())
             self._running.add(task)
             # A callback, not a ``finally``: it runs even for a task cancelled before it began.
             task.add_done_callback(partial(self._finished, group))

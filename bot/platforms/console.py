@@ -22,6 +22,7 @@ from bot.model import Content
 from bot.platforms.text import emphasis, render
 from bot.replies import Digest, Reply, is_private, language_of, openable
 from bot.wording import speaking, t
+from storage.lanes import person_waiting
 
 PLATFORM = "console"
 CONSOLE_USER = "you"
@@ -142,7 +143,8 @@ class ConsoleAdapter:
             if opened is not None:
                 replies = [self.bot.core.knowledge(*opened)]
             else:
-                replies = await self.bot.core.on_text(Turn(person, place, text))
+                with person_waiting():  # before the background's work (storage/lanes.py)
+                    replies = await self.bot.core.on_text(Turn(person, place, text))
             for reply in replies:
                 if is_private(reply):
                     await self.chat.tell(place, person.id, reply)

@@ -12,6 +12,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.platforms.slack.shape import Malformed, check
+from storage.lanes import person_waiting
 
 log = logging.getLogger(__name__)
 
@@ -24,4 +25,5 @@ class CheckedSocketModeHandler(AsyncSocketModeHandler):
             log.info("slack: refused a malformed Socket Mode payload: %s", error)
             await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
-        await super().handle(client, req)
+        with person_waiting():  # as for a request over HTTP (server.py)
+            await super().handle(client, req)
