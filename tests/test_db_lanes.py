@@ -43,9 +43,7 @@ def test_a_persons_work_does_not_wait_behind_the_background(db) -> None:
 
     async def scenario() -> tuple[set[asyncio.Task[bool]], bool, list[bool]]:
         # Every background thread busy, and more background work queued behind them.
-        background = [
-            asyncio.ensure_future(db.write(held)) for _ in range(BACKGROUND_WORKERS + 3)
-        ]
+        background = [asyncio.ensure_future(db.write(held)) for _ in range(BACKGROUND_WORKERS + 3)]
         await asyncio.sleep(0.2)
         with person_waiting():
             clicked = asyncio.ensure_future(db.write(schedules.claim, "click", "a", NOW))
