@@ -6,8 +6,9 @@ loopback and real `maturitybot run` processes.
               time to the last summary, the longest event-loop stall of any instance and
               how many stalls of all instances were over 100 ms; meanwhile people click
               another channel's round (--burst-clicks a second): how long until each click
-              is confirmed, and how many got no ack or no confirmation. --split runs each instance as an events and a work process
-              (maturitybot run --role) and reports the events processes' stalls apart;
+              is confirmed, and how many got no ack or no confirmation. --split runs each
+              instance as an events and a work process (maturitybot run --role) and
+              reports the events processes' stalls apart;
               --nice-work N runs the work processes at a lower CPU priority. The CPU each
               part used meanwhile: the bots, the fake Slack and, when it runs on this
               machine, PostgreSQL. Each channel has --history-weeks earlier weekly rounds

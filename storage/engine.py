@@ -1,8 +1,8 @@
 """Engines, sessions and migrations, the same for SQLite and PostgreSQL.
 
-Database work runs in small thread pools (``Database.read``/``write``), so the event loop
-that serves Slack and Teams never waits on a disk or a socket to the database. Work a person
-is waiting for has threads of its own (storage/lanes.py).
+Database work runs in a small thread pool (``Database.read``/``write``), so the event loop
+that serves Slack and Teams never waits on a disk or a socket to the database; its threads
+take the work a person is waiting for first (storage/lanes.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +20,7 @@ from sqlmodel import Session
 
 from storage.errors import DatabaseError
 from storage.grouped import GroupedWrites
-from storage.lanes import for_a_person
+from storage.lanes import PeopleFirst
 
 Result = TypeVar("Result")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -30,7 +29,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # or an idle timeout may have closed it). One in steady use is not: a ping is a round trip,
 # and under load every transaction would pay for it.
 IDLE_BEFORE_PING = 5.0
-PERSON_WORKERS = 2  # threads for the work people wait for (storage/lanes.py)
 
 
 def normalise_url(url: str) -> str:
@@ -115,13 +113,12 @@ class Database:
 
     def __init__(self, url: str, workers: int = 4) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url, pool_size=workers + PERSON_WORKERS)
+        self.engine = make_engine(self.url, pool_size=workers)
         self.sqlite = is_sqlite(self.url)
         self._writer = (
             self.engine.execution_options(sqlite_immediate=True) if self.sqlite else self.engine
         )
-        self._background = ThreadPoolExecutor(workers, thread_name_prefix="db")
-        self._for_people = ThreadPoolExecutor(PERSON_WORKERS, thread_name_prefix="db-person")
+        self._executor = PeopleFirst(workers, name="db")
         self._grouped = GroupedWrites(self)
 
     def read_now(self, work: Callable[..., Result], *args: Any) -> Result:
@@ -136,14 +133,11 @@ class Database:
 
     async def read(self, work: Callable[..., Result], *args: Any) -> Result:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), partial(self.read_now, work, *args))
+        return await loop.run_in_executor(self._executor, partial(self.read_now, work, *args))
 
     async def write(self, work: Callable[..., Result], *args: Any) -> Result:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), partial(self.write_now, work, *args))
-
-    def _executor(self) -> ThreadPoolExecutor:
-        return self._for_people if for_a_person() else self._background
+        return await loop.run_in_executor(self._executor, partial(self.write_now, work, *args))
 
     async def write_grouped(self, work: Callable[..., Result], *args: Any) -> Result:
         """``write``, in one transaction with other writes waiting meanwhile (group commit,
@@ -157,8 +151,7 @@ class Database:
             connection.exec_driver_sql("SELECT 1")
 
     def close(self) -> None:
-        self._for_people.shutdown(wait=True)
-        self._background.shutdown(wait=True)
+        self._executor.shutdown(wait=True)
         self.engine.dispose()
 
 
